@@ -1,0 +1,208 @@
+// AsyncConnection: one database connection used from coroutines, in the
+// SQLAlchemy 2.0 "commit as you go" style: the first statement begins a
+// transaction, commit() or rollback() ends it.
+//
+//   auto conn = co_await engine.connect();
+//   co_await conn.execute(insert(users).values({{users_name, "ed"}}));
+//   co_await conn.commit();
+//   co_await conn.close();
+//
+// Scopes that must end with commit or rollback take a coroutine body:
+//   co_await conn.transaction([&](AsyncConnection& c) -> awaitable<void> { ... });
+#pragma once
+
+#include <boost/asio/awaitable.hpp>
+#include <boost/asio/any_io_executor.hpp>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "retort/engine/params.hpp"
+#include "retort/engine/result.hpp"
+#include "retort/sql/statement.hpp"
+
+namespace retort {
+
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+namespace plugin {
+class Dialect;
+}
+namespace detail {
+struct ConnectionState;
+struct StreamState;
+/// Runs `work` on a thread of its own and completes on the caller's executor.
+awaitable<void> run_on_own_thread(std::function<void()> work);
+}  // namespace detail
+
+class Connection;
+
+/// A result read as it is fetched: rows arrive in batches while you iterate.
+/// The connection runs nothing else until the result is read to its end or closed.
+class AsyncResult {
+public:
+    AsyncResult(AsyncResult&&) noexcept;
+    AsyncResult& operator=(AsyncResult&&) noexcept;
+    ~AsyncResult();
+
+    const std::vector<std::string>& keys() const;
+    /// The next row, or nullopt at the end (which also closes the result).
+    awaitable<std::optional<Row>> fetchone();
+    /// Up to `n` more rows; fewer only at the end.
+    awaitable<std::vector<Row>> fetchmany(std::size_t n);
+    /// Every remaining row.
+    awaitable<std::vector<Row>> all();
+    /// The first column of the next row read as T, or nullopt at the end.
+    template <Readable T>
+    awaitable<std::optional<T>> next_scalar() {
+        auto row = co_await fetchone();
+        if (!row) co_return std::nullopt;
+        co_return row->template get<T>(0);
+    }
+    /// Stops reading; the rest of the result is discarded.
+    awaitable<void> close();
+
+private:
+    friend class AsyncConnection;
+    explicit AsyncResult(std::unique_ptr<detail::StreamState> s);
+    std::unique_ptr<detail::StreamState> s_;
+};
+
+class AsyncConnection {
+public:
+    explicit AsyncConnection(std::shared_ptr<detail::ConnectionState> s);
+    AsyncConnection(AsyncConnection&&) noexcept;
+    AsyncConnection& operator=(AsyncConnection&&) noexcept;
+    /// A connection still open here is rolled back and closed in the background:
+    /// C++ has no asynchronous destructor. Prefer an explicit close().
+    ~AsyncConnection();
+
+    /// Runs a statement and returns all its rows. Begins a transaction first if none is open.
+    /// Throws the DBAPIError family, CompileError, ArgumentError (a missing parameter).
+    awaitable<Result> execute(const sql::Statement& stmt, const Params& params = {});
+    /// The first column of the first row, read as T.
+    template <Readable T = Value>
+    awaitable<T> scalar(const sql::Statement& stmt, const Params& params = {}) {
+        auto r = co_await execute(stmt, params);
+        co_return r.template scalar<T>();
+    }
+    /// The first column of every row, read as T.
+    template <Readable T = Value>
+    awaitable<std::vector<T>> scalars(const sql::Statement& stmt, const Params& params = {}) {
+        auto r = co_await execute(stmt, params);
+        co_return r.template scalars<T>();
+    }
+    /// Runs a statement and streams its rows (server-side where the backend can).
+    awaitable<AsyncResult> stream(const sql::Statement& stmt, const Params& params = {});
+
+    /// Begins a transaction explicitly; throws InvalidRequestError if one is open.
+    awaitable<void> begin();
+    /// Commits the open transaction (a no-op when none is open).
+    awaitable<void> commit();
+    /// Rolls back the open transaction (a no-op when none is open).
+    awaitable<void> rollback();
+    /// Opens a SAVEPOINT inside the transaction (beginning one if needed); returns its name.
+    awaitable<std::string> begin_nested();
+    /// RELEASE / ROLLBACK TO the savepoint `name` (and every savepoint opened after it).
+    awaitable<void> commit_nested(const std::string& name);
+    awaitable<void> rollback_nested(const std::string& name);
+    bool in_transaction() const;
+
+    /// Runs `body` in a transaction: commits when it returns, rolls back and
+    /// rethrows when it throws. Nested calls use a savepoint.
+    template <class F>
+    awaitable<void> transaction(F body) {
+        bool nested = in_transaction();
+        std::string savepoint = nested ? co_await begin_nested() : std::string();
+        if (!nested) co_await begin();
+        std::exception_ptr failure;
+        try {
+            co_await body(*this);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            try {
+                if (nested) co_await rollback_nested(savepoint);
+                else co_await rollback();
+            } catch (...) {
+                // The body's error is the one to report; a failed rollback means the
+                // connection is gone, which the next use will say.
+            }
+            std::rethrow_exception(failure);
+        }
+        if (nested) co_await commit_nested(savepoint);
+        else co_await commit();
+    }
+
+    /// Runs a blocking function `f(Connection&)` (such as MetaData::create_all)
+    /// on a thread of its own, where the Connection it gets runs statements on
+    /// this connection. The event loop stays free meanwhile. Returns what f returns.
+    template <class F>
+    auto run_sync(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
+
+    /// Closes the connection (rolling back an open transaction). Safe to call twice.
+    awaitable<void> close();
+    bool closed() const;
+
+    const plugin::Dialect& dialect() const;
+    boost::asio::any_io_executor get_executor() const;
+    /// "SQLite 3.40.1", "PostgreSQL 15.18"...
+    std::string server_version() const;
+
+private:
+    friend class Connection;
+    std::shared_ptr<detail::ConnectionState> s_;
+};
+
+/// The blocking view of an AsyncConnection that run_sync hands to its function.
+/// Each call runs on the connection's executor and waits for it.
+class Connection {
+public:
+    explicit Connection(AsyncConnection& conn) : conn_(conn) {}
+    Result execute(const sql::Statement& stmt, const Params& params = {});
+    template <Readable T = Value>
+    T scalar(const sql::Statement& stmt, const Params& params = {}) {
+        return execute(stmt, params).template scalar<T>();
+    }
+    void commit();
+    void rollback();
+    const plugin::Dialect& dialect() const { return conn_.dialect(); }
+
+private:
+    AsyncConnection& conn_;
+};
+
+template <class F>
+auto AsyncConnection::run_sync(F f) -> awaitable<std::invoke_result_t<F&, Connection&>> {
+    using R = std::invoke_result_t<F&, Connection&>;
+    Connection sync(*this);
+    std::exception_ptr failure;
+    if constexpr (std::is_void_v<R>) {
+        co_await detail::run_on_own_thread([&] {
+            try {
+                f(sync);
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        });
+        if (failure) std::rethrow_exception(failure);
+    } else {
+        std::optional<R> out;
+        co_await detail::run_on_own_thread([&] {
+            try {
+                out.emplace(f(sync));
+            } catch (...) {
+                failure = std::current_exception();
+            }
+        });
+        if (failure) std::rethrow_exception(failure);
+        co_return std::move(*out);
+    }
+}
+
+}  // namespace retort

@@ -1,0 +1,114 @@
+// The one exception hierarchy of Retort, rooted at retort::Error.
+//
+// The families mirror the database API's (and SQLAlchemy's): a caller that
+// wants "any constraint violation" catches IntegrityError whatever the backend.
+// Database errors carry the native code, the SQLSTATE where there is one, the
+// server's message and the statement text (never a password).
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace retort {
+
+/// Base of every error Retort throws.
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    ~Error() override;
+};
+
+/// A caller passed something malformed: a bad URL, an unknown option, a type mismatch.
+class ArgumentError : public Error {
+public:
+    using Error::Error;
+    ~ArgumentError() override;
+};
+
+/// A dialect plugin could not be found, loaded, or was refused (ABI mismatch, missing symbol...).
+class PluginError : public Error {
+public:
+    using Error::Error;
+    ~PluginError() override;
+};
+
+/// The statement cannot be compiled for this dialect (a construct it lacks, a bad tree).
+class CompileError : public Error {
+public:
+    using Error::Error;
+    ~CompileError() override;
+};
+
+/// A request for exactly one row found none (Result::one, scalar_one...).
+class NoResultFound : public Error {
+public:
+    using Error::Error;
+    ~NoResultFound() override;
+};
+
+/// A request for at most one row found several.
+class MultipleResultsFound : public Error {
+public:
+    using Error::Error;
+    ~MultipleResultsFound() override;
+};
+
+/// An operation is not valid in the object's current state (a closed connection,
+/// a connection busy streaming, commit() with no transaction...).
+class InvalidRequestError : public Error {
+public:
+    using Error::Error;
+    ~InvalidRequestError() override;
+};
+
+/// What the database (or its client library) reported, beside the message.
+struct Diagnostics {
+    int native_code = 0;    ///< errno-like code of the client library or server; 0 when none
+    std::string sqlstate;   ///< five-character SQLSTATE, empty when the backend has none
+    std::string message;    ///< the server's or library's own message
+    std::string statement;  ///< the SQL text involved, if any (parameters are never included)
+};
+
+/// Base of the errors raised by a database or its driver.
+class DBAPIError : public Error {
+public:
+    explicit DBAPIError(Diagnostics d);
+    ~DBAPIError() override;
+    const Diagnostics& diagnostics() const noexcept { return diag_; }
+    int native_code() const noexcept { return diag_.native_code; }
+    const std::string& sqlstate() const noexcept { return diag_.sqlstate; }
+    const std::string& statement() const noexcept { return diag_.statement; }
+
+private:
+    Diagnostics diag_;
+};
+
+#define RETORT_DBAPI_ERROR(Name)                                   \
+    class Name : public DBAPIError {                               \
+    public:                                                        \
+        using DBAPIError::DBAPIError;                              \
+        ~Name() override;                                          \
+    }
+
+/// Unique, foreign-key, not-null or check constraint violated.
+RETORT_DBAPI_ERROR(IntegrityError);
+/// Connection lost or refused, timeout, server shutting down, lock/busy.
+RETORT_DBAPI_ERROR(OperationalError);
+/// Bad SQL, missing table or column, wrong number of parameters.
+RETORT_DBAPI_ERROR(ProgrammingError);
+/// A value out of range, not convertible, or too long for its column.
+RETORT_DBAPI_ERROR(DataError);
+/// The database's internal state is inconsistent (a cursor out of sync...).
+RETORT_DBAPI_ERROR(InternalError);
+/// The backend does not support what was asked.
+RETORT_DBAPI_ERROR(NotSupportedError);
+
+#undef RETORT_DBAPI_ERROR
+
+/// Which family of DBAPIError a native error belongs to; dialects map their codes to this.
+enum class ErrorKind { integrity, operational, programming, data, internal, not_supported, generic };
+
+/// Throws the DBAPIError subclass for `kind`.
+[[noreturn]] void throw_dbapi_error(ErrorKind kind, Diagnostics d);
+
+}  // namespace retort

@@ -1,0 +1,158 @@
+// SELECT statements, subqueries, CTEs, joins and compound selects.
+//
+//   auto q = select(users_name, func::count(addresses_id).label("n"))
+//                .join(addresses)                        // ON inferred from the foreign key
+//                .where(users_name.like("e%"))
+//                .group_by(users_name)
+//                .having(func::count(addresses_id) > 1)
+//                .order_by(users_name.desc())
+//                .limit(10);
+//
+// Every builder method returns a new statement; the old one is unchanged.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+
+#include "retort/schema/table.hpp"
+#include "retort/sql/statement.hpp"
+
+namespace retort::sql {
+
+class CompoundSelect;
+class Cte;
+
+namespace detail {
+void add_select_items(std::vector<ExprPtr>& out, const Expr& e);
+void add_select_items(std::vector<ExprPtr>& out, const FromClause& f);
+template <Operand T>
+    requires(!detail::IsTypedExpr<T>)
+void add_select_items(std::vector<ExprPtr>& out, const T& v) {
+    out.push_back(to_node(v));
+}
+/// The ON clause joining `right` to `left` through their foreign keys; throws
+/// ArgumentError when there is none or more than one.
+ExprPtr infer_join_condition(const FromPtr& left, const FromPtr& right);
+}  // namespace detail
+
+class Select {
+public:
+    explicit Select(std::shared_ptr<const SelectNode> n) : node_(std::move(n)) {}
+    SelectPtr select_node() const { return node_; }
+    StatementPtr statement_node() const { return node_; }
+    const SelectNode& node() const { return *node_; }
+
+    template <class... C>
+    Select add_columns(const C&... cols) const {
+        auto n = copy();
+        (detail::add_select_items(n->columns, cols), ...);
+        return Select(std::move(n));
+    }
+    /// Adds a WHERE condition; several calls are joined with AND.
+    template <BooleanOperand C>
+    Select where(const C& condition) const {
+        return with_where(to_node(condition));
+    }
+    template <BooleanOperand C>
+    Select having(const C& condition) const {
+        auto n = copy();
+        n->having = n->having ? make_list(ListOp::and_, {n->having, to_node(condition)}) : to_node(condition);
+        return Select(std::move(n));
+    }
+    /// Makes `from` an explicit FROM entry (others are inferred from the columns).
+    Select select_from(const FromClause& from) const;
+    /// `JOIN right ON on`, joined to the leftmost FROM entry.
+    template <BooleanOperand C>
+    Select join(const FromClause& right, const C& on) const {
+        return with_join(right.from_node(), to_node(on), false, false);
+    }
+    /// JOIN with the ON clause inferred from the foreign keys between the two sides.
+    Select join(const FromClause& right) const { return with_join(right.from_node(), nullptr, false, false); }
+    template <BooleanOperand C>
+    Select outerjoin(const FromClause& right, const C& on) const {
+        return with_join(right.from_node(), to_node(on), true, false);
+    }
+    Select outerjoin(const FromClause& right) const { return with_join(right.from_node(), nullptr, true, false); }
+    template <Operand... C>
+    Select group_by(const C&... exprs) const {
+        auto n = copy();
+        (n->group_by.push_back(to_node(exprs)), ...);
+        return Select(std::move(n));
+    }
+    /// ORDER BY; use expr.desc() / expr.asc(NullsOrder::last) for direction and NULL placement.
+    template <Operand... C>
+    Select order_by(const C&... exprs) const {
+        auto n = copy();
+        (n->order_by.push_back(to_node(exprs)), ...);
+        return Select(std::move(n));
+    }
+    Select limit(std::int64_t n) const;
+    Select offset(std::int64_t n) const;
+    Select distinct() const;
+
+    /// This SELECT as a FROM element: `(SELECT ...) AS name`.
+    FromClause subquery(std::string name) const;
+    /// This SELECT as a common table expression: `WITH name AS (SELECT ...)`.
+    Cte cte(std::string name) const;
+    /// This SELECT as a value: `(SELECT ...)`, read as T.
+    template <class T>
+    TypedExpr<T> scalar_subquery() const {
+        return TypedExpr<T>(std::make_shared<ScalarSubqueryNode>(node_, node_->columns.empty() ? SqlType{} : node_->column_type(0)));
+    }
+
+private:
+    std::shared_ptr<SelectNode> copy() const { return std::make_shared<SelectNode>(*node_); }
+    Select with_where(ExprPtr cond) const;
+    Select with_join(FromPtr right, ExprPtr on, bool outer, bool full) const;
+    std::shared_ptr<const SelectNode> node_;
+};
+
+/// SELECT of these columns, tables (all their columns), aliases, subqueries or values.
+template <class... C>
+Select select(const C&... cols) {
+    auto n = std::make_shared<SelectNode>();
+    (detail::add_select_items(n->columns, cols), ...);
+    return Select(std::move(n));
+}
+
+/// UNION / UNION ALL / INTERSECT / EXCEPT of selects with the same columns.
+class CompoundSelect {
+public:
+    explicit CompoundSelect(std::shared_ptr<const CompoundSelectNode> n) : node_(std::move(n)) {}
+    SelectPtr select_node() const { return node_; }
+    StatementPtr statement_node() const { return node_; }
+    template <Operand... C>
+    CompoundSelect order_by(const C&... exprs) const {
+        auto n = std::make_shared<CompoundSelectNode>(*node_);
+        (n->order_by.push_back(to_node(exprs)), ...);
+        return CompoundSelect(std::move(n));
+    }
+    CompoundSelect limit(std::int64_t n) const;
+    CompoundSelect offset(std::int64_t n) const;
+    FromClause subquery(std::string name) const;
+
+private:
+    std::shared_ptr<const CompoundSelectNode> node_;
+};
+
+CompoundSelect compound(CompoundOp op, std::vector<SelectPtr> selects);
+template <SelectLike... S>
+CompoundSelect union_(const S&... s) { return compound(CompoundOp::union_, {s.select_node()...}); }
+template <SelectLike... S>
+CompoundSelect union_all(const S&... s) { return compound(CompoundOp::union_all, {s.select_node()...}); }
+template <SelectLike... S>
+CompoundSelect intersect(const S&... s) { return compound(CompoundOp::intersect, {s.select_node()...}); }
+template <SelectLike... S>
+CompoundSelect except_(const S&... s) { return compound(CompoundOp::except, {s.select_node()...}); }
+
+/// A common table expression. A query that selects from it gets the WITH clause.
+class Cte : public FromClause {
+public:
+    using FromClause::FromClause;
+    /// The recursive form: `WITH RECURSIVE name AS (anchor UNION ALL recursive_part)`.
+    /// `recursive_part` selects from this Cte.
+    Cte union_all(const Select& recursive_part) const;
+    Cte union_(const Select& recursive_part) const;
+};
+
+}  // namespace retort::sql

@@ -1,0 +1,50 @@
+// Database URLs: `dialect[+driver]://user:password@host:port/database?key=value`.
+//
+//   sqlite://                      in-memory SQLite
+//   sqlite:///app.db               relative path;  sqlite:////var/db/app.db  absolute path
+//   postgresql://scott:tiger@localhost:5432/test?sslmode=disable
+//   mysql://scott@127.0.0.1/test?unix_socket=/run/mysqld/mysqld.sock
+//
+// to_string() never shows the password.
+#pragma once
+
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+
+namespace retort {
+
+class Url {
+public:
+    /// Parses `text`; throws ArgumentError saying what is wrong (never echoing the password).
+    static Url parse(std::string_view text);
+
+    const std::string& dialect() const { return dialect_; }   ///< "postgresql" in "postgresql+libpq://..."
+    const std::string& driver() const { return driver_; }     ///< "libpq" in "postgresql+libpq://..."; may be empty
+    const std::string& username() const { return username_; }
+    const std::string& password() const { return password_; }
+    const std::string& host() const { return host_; }
+    std::optional<int> port() const { return port_; }
+    /// The path after the host, percent-decoded, without its leading '/' (for SQLite, the file).
+    const std::string& database() const { return database_; }
+    const std::map<std::string, std::string>& query() const { return query_; }
+    /// A query option's value, if present.
+    std::optional<std::string> option(std::string_view key) const;
+
+    Url with_database(std::string db) const;
+    Url with_query_option(std::string key, std::string value) const;
+
+    /// The URL with the password replaced by "***": safe for logs and messages.
+    std::string to_string() const { return render(true); }
+    /// The URL with the password, percent-encoded: for handing to another process, never for logs.
+    std::string render(bool hide_password) const;
+
+private:
+    std::string dialect_, driver_, username_, password_, host_, database_;
+    std::optional<int> port_;
+    std::map<std::string, std::string> query_;
+    bool has_password_ = false;
+};
+
+}  // namespace retort

@@ -1,0 +1,198 @@
+// How a C++ type maps to a retort::Value and to a default SQL type. Typed
+// expressions (sql::TypedExpr<T>) and result accessors (Row::get<T>) go through
+// these traits; add a specialisation to make your own type bindable.
+#pragma once
+
+#include <concepts>
+#include <limits>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <type_traits>
+
+#include "retort/error.hpp"
+#include "retort/types.hpp"
+#include "retort/value.hpp"
+
+namespace retort {
+
+/// What a value is compared as: two typed expressions compare only within one category.
+enum class ValueCategory { any, boolean, number, string, bytes, date, time, datetime, timestamp, uuid, json };
+
+template <class T>
+struct ValueTraits;  // specialised below for every bindable type
+
+[[noreturn]] void throw_conversion_error(const Value& v, std::string_view target);
+
+template <std::integral T>
+    requires(!std::same_as<T, bool> && !std::same_as<T, char>)
+struct ValueTraits<T> {
+    static constexpr ValueCategory category = ValueCategory::number;
+    static SqlType sql_type() {
+        if constexpr (sizeof(T) <= 2) return types::SmallInteger();
+        else if constexpr (sizeof(T) <= 4) return types::Integer();
+        else return types::BigInteger();
+    }
+    static Value to_value(T v) {
+        if constexpr (std::is_unsigned_v<T> && sizeof(T) >= 8)
+            if (v > static_cast<T>(std::numeric_limits<std::int64_t>::max()))
+                throw ArgumentError("unsigned value " + std::to_string(v) + " does not fit a signed 64-bit integer");
+        return static_cast<std::int64_t>(v);
+    }
+    static T from_value(const Value& v) {
+        std::int64_t i;
+        if (auto p = std::get_if<std::int64_t>(&v)) i = *p;
+        else if (auto b = std::get_if<bool>(&v)) i = *b;
+        else throw_conversion_error(v, "integer");
+        if constexpr (!std::same_as<T, std::int64_t>) {
+            if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||
+                (i > 0 && static_cast<std::uint64_t>(i) > static_cast<std::uint64_t>(std::numeric_limits<T>::max())))
+                throw ArgumentError("integer " + std::to_string(i) + " is out of range for the requested C++ type");
+        }
+        return static_cast<T>(i);
+    }
+};
+
+template <>
+struct ValueTraits<bool> {
+    static constexpr ValueCategory category = ValueCategory::boolean;
+    static SqlType sql_type() { return types::Boolean(); }
+    static Value to_value(bool v) { return v; }
+    static bool from_value(const Value& v) {
+        if (auto p = std::get_if<bool>(&v)) return *p;
+        if (auto i = std::get_if<std::int64_t>(&v)) return *i != 0;  // backends without a native boolean
+        throw_conversion_error(v, "boolean");
+    }
+};
+
+template <std::floating_point T>
+struct ValueTraits<T> {
+    static constexpr ValueCategory category = ValueCategory::number;
+    static SqlType sql_type() { return sizeof(T) <= 4 ? types::Float() : types::Double(); }
+    static Value to_value(T v) { return static_cast<double>(v); }
+    static T from_value(const Value& v) {
+        if (auto p = std::get_if<double>(&v)) return static_cast<T>(*p);
+        if (auto i = std::get_if<std::int64_t>(&v)) return static_cast<T>(*i);
+        if (auto d = std::get_if<Decimal>(&v)) return static_cast<T>(d->to_double());
+        throw_conversion_error(v, "floating point");
+    }
+};
+
+template <>
+struct ValueTraits<std::string> {
+    static constexpr ValueCategory category = ValueCategory::string;
+    static SqlType sql_type() { return types::String(); }
+    static Value to_value(std::string v) { return v; }
+    static std::string from_value(const Value& v) {
+        if (auto p = std::get_if<std::string>(&v)) return *p;
+        if (auto j = std::get_if<Json>(&v)) return j->text;
+        throw_conversion_error(v, "string");
+    }
+};
+
+// Borrowed strings bind as std::string; they cannot be read back (nothing would own them).
+template <>
+struct ValueTraits<std::string_view> {
+    static constexpr ValueCategory category = ValueCategory::string;
+    static SqlType sql_type() { return types::String(); }
+    static Value to_value(std::string_view v) { return std::string(v); }
+};
+template <>
+struct ValueTraits<const char*> {
+    static constexpr ValueCategory category = ValueCategory::string;
+    static SqlType sql_type() { return types::String(); }
+    static Value to_value(const char* v) { return std::string(v); }
+};
+
+#define RETORT_EXACT_VALUE_TRAITS(Type, Cat, SqlTypeExpr, Name)                            \
+    template <>                                                                            \
+    struct ValueTraits<Type> {                                                             \
+        static constexpr ValueCategory category = ValueCategory::Cat;                      \
+        static SqlType sql_type() { return SqlTypeExpr; }                                  \
+        static Value to_value(Type v) { return v; }                                        \
+        static Type from_value(const Value& v) {                                           \
+            if (auto p = std::get_if<Type>(&v)) return *p;                                 \
+            throw_conversion_error(v, Name);                                               \
+        }                                                                                  \
+    }
+
+RETORT_EXACT_VALUE_TRAITS(Bytes, bytes, types::LargeBinary(), "bytes");
+RETORT_EXACT_VALUE_TRAITS(Date, date, types::Date(), "date");
+RETORT_EXACT_VALUE_TRAITS(Time, time, types::Time(), "time");
+RETORT_EXACT_VALUE_TRAITS(DateTime, datetime, types::DateTime(false), "datetime");
+RETORT_EXACT_VALUE_TRAITS(Timestamp, timestamp, types::DateTime(true), "timestamp");
+RETORT_EXACT_VALUE_TRAITS(Uuid, uuid, types::Uuid(), "uuid");
+RETORT_EXACT_VALUE_TRAITS(Json, json, types::Json(), "json");
+#undef RETORT_EXACT_VALUE_TRAITS
+
+template <>
+struct ValueTraits<Decimal> {
+    static constexpr ValueCategory category = ValueCategory::number;
+    static SqlType sql_type() { return types::Numeric(); }
+    static Value to_value(Decimal v) { return v; }
+    static Decimal from_value(const Value& v) {
+        if (auto p = std::get_if<Decimal>(&v)) return *p;
+        if (auto i = std::get_if<std::int64_t>(&v)) return Decimal(*i);
+        if (auto s = std::get_if<std::string>(&v)) return Decimal(*s);
+        throw_conversion_error(v, "decimal");
+    }
+};
+
+template <>
+struct ValueTraits<Null> {
+    static constexpr ValueCategory category = ValueCategory::any;
+    static SqlType sql_type() { return types::NullType(); }
+    static Value to_value(Null) { return null; }
+};
+
+template <>
+struct ValueTraits<Value> {
+    static constexpr ValueCategory category = ValueCategory::any;
+    static SqlType sql_type() { return types::NullType(); }
+    static Value to_value(Value v) { return v; }
+    static Value from_value(const Value& v) { return v; }
+};
+
+/// std::optional<T> is the nullable form of T: nullopt binds and reads as NULL.
+template <class T>
+struct ValueTraits<std::optional<T>> {
+    static constexpr ValueCategory category = ValueTraits<T>::category;
+    static SqlType sql_type() { return ValueTraits<T>::sql_type(); }
+    static Value to_value(const std::optional<T>& v) { return v ? ValueTraits<T>::to_value(*v) : Value{null}; }
+    static std::optional<T> from_value(const Value& v) {
+        if (is_null(v)) return std::nullopt;
+        return ValueTraits<T>::from_value(v);
+    }
+};
+
+/// String literals decay to char* once deduced by value.
+template <>
+struct ValueTraits<char*> : ValueTraits<const char*> {};
+
+template <class T>
+using value_traits_t = ValueTraits<std::remove_cvref_t<std::decay_t<T>>>;
+
+/// A C++ type that can be bound as a parameter.
+template <class T>
+concept Bindable = requires(const T& v) {
+    { value_traits_t<T>::to_value(v) } -> std::convertible_to<Value>;
+};
+
+/// A C++ type that a result value can be read as.
+template <class T>
+concept Readable = requires(const Value& v) {
+    { ValueTraits<T>::from_value(v) } -> std::convertible_to<T>;
+};
+
+template <class T>
+Value to_value(const T& v) {
+    return value_traits_t<T>::to_value(v);
+}
+
+/// Reads `v` as T; NULL reads only into std::optional (or Value), anything else throws ArgumentError.
+template <Readable T>
+T from_value(const Value& v) {
+    return ValueTraits<T>::from_value(v);
+}
+
+}  // namespace retort

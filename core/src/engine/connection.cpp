@@ -1,0 +1,325 @@
+#include "retort/engine/connection.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/use_future.hpp>
+#include <cstdio>
+#include <thread>
+
+#include "engine_state.hpp"
+#include "retort/error.hpp"
+
+namespace retort {
+
+namespace asio = boost::asio;
+
+namespace detail {
+
+awaitable<void> run_on_own_thread(std::function<void()> work) {
+    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [work = std::move(work)](auto handler) mutable {
+            auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
+            std::thread([work = std::move(work), handler = std::move(handler), guard = std::move(guard)]() mutable {
+                work();
+                auto ex = guard.get_executor();
+                asio::post(ex, [handler = std::move(handler)]() mutable { std::move(handler)(); });
+            }).detach();
+        },
+        asio::use_awaitable);
+}
+
+namespace {
+
+void check_usable(const ConnectionState& s) {
+    if (s.closed) throw InvalidRequestError("this connection is closed");
+    if (s.streaming)
+        throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it first");
+}
+
+void notify(const EngineState& e, const PreparedExecution& p) {
+    const auto& o = e.options;
+    StatementEvent ev{p.sql(), p.params, p.cached};
+    if (o.on_statement) o.on_statement(ev);
+    else if (o.echo) {
+        std::string line = "[retort] " + std::string(ev.sql);
+        if (!p.params.empty()) {
+            line += "\n[retort] [";
+            for (std::size_t i = 0; i < p.params.size(); ++i) line += (i ? ", " : "") + to_display_string(p.params[i]);
+            line += "]";
+        }
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+}
+
+awaitable<void> autobegin(ConnectionState& s) {
+    if (!s.in_transaction) {
+        co_await s.driver->begin();
+        s.in_transaction = true;
+    }
+}
+
+// After a driver error, a connection the driver reports dead is closed for good.
+void after_failure(ConnectionState& s) {
+    if (!s.driver->is_open()) {
+        s.closed = true;
+        s.in_transaction = false;
+    }
+}
+
+awaitable<void> close_quietly(std::shared_ptr<ConnectionState> s) {
+    try {
+        if (s->in_transaction) co_await s->driver->rollback();
+    } catch (...) {
+    }
+    try {
+        co_await s->driver->close();
+    } catch (...) {
+    }
+    s->in_transaction = false;
+}
+
+}  // namespace
+
+StreamState::~StreamState() {
+    if (!done && conn) {
+        // Abandoned mid-stream: finish the cursor in the background so the
+        // connection becomes usable again.
+        auto c = conn;
+        auto cur = std::shared_ptr<plugin::Cursor>(std::move(cursor));
+        asio::co_spawn(
+            c->executor,
+            [c, cur]() -> awaitable<void> {
+                try {
+                    if (cur) co_await cur->close();
+                } catch (...) {
+                }
+                c->streaming = false;
+            },
+            asio::detached);
+    }
+}
+
+}  // namespace detail
+
+using detail::ConnectionState;
+
+// ---- AsyncResult ---------------------------------------------------------------------
+
+AsyncResult::AsyncResult(std::unique_ptr<detail::StreamState> s) : s_(std::move(s)) {}
+AsyncResult::AsyncResult(AsyncResult&&) noexcept = default;
+AsyncResult& AsyncResult::operator=(AsyncResult&&) noexcept = default;
+AsyncResult::~AsyncResult() = default;
+
+const std::vector<std::string>& AsyncResult::keys() const { return s_->names; }
+
+awaitable<std::optional<Row>> AsyncResult::fetchone() {
+    auto& s = *s_;
+    if (s.batch && s.position < s.batch->size()) co_return Row(s.batch, s.position++);
+    if (s.done) co_return std::nullopt;
+    std::vector<Value> values;
+    std::size_t n = 0;
+    try {
+        n = co_await s.cursor->fetch(values, s.conn->engine->options.stream_batch_rows);
+    } catch (...) {
+        s.done = true;
+        s.conn->streaming = false;
+        detail::after_failure(*s.conn);
+        throw;
+    }
+    if (n == 0) {
+        s.done = true;
+        co_await s.cursor->close();
+        s.conn->streaming = false;
+        co_return std::nullopt;
+    }
+    detail::convert_results(*s.entry, values, s.names.size());
+    auto data = std::make_shared<ResultData>();
+    data->names = s.names;
+    data->values = std::move(values);
+    s.batch = std::move(data);
+    s.position = 0;
+    co_return Row(s.batch, s.position++);
+}
+
+awaitable<std::vector<Row>> AsyncResult::fetchmany(std::size_t n) {
+    std::vector<Row> out;
+    while (out.size() < n) {
+        auto row = co_await fetchone();
+        if (!row) break;
+        out.push_back(std::move(*row));
+    }
+    co_return out;
+}
+
+awaitable<std::vector<Row>> AsyncResult::all() {
+    std::vector<Row> out;
+    while (auto row = co_await fetchone()) out.push_back(std::move(*row));
+    co_return out;
+}
+
+awaitable<void> AsyncResult::close() {
+    auto& s = *s_;
+    if (s.done) co_return;
+    s.done = true;
+    co_await s.cursor->close();
+    s.conn->streaming = false;
+}
+
+// ---- AsyncConnection ------------------------------------------------------------------
+
+AsyncConnection::AsyncConnection(std::shared_ptr<ConnectionState> s) : s_(std::move(s)) {}
+AsyncConnection::AsyncConnection(AsyncConnection&&) noexcept = default;
+AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
+    if (this != &o) {
+        AsyncConnection old(std::move(*this));
+        s_ = std::move(o.s_);
+    }
+    return *this;
+}
+
+AsyncConnection::~AsyncConnection() {
+    if (s_ && !s_->closed && s_->driver) {
+        s_->closed = true;
+        asio::co_spawn(s_->executor, detail::close_quietly(s_), asio::detached);
+    }
+}
+
+awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Params& params) {
+    auto& s = *s_;
+    detail::check_usable(s);
+    auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
+    plugin::RawResult raw;
+    try {
+        co_await detail::autobegin(s);
+        detail::notify(*s.engine, prepared);
+        raw = co_await s.driver->execute(prepared.sql(), prepared.params);
+    } catch (const DBAPIError&) {
+        detail::after_failure(s);
+        throw;
+    }
+    auto data = std::make_shared<ResultData>();
+    data->names = std::move(raw.column_names);
+    data->values = std::move(raw.values);
+    detail::convert_results(*prepared.entry, data->values, data->width());
+    Result r(std::move(data), raw.rows_affected);
+    r.set_last_insert_id(raw.last_insert_id);
+    co_return r;
+}
+
+awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const Params& params) {
+    auto& s = *s_;
+    detail::check_usable(s);
+    auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
+    auto st = std::make_unique<detail::StreamState>();
+    st->conn = s_;
+    st->entry = prepared.entry;
+    try {
+        co_await detail::autobegin(s);
+        detail::notify(*s.engine, prepared);
+        st->cursor = co_await s.driver->stream(prepared.sql(), prepared.params);
+    } catch (const DBAPIError&) {
+        st->done = true;
+        detail::after_failure(s);
+        throw;
+    }
+    st->names = st->cursor->column_names();
+    s.streaming = true;
+    co_return AsyncResult(std::move(st));
+}
+
+awaitable<void> AsyncConnection::begin() {
+    auto& s = *s_;
+    detail::check_usable(s);
+    if (s.in_transaction) throw InvalidRequestError("a transaction is already begun on this connection");
+    co_await s.driver->begin();
+    s.in_transaction = true;
+}
+
+awaitable<void> AsyncConnection::commit() {
+    auto& s = *s_;
+    detail::check_usable(s);
+    if (!s.in_transaction) co_return;
+    try {
+        co_await s.driver->commit();
+    } catch (const DBAPIError&) {
+        detail::after_failure(s);
+        throw;
+    }
+    s.in_transaction = false;
+    s.savepoints.clear();
+}
+
+awaitable<void> AsyncConnection::rollback() {
+    auto& s = *s_;
+    if (s.closed || !s.in_transaction) co_return;
+    detail::check_usable(s);
+    s.in_transaction = false;
+    s.savepoints.clear();
+    try {
+        co_await s.driver->rollback();
+    } catch (const DBAPIError&) {
+        detail::after_failure(s);
+        throw;
+    }
+}
+
+awaitable<std::string> AsyncConnection::begin_nested() {
+    auto& s = *s_;
+    detail::check_usable(s);
+    co_await detail::autobegin(s);
+    std::string name = "retort_sp_" + std::to_string(++s.savepoint_counter);
+    co_await s.driver->savepoint(name);
+    s.savepoints.push_back(name);
+    co_return name;
+}
+
+namespace {
+std::size_t savepoint_position(const ConnectionState& s, const std::string& name) {
+    auto it = std::find(s.savepoints.begin(), s.savepoints.end(), name);
+    if (it == s.savepoints.end()) throw InvalidRequestError("no open savepoint named '" + name + "'");
+    return static_cast<std::size_t>(it - s.savepoints.begin());
+}
+}  // namespace
+
+awaitable<void> AsyncConnection::commit_nested(const std::string& name) {
+    auto& s = *s_;
+    detail::check_usable(s);
+    std::size_t pos = savepoint_position(s, name);
+    co_await s.driver->release_savepoint(name);
+    s.savepoints.resize(pos);
+}
+
+awaitable<void> AsyncConnection::rollback_nested(const std::string& name) {
+    auto& s = *s_;
+    detail::check_usable(s);
+    std::size_t pos = savepoint_position(s, name);
+    co_await s.driver->rollback_to_savepoint(name);
+    co_await s.driver->release_savepoint(name);
+    s.savepoints.resize(pos);
+}
+
+bool AsyncConnection::in_transaction() const { return s_->in_transaction; }
+
+awaitable<void> AsyncConnection::close() {
+    if (!s_ || s_->closed) co_return;
+    s_->closed = true;
+    co_await detail::close_quietly(s_);
+}
+
+bool AsyncConnection::closed() const { return !s_ || s_->closed; }
+const plugin::Dialect& AsyncConnection::dialect() const { return *s_->engine->dialect; }
+boost::asio::any_io_executor AsyncConnection::get_executor() const { return s_->executor; }
+std::string AsyncConnection::server_version() const { return s_->driver->server_version(); }
+
+// ---- Connection (blocking view) ------------------------------------------------------------
+
+Result Connection::execute(const sql::Statement& stmt, const Params& params) {
+    return asio::co_spawn(conn_.get_executor(), conn_.execute(stmt, params), asio::use_future).get();
+}
+
+void Connection::commit() { asio::co_spawn(conn_.get_executor(), conn_.commit(), asio::use_future).get(); }
+void Connection::rollback() { asio::co_spawn(conn_.get_executor(), conn_.rollback(), asio::use_future).get(); }
+
+}  // namespace retort

@@ -1,0 +1,208 @@
+#include "mysql_compiler.hpp"
+
+#include <algorithm>
+
+#include "retort/error.hpp"
+
+namespace retort::mysql {
+
+sql::Capabilities capabilities() {
+    sql::Capabilities c;
+    // MariaDB 10.5+ has INSERT/DELETE ... RETURNING; neither it nor MySQL has UPDATE ... RETURNING.
+    c.insert_returning = true;
+    c.update_returning = false;
+    c.delete_returning = true;
+    c.returning_order_matches_values = false;
+    c.max_rows_per_insert = 1000;
+    c.max_parameters = 65535;
+    c.native_boolean = false;  // BOOL is TINYINT(1)
+    c.native_uuid = false;     // MySQL has none; CHAR(32) works on both servers
+    c.native_json = true;
+    c.native_decimal = true;
+    c.timezone_aware_datetime = false;
+    c.savepoints = true;
+    c.server_side_cursors = true;
+    c.nulls_ordering = false;
+    c.ilike = false;
+    c.is_distinct_from = true;  // spelled <=>
+    c.intersect_except = true;  // MariaDB 10.3+, MySQL 8.0.31+
+    c.full_outer_join = false;
+    c.upsert_conflict_target = false;
+    c.transactional_ddl = false;
+    c.check_constraints_enforced = true;
+    return c;
+}
+
+const std::vector<std::string_view>& MysqlCompiler::reserved_words() const {
+    static const std::vector<std::string_view> words = [] {
+        std::vector<std::string_view> w = {
+            "accessible", "add", "analyze", "asensitive", "before", "bigint", "binary", "blob", "both", "call",
+            "cascade", "change", "char", "character", "condition", "continue", "convert", "current_user", "cursor",
+            "database", "databases", "dec", "decimal", "declare", "delayed", "describe", "deterministic", "div",
+            "double", "dual", "each", "elseif", "enclosed", "escaped", "exit", "explain", "float", "force",
+            "fulltext", "general", "groups", "high_priority", "if", "ignore", "infile", "inout", "int", "integer",
+            "interval", "iterate", "keys", "kill", "leading", "leave", "lines", "load", "lock", "long", "loop",
+            "low_priority", "match", "mod", "modifies", "numeric", "optimize", "option", "out", "outfile",
+            "over", "partition", "precision", "procedure", "purge", "range", "rank", "read", "reads", "real",
+            "regexp", "release", "rename", "repeat", "replace", "require", "restrict", "return", "revoke",
+            "rlike", "row", "rows", "schema", "schemas", "separator", "show", "signal", "smallint", "spatial",
+            "specific", "sql", "starting", "status", "straight_join", "terminated", "tinyint", "trailing",
+            "trigger", "undo", "unlock", "unsigned", "usage", "use", "varchar", "varying", "while", "write",
+            "xor", "year_month", "zerofill"};
+        const auto& base = sql::SqlCompiler::reserved_words_default();
+        w.insert(w.end(), base.begin(), base.end());
+        return w;
+    }();
+    return words;
+}
+
+std::string MysqlCompiler::quote_identifier(std::string_view name) const {
+    std::string plain = SqlCompiler::quote_identifier(name);
+    if (plain.empty() || plain[0] != '"') return plain;
+    std::string out = "`";
+    for (char ch : name) {
+        if (ch == '`') out += '`';
+        out += ch;
+    }
+    return out + "`";
+}
+
+std::string MysqlCompiler::type_ddl(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::boolean: return "BOOL";
+        case TypeKind::float_: return "FLOAT";
+        case TypeKind::double_: return "DOUBLE";
+        case TypeKind::numeric:
+            return t.precision ? "NUMERIC(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")" : "NUMERIC(65, 30)";
+        // MySQL's VARCHAR needs a length; 255 characters stay within the index
+        // size limit in utf8mb4, so an unbounded String can still be a key.
+        case TypeKind::string: return "VARCHAR(" + std::to_string(t.length ? t.length : 255) + ")";
+        case TypeKind::text: return "LONGTEXT";
+        case TypeKind::large_binary: return "LONGBLOB";
+        case TypeKind::time: return "TIME(6)";
+        case TypeKind::datetime: return "DATETIME(6)";  // an instant is stored as its UTC date and time
+        case TypeKind::uuid: return "CHAR(32)";
+        default: return SqlCompiler::type_ddl(t);
+    }
+}
+
+std::string MysqlCompiler::literal(const Value& v, const SqlType& type) const {
+    std::string out = SqlCompiler::literal(v, type);
+    // Backslash is an escape character in MySQL string literals (unless
+    // NO_BACKSLASH_ESCAPES): double it, or a value could end the literal.
+    if (std::holds_alternative<std::string>(v) || std::holds_alternative<Json>(v)) {
+        std::string escaped;
+        for (char ch : out) {
+            if (ch == '\\') escaped += '\\';
+            escaped += ch;
+        }
+        return escaped;
+    }
+    return out;
+}
+
+void MysqlCompiler::visit_binary(sql::CompileContext& c, const sql::BinaryNode& n) const {
+    switch (n.op) {
+        case sql::BinaryOp::concat:
+            c.out += "concat(";
+            visit(c, *n.left);
+            c.out += ", ";
+            visit(c, *n.right);
+            c.out += ')';
+            return;
+        case sql::BinaryOp::is_distinct_from:
+        case sql::BinaryOp::is_not_distinct_from:
+            c.out += n.op == sql::BinaryOp::is_distinct_from ? "NOT (" : "(";
+            visit(c, *n.left);
+            c.out += " <=> ";
+            visit(c, *n.right);
+            c.out += ')';
+            return;
+        default: SqlCompiler::visit_binary(c, n);
+    }
+}
+
+void MysqlCompiler::visit_cast(sql::CompileContext& c, const sql::CastNode& n) const {
+    // CAST accepts only a few target names in MySQL and MariaDB.
+    std::string target;
+    const SqlType& t = n.type;
+    switch (t.kind) {
+        case TypeKind::integer:
+        case TypeKind::big_integer:
+        case TypeKind::small_integer:
+        case TypeKind::boolean: target = "SIGNED"; break;
+        case TypeKind::string:
+        case TypeKind::text:
+        case TypeKind::uuid: target = "CHAR"; break;
+        case TypeKind::numeric: target = t.precision ? "DECIMAL(" + std::to_string(t.precision) + ", " + std::to_string(t.scale) + ")" : "DECIMAL(65, 30)"; break;
+        case TypeKind::float_:
+        case TypeKind::double_: target = "DOUBLE"; break;
+        case TypeKind::large_binary: target = "BINARY"; break;
+        case TypeKind::date: target = "DATE"; break;
+        case TypeKind::time: target = "TIME(6)"; break;
+        case TypeKind::datetime: target = "DATETIME(6)"; break;
+        case TypeKind::json: target = "JSON"; break;
+        case TypeKind::null_type: throw CompileError("CAST needs a target type");
+    }
+    c.out += "CAST(";
+    visit(c, *n.expr);
+    c.out += " AS " + target + ")";
+}
+
+void MysqlCompiler::visit_excluded(sql::CompileContext& c, const sql::ExcludedNode& n) const {
+    // VALUES(col) works on MariaDB and (deprecated but accepted) on MySQL 8.
+    c.out += "VALUES(" + quote_identifier(n.column->name) + ")";
+}
+
+void MysqlCompiler::visit_drop_index(sql::CompileContext& c, const sql::DropIndexNode& n) const {
+    c.out += "DROP INDEX " + quote_identifier(n.table->indexes.at(n.index).name) + " ON " + table_name(*n.table);
+}
+
+bool MysqlCompiler::render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const {
+    if (n.name == "now" && n.args.empty()) {
+        // Microseconds, to match DATETIME(6) columns (a DEFAULT must match their precision).
+        c.out += "CURRENT_TIMESTAMP(6)";
+        return true;
+    }
+    return false;
+}
+
+void MysqlCompiler::render_column_ddl(sql::CompileContext& c, const sql::TableNode& t, std::size_t i) const {
+    auto autoinc = t.autoincrement_column();
+    if (!(autoinc && *autoinc == i)) return SqlCompiler::render_column_ddl(c, t, i);
+    const auto& col = t.columns[i];
+    c.out += quote_identifier(col.name) + " " + type_ddl(col.type) + " NOT NULL AUTO_INCREMENT";
+}
+
+void MysqlCompiler::render_limit_offset(sql::CompileContext& c, const sql::ExprPtr& limit, const sql::ExprPtr& offset) const {
+    c.out += " LIMIT ";
+    // MySQL's grammar has no OFFSET without LIMIT; its manual suggests the largest BIGINT UNSIGNED.
+    if (limit) visit(c, *limit);
+    else c.out += "18446744073709551615";
+    if (offset) {
+        c.out += " OFFSET ";
+        visit(c, *offset);
+    }
+}
+
+void MysqlCompiler::render_upsert(sql::CompileContext& c, const sql::InsertNode& n) const {
+    const auto& u = *n.upsert;
+    if (u.where) throw CompileError("MySQL's ON DUPLICATE KEY UPDATE takes no WHERE condition");
+    c.out += " ON DUPLICATE KEY UPDATE ";
+    if (u.set.empty()) {
+        // "Do nothing": assign a key column to itself, which changes no row
+        // (unlike INSERT IGNORE, which would also hide other errors).
+        const auto& col = u.conflict_columns.empty() ? n.table->columns.at(n.table->primary_key.at(0)).name
+                                                     : u.conflict_columns.front()->name;
+        c.out += quote_identifier(col) + " = " + quote_identifier(col);
+        return;
+    }
+    for (std::size_t i = 0; i < u.set.size(); ++i) {
+        if (i) c.out += ", ";
+        c.out += quote_identifier(u.set[i].first->name);
+        c.out += " = ";
+        visit(c, *u.set[i].second);
+    }
+}
+
+}  // namespace retort::mysql

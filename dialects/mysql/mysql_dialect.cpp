@@ -1,0 +1,41 @@
+// The MySQL/MariaDB dialect plugin's entry point. Its SQL compiler is complete;
+// the Connector/C driver is not yet part of this plugin, so connect() refuses clearly.
+#include "mysql_compiler.hpp"
+#include "retort/error.hpp"
+#include "retort/plugin/dialect.hpp"
+#include "retort/schema/metadata.hpp"
+#include "retort/sql/select.hpp"
+
+namespace retort::mysql {
+
+class MysqlDialect : public plugin::Dialect {
+public:
+    std::string_view name() const override { return "mysql"; }
+    std::vector<std::string> aliases() const override { return {"mariadb"}; }
+    std::string_view version() const override { return "0.1.0"; }
+    std::string driver_description() const override { return "MariaDB Connector/C (driver not built yet)"; }
+    const sql::SqlCompiler& compiler() const override { return compiler_; }
+
+    sql::Statement has_table_query(const sql::TableNode& t) const override {
+        auto q = sql::select(table_name_).where(table_name_ == t.name);
+        if (t.schema.empty()) return q.where(table_schema_ == sql::func::call<std::string>("database"));
+        return q.where(table_schema_ == t.schema);
+    }
+
+    plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor) const override {
+        throw NotSupportedError(Diagnostics{0, "", "the MySQL/MariaDB driver is not available in this build of the "
+                                                   "mysql plugin yet (" + url.to_string() + ")", ""});
+        co_return nullptr;
+    }
+
+private:
+    MysqlCompiler compiler_;
+    MetaData catalog_;
+    Table tables_{catalog_, "tables", "information_schema"};
+    Column<std::string> table_schema_ = tables_.column<std::string>("table_schema");
+    Column<std::string> table_name_ = tables_.column<std::string>("table_name");
+};
+
+}  // namespace retort::mysql
+
+RETORT_DIALECT_PLUGIN(retort::mysql::MysqlDialect)

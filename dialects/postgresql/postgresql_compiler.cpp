@@ -1,0 +1,40 @@
+#include "postgresql_compiler.hpp"
+
+namespace retort::postgresql {
+
+sql::Capabilities capabilities() {
+    sql::Capabilities c;
+    c.insert_returning = c.update_returning = c.delete_returning = true;
+    // PostgreSQL returns multi-row INSERT ... RETURNING rows in VALUES order in
+    // practice, but does not promise it: match rows by key.
+    c.returning_order_matches_values = false;
+    c.max_rows_per_insert = 1000;
+    c.max_parameters = 65535;  // the protocol's 16-bit parameter count
+    c.native_boolean = c.native_uuid = c.native_json = c.native_decimal = true;
+    c.timezone_aware_datetime = true;
+    c.savepoints = true;
+    c.server_side_cursors = true;
+    c.nulls_ordering = true;
+    c.ilike = true;
+    c.is_distinct_from = true;
+    c.intersect_except = true;
+    c.full_outer_join = true;
+    c.upsert_conflict_target = true;
+    c.transactional_ddl = true;
+    return c;
+}
+
+void PostgresqlCompiler::placeholder(std::string& out, std::size_t position) const {
+    out += '$';
+    out += std::to_string(position);
+}
+
+std::string PostgresqlCompiler::type_ddl(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::large_binary: return "BYTEA";
+        case TypeKind::datetime: return t.timezone ? "TIMESTAMP WITH TIME ZONE" : "TIMESTAMP WITHOUT TIME ZONE";
+        default: return SqlCompiler::type_ddl(t);
+    }
+}
+
+}  // namespace retort::postgresql

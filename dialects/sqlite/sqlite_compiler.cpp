@@ -1,0 +1,73 @@
+#include "sqlite_compiler.hpp"
+
+namespace retort::sqlite {
+
+sql::Capabilities capabilities() {
+    sql::Capabilities c;
+    c.insert_returning = c.update_returning = c.delete_returning = true;  // 3.35+
+    c.returning_order_matches_values = false;  // documented: RETURNING rows come in no set order
+    c.multi_row_values = true;
+    c.max_rows_per_insert = 500;
+    c.max_parameters = 32766;  // the documented default; Debian builds allow more, but portably this
+    c.native_boolean = false;
+    c.native_uuid = false;
+    c.native_json = false;
+    c.native_decimal = false;  // NUMERIC affinity stores a double
+    c.timezone_aware_datetime = false;
+    c.savepoints = true;
+    c.server_side_cursors = true;  // rows are stepped as they are fetched
+    c.nulls_ordering = true;       // 3.30+
+    c.ilike = false;
+    c.is_distinct_from = true;     // spelled IS / IS NOT
+    c.intersect_except = true;
+    c.full_outer_join = true;      // 3.39+
+    c.upsert_conflict_target = true;
+    c.transactional_ddl = true;
+    return c;
+}
+
+std::string SqliteCompiler::type_ddl(const SqlType& t) const {
+    switch (t.kind) {
+        case TypeKind::float_: return "FLOAT";
+        case TypeKind::double_: return "DOUBLE";
+        case TypeKind::datetime: return "DATETIME";
+        // As SQLAlchemy stores a UUID on backends without one: 32 hex digits.
+        case TypeKind::uuid: return "CHAR(32)";
+        default: return SqlCompiler::type_ddl(t);
+    }
+}
+
+void SqliteCompiler::render_column_ddl(sql::CompileContext& c, const sql::TableNode& t, std::size_t i) const {
+    auto autoinc = t.autoincrement_column();
+    if (!(autoinc && *autoinc == i)) return SqlCompiler::render_column_ddl(c, t, i);
+    // Only a column declared exactly INTEGER and alone in the primary key becomes
+    // the rowid alias that SQLite fills in; BIGINT would not.
+    const auto& col = t.columns[i];
+    c.out += quote_identifier(col.name);
+    c.out += " INTEGER";
+    if (!col.nullable) c.out += " NOT NULL";
+}
+
+void SqliteCompiler::render_limit_offset(sql::CompileContext& c, const sql::ExprPtr& limit, const sql::ExprPtr& offset) const {
+    c.out += " LIMIT ";
+    // SQLite's grammar has no OFFSET without LIMIT; -1 means no limit.
+    if (limit) visit(c, *limit);
+    else c.out += "-1";
+    if (offset) {
+        c.out += " OFFSET ";
+        visit(c, *offset);
+    }
+}
+
+void SqliteCompiler::visit_binary(sql::CompileContext& c, const sql::BinaryNode& n) const {
+    if (n.op != sql::BinaryOp::is_distinct_from && n.op != sql::BinaryOp::is_not_distinct_from)
+        return SqlCompiler::visit_binary(c, n);
+    // SQLite's IS / IS NOT compare NULLs as values: exactly IS [NOT] DISTINCT FROM.
+    c.out += '(';
+    visit(c, *n.left);
+    c.out += n.op == sql::BinaryOp::is_distinct_from ? " IS NOT " : " IS ";
+    visit(c, *n.right);
+    c.out += ')';
+}
+
+}  // namespace retort::sqlite

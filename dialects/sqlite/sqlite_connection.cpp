@@ -1,0 +1,290 @@
+#include "sqlite_connection.hpp"
+
+#include <charconv>
+
+#include "retort/error.hpp"
+#include "sqlite_errors.hpp"
+#include "sqlite_types.hpp"
+
+namespace retort::sqlite {
+
+// ---- statement cache ---------------------------------------------------------------
+
+sqlite3_stmt* StatementCache::find(const std::string& sql) {
+    auto it = index_.find(sql);
+    if (it == index_.end()) return nullptr;
+    lru_.splice(lru_.begin(), lru_, it->second);
+    return it->second->second;
+}
+
+void StatementCache::put(const std::string& sql, sqlite3_stmt* stmt) {
+    lru_.emplace_front(sql, stmt);
+    index_.emplace(lru_.front().first, lru_.begin());
+    while (lru_.size() > capacity_) {
+        index_.erase(lru_.back().first);
+        sqlite3_finalize(lru_.back().second);
+        lru_.pop_back();
+    }
+}
+
+void StatementCache::clear() {
+    for (auto& [sql, stmt] : lru_) sqlite3_finalize(stmt);
+    lru_.clear();
+    index_.clear();
+}
+
+namespace {
+
+// Resets a statement when the step loop leaves, by return or by exception.
+struct ResetGuard {
+    sqlite3_stmt* stmt;
+    ~ResetGuard() {
+        sqlite3_reset(stmt);
+        sqlite3_clear_bindings(stmt);
+    }
+};
+
+void bind_all(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> params, const std::string& sql, bool copy) {
+    int expected = sqlite3_bind_parameter_count(stmt);
+    if (expected != static_cast<int>(params.size())) {
+        Diagnostics d;
+        d.native_code = SQLITE_RANGE;
+        d.message = "the statement takes " + std::to_string(expected) + " parameters, " +
+                    std::to_string(params.size()) + " were given";
+        d.statement = sql;
+        throw ProgrammingError(std::move(d));
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        int rc = bind_value(stmt, static_cast<int>(i + 1), params[i], copy);
+        if (rc != SQLITE_OK) raise_error(db, rc, sql);
+    }
+}
+
+std::vector<std::string> read_column_names(sqlite3_stmt* stmt) {
+    int n = sqlite3_column_count(stmt);
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const char* name = sqlite3_column_name(stmt, i);
+        names.emplace_back(name ? name : "");
+    }
+    return names;
+}
+
+// Steps up to `max_rows` rows into `out`; returns how many, and sets `done` at the end.
+std::size_t step_rows(sqlite3* db, sqlite3_stmt* stmt, std::vector<Value>& out, std::size_t max_rows, bool& done,
+                      const std::string& sql) {
+    int width = sqlite3_column_count(stmt);
+    std::size_t rows = 0;
+    while (rows < max_rows) {
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE) {
+            done = true;
+            break;
+        }
+        if (rc != SQLITE_ROW) raise_error(db, rc, sql);
+        for (int i = 0; i < width; ++i) out.push_back(column_value(stmt, i));
+        ++rows;
+    }
+    return rows;
+}
+
+// A streamed result: the statement is stepped on the worker, a batch per hop.
+class SqliteCursor : public plugin::Cursor {
+public:
+    SqliteCursor(SqliteConnection& conn, sqlite3_stmt* stmt, std::string sql)
+        : conn_(conn), stmt_(stmt), sql_(std::move(sql)), names_(read_column_names(stmt)) {}
+    ~SqliteCursor() override {
+        // close() finalizes on the worker; this is the fallback when it was not called.
+        if (stmt_) conn_.worker().post([s = stmt_] { sqlite3_finalize(s); });
+    }
+    const std::vector<std::string>& column_names() const override { return names_; }
+    plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
+        if (done_ || !stmt_) co_return 0;
+        co_return co_await conn_.worker().run([&] { return step_rows(conn_.handle(), stmt_, out, max_rows, done_, sql_); });
+    }
+    plugin::awaitable<void> close() override {
+        if (!stmt_) co_return;
+        auto s = stmt_;
+        stmt_ = nullptr;
+        co_await conn_.worker().run([s] { sqlite3_finalize(s); });
+    }
+
+private:
+    SqliteConnection& conn_;
+    sqlite3_stmt* stmt_;
+    std::string sql_;
+    std::vector<std::string> names_;
+    bool done_ = false;
+};
+
+}  // namespace
+
+// ---- connection ----------------------------------------------------------------------
+
+plugin::awaitable<std::unique_ptr<plugin::Connection>> SqliteConnection::open(const Url& url) {
+    std::unique_ptr<SqliteConnection> c(new SqliteConnection());
+    co_await c->worker_.run([&] { c->open_blocking(url); });
+    co_return c;
+}
+
+SqliteConnection::~SqliteConnection() {
+    worker_.stop();
+    // The worker has stopped: this thread is now the only one touching the handle.
+    close_blocking();
+}
+
+void SqliteConnection::open_blocking(const Url& url) {
+    static const char* known[] = {"mode", "timeout", "journal_mode", "synchronous", "foreign_keys", "begin"};
+    for (const auto& [key, value] : url.query()) {
+        bool ok = false;
+        for (const char* k : known) ok |= key == k;
+        if (!ok)
+            throw ArgumentError("unknown SQLite URL option '" + key +
+                                "'; known: mode, timeout, journal_mode, synchronous, foreign_keys, begin");
+    }
+    std::string path = url.database();
+    bool memory = path.empty() || path == ":memory:";
+    if (memory) path = ":memory:";
+    int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_URI;
+    std::string mode = url.option("mode").value_or("rwc");
+    if (mode == "ro") flags |= SQLITE_OPEN_READONLY;
+    else if (mode == "rw") flags |= SQLITE_OPEN_READWRITE;
+    else if (mode == "rwc") flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
+    else throw ArgumentError("SQLite URL option mode must be ro, rw or rwc, not '" + mode + "'");
+
+    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    if (rc != SQLITE_OK) {
+        Diagnostics d;
+        d.native_code = db_ ? sqlite3_extended_errcode(db_) : rc;
+        d.message = std::string(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) + " (database '" + path + "')";
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+        throw OperationalError(std::move(d));
+    }
+    sqlite3_extended_result_codes(db_, 1);
+
+    double timeout = 5.0;
+    if (auto t = url.option("timeout")) {
+        auto [p, ec] = std::from_chars(t->data(), t->data() + t->size(), timeout);
+        if (ec != std::errc{} || p != t->data() + t->size() || timeout < 0)
+            throw ArgumentError("SQLite URL option timeout must be a number of seconds, not '" + *t + "'");
+    }
+    sqlite3_busy_timeout(db_, static_cast<int>(timeout * 1000));
+
+    auto pragma_value = [&](const char* key, const std::string& def) {
+        std::string v = url.option(key).value_or(def);
+        for (char ch : v)
+            if (!std::isalnum(static_cast<unsigned char>(ch)))
+                throw ArgumentError(std::string("SQLite URL option ") + key + " has an invalid value '" + v + "'");
+        return v;
+    };
+    // Foreign keys are off in SQLite unless asked for; ON DELETE CASCADE and
+    // friends mean nothing without them.
+    exec_blocking("PRAGMA foreign_keys = " + pragma_value("foreign_keys", "on"));
+    if (!memory && mode != "ro") {
+        exec_blocking("PRAGMA journal_mode = " + pragma_value("journal_mode", "wal"));
+        exec_blocking("PRAGMA synchronous = " + pragma_value("synchronous", "normal"));
+    }
+    std::string begin = pragma_value("begin", "deferred");
+    if (begin != "deferred" && begin != "immediate" && begin != "exclusive")
+        throw ArgumentError("SQLite URL option begin must be deferred, immediate or exclusive");
+    begin_sql_ = "BEGIN " + begin;
+    for (auto& ch : begin_sql_) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+}
+
+void SqliteConnection::exec_blocking(const std::string& sql) {
+    if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
+    char* err = nullptr;
+    int rc = sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err);
+    sqlite3_free(err);
+    if (rc != SQLITE_OK) raise_error(db_, rc, sql);
+}
+
+plugin::RawResult SqliteConnection::execute_blocking(const std::string& sql, std::span<const Value> params) {
+    if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
+    sqlite3_stmt* stmt = cache_.find(sql);
+    if (!stmt) {
+        const char* tail = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
+        if (rc != SQLITE_OK) raise_error(db_, rc, sql);
+        if (!stmt) return {};  // the text held only a comment or white space
+        for (; tail && *tail; ++tail) {
+            if (!std::isspace(static_cast<unsigned char>(*tail)) && *tail != ';') {
+                sqlite3_finalize(stmt);
+                Diagnostics d{SQLITE_MISUSE, "", "only one statement can be executed at a time", sql};
+                throw ProgrammingError(std::move(d));
+            }
+        }
+        cache_.put(sql, stmt);
+    }
+    ResetGuard guard{stmt};
+    bind_all(db_, stmt, params, sql, false);
+    plugin::RawResult r;
+    r.column_names = read_column_names(stmt);
+    bool done = false;
+    step_rows(db_, stmt, r.values, static_cast<std::size_t>(-1), done, sql);
+    if (!sqlite3_stmt_readonly(stmt)) {
+        r.rows_affected = sqlite3_changes64(db_);
+        r.last_insert_id = sqlite3_last_insert_rowid(db_);
+    }
+    return r;
+}
+
+void SqliteConnection::close_blocking() {
+    cache_.clear();
+    if (db_) {
+        sqlite3_close_v2(db_);
+        db_ = nullptr;
+    }
+}
+
+plugin::awaitable<plugin::RawResult> SqliteConnection::execute(const std::string& sql, std::span<const Value> params) {
+    co_return co_await worker_.run([&] { return execute_blocking(sql, params); });
+}
+
+plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(const std::string& sql, std::span<const Value> params) {
+    sqlite3_stmt* stmt = co_await worker_.run([&] {
+        if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
+        sqlite3_stmt* s = nullptr;
+        int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &s, nullptr);
+        if (rc != SQLITE_OK) raise_error(db_, rc, sql);
+        try {
+            bind_all(db_, s, params, sql, true);
+        } catch (...) {
+            sqlite3_finalize(s);
+            throw;
+        }
+        return s;
+    });
+    co_return std::make_unique<SqliteCursor>(*this, stmt, sql);
+}
+
+plugin::awaitable<void> SqliteConnection::begin() {
+    co_await worker_.run([this] { exec_blocking(begin_sql_); });
+}
+plugin::awaitable<void> SqliteConnection::commit() {
+    co_await worker_.run([this] { exec_blocking("COMMIT"); });
+}
+plugin::awaitable<void> SqliteConnection::rollback() {
+    co_await worker_.run([this] { exec_blocking("ROLLBACK"); });
+}
+plugin::awaitable<void> SqliteConnection::savepoint(const std::string& name) {
+    co_await worker_.run([&] { exec_blocking("SAVEPOINT " + name); });
+}
+plugin::awaitable<void> SqliteConnection::release_savepoint(const std::string& name) {
+    co_await worker_.run([&] { exec_blocking("RELEASE SAVEPOINT " + name); });
+}
+plugin::awaitable<void> SqliteConnection::rollback_to_savepoint(const std::string& name) {
+    co_await worker_.run([&] { exec_blocking("ROLLBACK TO SAVEPOINT " + name); });
+}
+plugin::awaitable<void> SqliteConnection::ping() {
+    co_await worker_.run([this] { exec_blocking("SELECT 1"); });
+}
+plugin::awaitable<void> SqliteConnection::close() {
+    co_await worker_.run([this] { close_blocking(); });
+}
+
+std::string SqliteConnection::server_version() const { return std::string("SQLite ") + sqlite3_libversion(); }
+
+}  // namespace retort::sqlite

@@ -1,0 +1,72 @@
+// A SQLite connection on a worker thread of its own. The handle is opened with
+// SQLITE_OPEN_NOMUTEX: only the worker ever touches it. Each operation (a whole
+// statement with all its rows, or a batch of a stream) is one hop to the worker.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <list>
+#include <memory>
+#include <string>
+#include <unordered_map>
+
+#include "retort/plugin/driver.hpp"
+#include "retort/plugin/worker_thread.hpp"
+#include "retort/url.hpp"
+
+namespace retort::sqlite {
+
+/// Prepared statements by SQL text, least recently used finalized first.
+class StatementCache {
+public:
+    explicit StatementCache(std::size_t capacity) : capacity_(capacity) {}
+    ~StatementCache() { clear(); }
+    /// The cached statement for `sql`, or null.
+    sqlite3_stmt* find(const std::string& sql);
+    void put(const std::string& sql, sqlite3_stmt* stmt);
+    void clear();
+
+private:
+    using Lru = std::list<std::pair<std::string, sqlite3_stmt*>>;
+    std::size_t capacity_;
+    Lru lru_;
+    std::unordered_map<std::string_view, Lru::iterator> index_;
+};
+
+class SqliteConnection : public plugin::Connection {
+public:
+    /// Opens `url`'s database on the worker thread.
+    static plugin::awaitable<std::unique_ptr<plugin::Connection>> open(const Url& url);
+    ~SqliteConnection() override;
+
+    plugin::awaitable<plugin::RawResult> execute(const std::string& sql, std::span<const Value> params) override;
+    plugin::awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string& sql, std::span<const Value> params) override;
+    plugin::awaitable<void> begin() override;
+    plugin::awaitable<void> commit() override;
+    plugin::awaitable<void> rollback() override;
+    plugin::awaitable<void> savepoint(const std::string& name) override;
+    plugin::awaitable<void> release_savepoint(const std::string& name) override;
+    plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
+    plugin::awaitable<void> ping() override;
+    plugin::awaitable<void> close() override;
+    bool is_open() const noexcept override { return db_ != nullptr; }
+    std::string server_version() const override;
+
+    // Used by the cursor, on the worker thread.
+    plugin::WorkerThread& worker() { return worker_; }
+    sqlite3* handle() { return db_; }
+
+private:
+    SqliteConnection() = default;
+    void open_blocking(const Url& url);
+    void exec_blocking(const std::string& sql);
+    plugin::RawResult execute_blocking(const std::string& sql, std::span<const Value> params);
+    void close_blocking();
+
+    sqlite3* db_ = nullptr;
+    StatementCache cache_{128};
+    std::string begin_sql_ = "BEGIN";
+    plugin::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
+};
+
+}  // namespace retort::sqlite

@@ -1,0 +1,46 @@
+#include "sqlite_errors.hpp"
+
+#include "retort/error.hpp"
+
+namespace retort::sqlite {
+
+namespace {
+ErrorKind classify(int rc) {
+    switch (rc & 0xff) {
+        case SQLITE_CONSTRAINT: return ErrorKind::integrity;
+        case SQLITE_BUSY:
+        case SQLITE_LOCKED:
+        case SQLITE_IOERR:
+        case SQLITE_CANTOPEN:
+        case SQLITE_FULL:
+        case SQLITE_PROTOCOL:
+        case SQLITE_NOTADB:
+        case SQLITE_READONLY:
+        case SQLITE_PERM:
+        case SQLITE_INTERRUPT:
+        case SQLITE_NOMEM:
+        case SQLITE_AUTH:
+        case SQLITE_ABORT: return ErrorKind::operational;
+        case SQLITE_ERROR:
+        case SQLITE_MISUSE:
+        case SQLITE_RANGE: return ErrorKind::programming;
+        case SQLITE_TOOBIG:
+        case SQLITE_MISMATCH: return ErrorKind::data;
+        case SQLITE_INTERNAL:
+        case SQLITE_CORRUPT:
+        case SQLITE_SCHEMA:
+        case SQLITE_FORMAT: return ErrorKind::internal;
+        default: return ErrorKind::generic;
+    }
+}
+}  // namespace
+
+void raise_error(sqlite3* db, int rc, const std::string& statement) {
+    Diagnostics d;
+    d.native_code = db ? sqlite3_extended_errcode(db) : rc;
+    d.message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
+    d.statement = statement;
+    throw_dbapi_error(classify(d.native_code), std::move(d));
+}
+
+}  // namespace retort::sqlite

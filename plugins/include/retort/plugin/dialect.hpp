@@ -1,0 +1,62 @@
+// The dialect half of the plugin contract: what a database's SQL looks like,
+// how its values travel, what it can do, and how to connect to it.
+//
+// A dialect MUST:
+//  - be default-constructible and thread-safe once built (the core shares one
+//    instance between every engine of the process);
+//  - report its capabilities truthfully: tests and the ORM decide by them;
+//  - keep its compiler free of per-execution state (it is called concurrently).
+// A dialect MAY override any SqlCompiler hook; it MUST NOT change the order in
+// which the generic compiler renders parameters other than through those hooks.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "retort/plugin/abi.hpp"
+#include "retort/plugin/driver.hpp"
+#include "retort/schema/table.hpp"
+#include "retort/sql/compiler.hpp"
+#include "retort/sql/statement.hpp"
+#include "retort/url.hpp"
+
+namespace retort::plugin {
+
+/// Converts one value in place between the application's form and the driver's.
+/// A plain function pointer, chosen once per statement and column: the hot loop
+/// makes no virtual call into the plugin.
+using ValueConverter = void (*)(Value& v, const SqlType& type);
+
+class Dialect {
+public:
+    virtual ~Dialect();
+
+    /// The dialect's name, which is also its plugin file's: "sqlite" for libretort_dialect_sqlite.so.
+    virtual std::string_view name() const = 0;
+    /// Further URL schemes it serves ("mariadb" for mysql, "postgres" for postgresql).
+    virtual std::vector<std::string> aliases() const { return {}; }
+    /// The plugin's own version, "0.1.0".
+    virtual std::string_view version() const = 0;
+    /// The client library it drives, "libpq 15.18".
+    virtual std::string driver_description() const = 0;
+
+    virtual const sql::SqlCompiler& compiler() const = 0;
+    const sql::Capabilities& capabilities() const { return compiler().capabilities(); }
+
+    /// The converter for a parameter of `type` before it goes to the driver; null when none is needed.
+    virtual ValueConverter bind_converter(const SqlType& type) const { return nullptr; }
+    /// The converter for a raw result value of a column of `type`; null when none is needed.
+    virtual ValueConverter result_converter(const SqlType& type) const { return nullptr; }
+
+    /// A statement returning a row when `table` exists (for create_all(checkfirst)).
+    virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
+
+    /// Opens a connection; completes on `executor`. Throws OperationalError
+    /// (unreachable, refused, bad credentials) or ArgumentError (bad URL options).
+    virtual awaitable<std::unique_ptr<Connection>> connect(const Url& url, boost::asio::any_io_executor executor) const = 0;
+};
+
+}  // namespace retort::plugin

@@ -1,0 +1,80 @@
+// The driver half of the plugin contract: one database connection, and the
+// cursor that streams a result from it.
+//
+// A driver MUST:
+//  - never block the calling thread: use the client library's non-blocking API
+//    with the socket watched by Asio, or run blocking calls on a thread of its own;
+//  - complete every operation on the executor the connection was opened with;
+//  - throw the retort::DBAPIError family (throw_dbapi_error) with the native code,
+//    the SQLSTATE where there is one, the server's message and the statement text;
+//  - accept at most one operation at a time per connection (the core serialises them).
+// A driver MAY buffer rows, prepare and cache statements, and pipeline requests.
+// A driver MUST NOT log parameters or the password, or keep references to the
+// arguments of an operation after it completes.
+#pragma once
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/awaitable.hpp>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "retort/value.hpp"
+
+namespace retort::plugin {
+
+template <class T>
+using awaitable = boost::asio::awaitable<T>;
+
+/// A result as the driver read it: raw values, row-major, `column_names.size()` wide.
+/// The core converts values to the statement's result types afterwards.
+struct RawResult {
+    std::vector<std::string> column_names;
+    std::vector<Value> values;
+    std::int64_t rows_affected = -1;   ///< INSERT/UPDATE/DELETE; -1 when not applicable
+    std::optional<std::int64_t> last_insert_id;
+    std::size_t row_count() const { return column_names.empty() ? 0 : values.size() / column_names.size(); }
+};
+
+/// A result being streamed: rows are fetched in batches as they are asked for.
+class Cursor {
+public:
+    virtual ~Cursor();
+    virtual const std::vector<std::string>& column_names() const = 0;
+    /// Appends up to `max_rows` rows (row-major) to `out`; returns how many. 0 means the end.
+    virtual awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) = 0;
+    /// Ends the statement early; the connection is usable again after it.
+    virtual awaitable<void> close() = 0;
+};
+
+class Connection {
+public:
+    virtual ~Connection();
+    /// Runs one statement with positional parameters and returns all its rows.
+    /// `sql` and `params` stay valid until the returned awaitable completes.
+    virtual awaitable<RawResult> execute(const std::string& sql, std::span<const Value> params) = 0;
+    /// Runs one statement and streams its rows. While the cursor is open, the
+    /// connection runs nothing else.
+    virtual awaitable<std::unique_ptr<Cursor>> stream(const std::string& sql, std::span<const Value> params) = 0;
+
+    virtual awaitable<void> begin() = 0;
+    virtual awaitable<void> commit() = 0;
+    virtual awaitable<void> rollback() = 0;
+    virtual awaitable<void> savepoint(const std::string& name) = 0;
+    virtual awaitable<void> release_savepoint(const std::string& name) = 0;
+    virtual awaitable<void> rollback_to_savepoint(const std::string& name) = 0;
+
+    /// Checks the connection is alive (a round trip); throws OperationalError if not.
+    virtual awaitable<void> ping() = 0;
+    /// Closes the connection; no other call may follow.
+    virtual awaitable<void> close() = 0;
+    /// False once the driver knows the connection is unusable (lost, closed).
+    virtual bool is_open() const noexcept = 0;
+    /// "SQLite 3.40.1", "PostgreSQL 15.18"...
+    virtual std::string server_version() const = 0;
+};
+
+}  // namespace retort::plugin
