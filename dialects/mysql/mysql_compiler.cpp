@@ -6,7 +6,7 @@
 
 namespace retort::mysql {
 
-sql::Capabilities capabilities() {
+sql::Capabilities make_capabilities() {
     sql::Capabilities c;
     // MariaDB 10.5+ has INSERT/DELETE ... RETURNING; neither it nor MySQL has UPDATE ... RETURNING.
     c.insert_returning = true;

@@ -7,11 +7,11 @@
 
 namespace retort::mysql {
 
-sql::Capabilities capabilities();
+sql::Capabilities make_capabilities();
 
 class MysqlCompiler : public sql::SqlCompiler {
 public:
-    MysqlCompiler() : SqlCompiler(capabilities()) {}
+    MysqlCompiler() : SqlCompiler(make_capabilities()) {}
     std::string quote_identifier(std::string_view name) const override;
     std::string type_ddl(const SqlType& type) const override;
     std::string literal(const Value& v, const SqlType& type) const override;

@@ -2,7 +2,7 @@
 
 namespace retort::postgresql {
 
-sql::Capabilities capabilities() {
+sql::Capabilities make_capabilities() {
     sql::Capabilities c;
     c.insert_returning = c.update_returning = c.delete_returning = true;
     // PostgreSQL returns multi-row INSERT ... RETURNING rows in VALUES order in

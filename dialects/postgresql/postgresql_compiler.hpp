@@ -5,11 +5,11 @@
 
 namespace retort::postgresql {
 
-sql::Capabilities capabilities();
+sql::Capabilities make_capabilities();
 
 class PostgresqlCompiler : public sql::SqlCompiler {
 public:
-    PostgresqlCompiler() : SqlCompiler(capabilities()) {}
+    PostgresqlCompiler() : SqlCompiler(make_capabilities()) {}
     void placeholder(std::string& out, std::size_t position) const override;
     std::string type_ddl(const SqlType& type) const override;
 };

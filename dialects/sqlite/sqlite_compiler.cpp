@@ -2,7 +2,7 @@
 
 namespace retort::sqlite {
 
-sql::Capabilities capabilities() {
+sql::Capabilities make_capabilities() {
     sql::Capabilities c;
     c.insert_returning = c.update_returning = c.delete_returning = true;  // 3.35+
     c.returning_order_matches_values = false;  // documented: RETURNING rows come in no set order

@@ -5,11 +5,11 @@
 
 namespace retort::sqlite {
 
-sql::Capabilities capabilities();
+sql::Capabilities make_capabilities();
 
 class SqliteCompiler : public sql::SqlCompiler {
 public:
-    SqliteCompiler() : SqlCompiler(capabilities()) {}
+    SqliteCompiler() : SqlCompiler(make_capabilities()) {}
     std::string type_ddl(const SqlType& type) const override;
     void render_column_ddl(sql::CompileContext& c, const sql::TableNode& t, std::size_t col) const override;
     void render_limit_offset(sql::CompileContext& c, const sql::ExprPtr& limit, const sql::ExprPtr& offset) const override;

@@ -34,7 +34,7 @@ std::string backend_url() {
             std::error_code ec;
             for (const char* suffix : {"", "-wal", "-shm"}) std::filesystem::remove(p.string() + suffix, ec);
         });
-        return "sqlite:///" + path.string().substr(1) + "?foreign_keys=on";
+        return "sqlite:///" + path.string();  // an absolute path: four slashes in all
     }();
     return fallback;
 }

@@ -676,7 +676,10 @@ std::vector<const FromNode*> SqlCompiler::froms_of(const CompileContext& c, cons
 
 void SqlCompiler::visit_nested_select(CompileContext& c, const SelectBase& s, bool parenthesize) const {
     if (parenthesize) c.out += '(';
-    CompileContext inner{c.compiler, c.result, c.out, c.bind_index, c.inline_binds, c.enclosing_froms, c.depth + 1};
+    CompileContext inner = c;
+    inner.depth = c.depth + 1;
+    inner.label = LabelStyle::inner;
+    inner.qualify = true;
     visit(inner, s);
     if (parenthesize) c.out += ')';
 }
@@ -686,9 +689,12 @@ void SqlCompiler::visit_nested_select(CompileContext& c, const SelectBase& s, bo
 void SqlCompiler::visit_select(CompileContext& c, const SelectNode& n) const {
     auto froms = froms_of(c, n);
 
-    std::vector<const SubqueryNode*> ctes;
-    for (const auto& cte : n.ctes) ctes.push_back(cte.get());
-    for (const auto* f : froms) collect_ctes(f, ctes);
+    std::vector<const SubqueryNode*> found, ctes;
+    for (const auto& cte : n.ctes) found.push_back(cte.get());
+    for (const auto* f : froms) collect_ctes(f, found);
+    for (const auto* cte : found)
+        if (std::find(c.ctes_in_scope.begin(), c.ctes_in_scope.end(), cte->name) == c.ctes_in_scope.end())
+            ctes.push_back(cte);
     if (!ctes.empty()) {
         bool recursive = false;
         for (const auto* cte : ctes) recursive |= cte->recursive;
@@ -708,24 +714,28 @@ void SqlCompiler::visit_select(CompileContext& c, const SelectNode& n) const {
             c.out += " AS ";
             CompileContext inner = c;
             inner.enclosing_froms.clear();
+            for (const auto* defined : ctes) inner.ctes_in_scope.push_back(defined->name);
             visit_nested_select(inner, *cte->select);
         }
         c.out += ' ';
     }
 
-    c.out += n.distinct ? "SELECT DISTINCT " : "SELECT ";
-    {
-        FlagScope scope(c);
-        c.label = LabelStyle::definition;
-        for (std::size_t i = 0; i < n.columns.size(); ++i) {
-            if (i) c.out += ", ";
-            visit(c, *n.columns[i]);
-        }
-    }
-
+    // Subqueries anywhere in this SELECT (its column list included) correlate
+    // to its FROM entries.
     CompileContext inner = c;
     inner.label = LabelStyle::inner;
     inner.enclosing_froms.insert(inner.enclosing_froms.end(), froms.begin(), froms.end());
+    for (const auto* cte : ctes) inner.ctes_in_scope.push_back(cte->name);
+
+    c.out += n.distinct ? "SELECT DISTINCT " : "SELECT ";
+    {
+        FlagScope scope(inner);
+        inner.label = LabelStyle::definition;
+        for (std::size_t i = 0; i < n.columns.size(); ++i) {
+            if (i) c.out += ", ";
+            visit(inner, *n.columns[i]);
+        }
+    }
     if (!froms.empty()) {
         c.out += " FROM ";
         for (std::size_t i = 0; i < froms.size(); ++i) {
@@ -759,7 +769,7 @@ void SqlCompiler::visit_select(CompileContext& c, const SelectNode& n) const {
             visit(inner, *n.order_by[i]);
         }
     }
-    if (n.limit || n.offset) render_limit_offset(c, n.limit, n.offset);
+    if (n.limit || n.offset) render_limit_offset(inner, n.limit, n.offset);
 }
 
 void SqlCompiler::render_limit_offset(CompileContext& c, const ExprPtr& limit, const ExprPtr& offset) const {
@@ -911,6 +921,8 @@ void SqlCompiler::visit_insert(CompileContext& c, const InsertNode& n) const {
 
 void SqlCompiler::visit_update(CompileContext& c, const UpdateNode& n) const {
     if (n.set.empty()) throw CompileError("UPDATE of '" + n.table->name + "' sets no column");
+    CompileContext inner = c;
+    inner.enclosing_froms.push_back(n.table.get());
     c.out += "UPDATE ";
     c.out += table_name(*n.table);
     c.out += " SET ";
@@ -918,10 +930,8 @@ void SqlCompiler::visit_update(CompileContext& c, const UpdateNode& n) const {
         if (i) c.out += ", ";
         c.out += quote_identifier(n.set[i].first->name);
         c.out += " = ";
-        visit(c, *n.set[i].second);
+        visit(inner, *n.set[i].second);
     }
-    CompileContext inner = c;
-    inner.enclosing_froms.push_back(n.table.get());
     if (n.where) {
         c.out += " WHERE ";
         visit(inner, *n.where);

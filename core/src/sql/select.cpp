@@ -1,6 +1,9 @@
 #include "retort/sql/select.hpp"
 
+#include <functional>
+
 #include "retort/error.hpp"
+#include "retort/sql/compiler.hpp"
 
 namespace retort::sql {
 
@@ -98,13 +101,14 @@ Select Select::with_join(FromPtr right, ExprPtr on, bool outer, bool full) const
     if (!n->froms.empty()) {
         left = n->froms.front();
     } else {
-        // Join from the first column's FROM element, as SQLAlchemy's select().join() does.
-        for (const auto& c : n->columns) {
-            if (c->kind == NodeKind::column) {
-                left = static_cast<const ColumnNode&>(*c).from;
-                break;
-            }
-        }
+        // Join from the FROM element of the first column that has one, as
+        // SQLAlchemy's select().join() does.
+        std::function<void(const ExprNode&)> find = [&](const ExprNode& e) {
+            if (left) return;
+            if (e.kind == NodeKind::column) left = static_cast<const ColumnNode&>(e).from;
+            else for_each_child(e, find);
+        };
+        for (const auto& c : n->columns) find(*c);
         if (!left) throw ArgumentError("join(): the select has no FROM element to join from; use select_from() first");
         n->froms.push_back(left);
     }

@@ -71,6 +71,9 @@ struct CompileContext {
     std::vector<const FromNode*> enclosing_froms;
     /// Nesting depth: 0 for the statement itself.
     int depth = 0;
+    /// Names of the CTEs an enclosing WITH already defines (a recursive CTE's
+    /// body refers to itself by name, without a WITH of its own).
+    std::vector<std::string> ctes_in_scope;
     LabelStyle label = LabelStyle::inner;
     /// Prefix columns with their table, alias or subquery name.
     bool qualify = true;
