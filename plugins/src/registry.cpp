@@ -103,6 +103,24 @@ std::shared_ptr<const Dialect> load_locked(Registry& r, const fs::path& path) {
     return dialect;
 }
 
+// The dialect name a plugin file declares: N in libretort_dialect_N.so.
+std::string file_dialect_name(const fs::path& p) {
+    std::string f = p.filename().string();
+    return f.substr(file_prefix.size(), f.size() - file_prefix.size() - file_suffix.size());
+}
+
+// Loads the plugin at `path`, refusing one whose dialect calls itself by a
+// name other than its file's: it could otherwise take over another dialect's
+// name (or aliases) depending on which lookup happened first.
+std::shared_ptr<const Dialect> load_named(Registry& r, const fs::path& path) {
+    auto d = load_locked(r, path);
+    std::string expected = file_dialect_name(path);
+    if (d->name() != expected)
+        throw PluginError("dialect plugin " + quoted(path) + " calls itself '" + std::string(d->name()) + "', not '" +
+                          expected + "' as its file name says; it is not loaded under either name");
+    return d;
+}
+
 bool valid_name(std::string_view name) {
     if (name.empty()) return false;
     for (char c : name)
@@ -166,10 +184,7 @@ std::shared_ptr<const Dialect> load_dialect(std::string_view name) {
     for (const auto& dir : dirs) {
         fs::path candidate = dir / file;
         if (!fs::exists(candidate)) continue;
-        auto d = load_locked(r, candidate);
-        if (d->name() != name)
-            throw PluginError("dialect plugin " + quoted(candidate) + " calls itself '" + std::string(d->name()) +
-                              "', not '" + std::string(name) + "'");
+        auto d = load_named(r, candidate);
         register_dialect(r, d);
         return d;
     }
@@ -180,7 +195,7 @@ std::shared_ptr<const Dialect> load_dialect(std::string_view name) {
     std::vector<std::string> known;
     for (const auto& path : plugin_files()) {
         try {
-            auto d = load_locked(r, path);
+            auto d = load_named(r, path);
             register_dialect(r, d);
             std::string entry(d->name());
             if (std::find(known.begin(), known.end(), entry) == known.end()) known.push_back(entry);
@@ -206,7 +221,7 @@ std::vector<PluginInfo> available_plugins() {
         PluginInfo info;
         info.path = path;
         try {
-            auto d = load_locked(r, path);
+            auto d = load_named(r, path);
             info.name = d->name();
             info.aliases = d->aliases();
             info.version = d->version();

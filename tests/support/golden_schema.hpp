@@ -83,6 +83,8 @@ struct GoldenCase {
     sql::Statement statement;
     /// Rows the statement returns on the seeded database; -1 when not checked.
     int expected_rows = -1;
+    /// Values of its bindparam()s.
+    Params params = {};
 };
 
 /// The recorded SQL of every case: name -> dialect -> SQL text, read from

@@ -9,17 +9,19 @@ using namespace retort::sql;
 
 std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
     std::vector<GoldenCase> c;
-    auto add = [&](std::string name, Statement stmt, int rows = -1) { c.push_back({std::move(name), std::move(stmt), rows}); };
+    auto add = [&](std::string name, Statement stmt, int rows = -1, Params params = {}) {
+        c.push_back({std::move(name), std::move(stmt), rows, std::move(params)});
+    };
 
     // ---- SELECT basics
     add("select_table", select(s.users), 3);
     add("select_columns_where", select(s.user_id, s.user_name).where(s.user_name == "ed"), 1);
-    add("where_and_or", select(s.user_id).where((s.age > 18 && s.age < 65) || s.user_name == "mary"), 2);
+    add("where_and_or", select(s.user_id).where((s.age > 18 && s.age < 65) || s.user_name == "mary"), 3);
     add("where_not", select(s.user_id).where(!(s.user_name == "ed")), 2);
     add("where_called_twice", select(s.user_id).where(s.age > 18).where(s.active == true), 2);
-    add("nested_and_or", select(s.user_id).where(and_(s.active == true, or_(s.age < 30, s.age.is_null()))), 2);
-    add("in_list", select(s.user_name).where(s.user_id.in_({1, 2, 3})), 3);
-    add("not_in_list", select(s.user_name).where(s.user_id.not_in({1, 2})), 1);
+    add("nested_and_or", select(s.user_id).where(and_(s.active == true, or_(s.age < 30, s.age.is_null()))), 1);
+    add("in_list", select(s.user_name).where(s.user_id.in_(1, 2, 3)), 3);
+    add("not_in_list", select(s.user_name).where(s.user_id.not_in(1, 2)), 1);
     add("in_empty_list", select(s.user_name).where(s.user_id.in_(std::vector<std::int64_t>{})), 0);
     add("not_in_empty_list", select(s.user_name).where(s.user_id.not_in(std::vector<std::int64_t>{})), 3);
     add("in_subquery", select(s.user_name).where(s.user_id.in_(select(s.addr_user_id))), 2);
@@ -88,7 +90,7 @@ std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
 
     // ---- expressions
     add("case",
-        select(s.user_name, case_<std::string>({When(s.age < 30, "young"), When(s.age >= 65, "senior")}, "adult").label("bracket")), 3);
+        select(s.user_name, case_<std::string>(When(s.age < 30, "young"), When(s.age >= 65, "senior")).else_("adult").label("bracket")), 3);
     add("cast", select(cast<std::string>(s.user_id).label("id_text")), 3);
     add("coalesce", select(func::coalesce(s.fullname, s.user_name).label("display")), 3);
     add("lower_upper", select(func::upper(s.user_name)).where(func::lower(s.user_name) == "ed"), 1);
@@ -96,31 +98,31 @@ std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
     add("arithmetic", select((s.amount * 2 - 1).label("x"), (s.amount / 4).label("y")).where(s.amount % 2 == 0), 1);
     add("negate", select((-s.age).label("neg")).where(s.age != null), 2);
     add("named_function", select(func::call<std::string>("replace", s.user_name, "e", "E")), 3);
-    add("bindparam", select(s.user_id).where(s.user_name == bindparam<std::string>("name")), 1);
+    add("bindparam", select(s.user_id).where(s.user_name == bindparam<std::string>("name")), 1, {{"name", "ed"}});
     add("literal_column", select(literal_column<std::int64_t>("1").label("one")), 1);
     add("select_literal", select(literal(42).label("answer")), 1);
     add("now", select(func::now().label("ts")), 1);
 
     // ---- INSERT
-    add("insert_values", insert(s.users).values({{s.user_name, "jack"}, {s.fullname, "Jack Jones"}}));
-    add("insert_returning", insert(s.users).values({{s.user_name, "jill"}}).returning(s.user_id, s.created), 1);
+    add("insert_values", insert(s.users).values({s.user_name, "jack"}, {s.fullname, "Jack Jones"}));
+    add("insert_returning", insert(s.users).values({s.user_name, "jill"}).returning(s.user_id, s.created), 1);
     add("insert_rows", insert(s.addresses).rows({{{s.addr_user_id, 1}, {s.email, "a@x.org"}},
                                                  {{s.addr_user_id, 2}, {s.email, "b@x.org"}},
                                                  {{s.addr_user_id, 3}, {s.email, "c@x.org"}}}));
     add("insert_client_default", insert(s.events));
     add("insert_default_values", insert(s.tickets));
-    add("insert_from_select", insert(s.archive).from_select({s.arch_user_id, s.arch_email},
-                                                            select(s.addr_user_id, s.email).where(s.email.like("%.com"))));
-    add("upsert_do_nothing", insert(s.users).values({{s.user_name, "ed"}}).on_conflict_do_nothing({s.user_name}));
+    add("insert_from_select", insert(s.archive).from_select(select(s.addr_user_id, s.email).where(s.email.like("%.com")),
+                                                            s.arch_user_id, s.arch_email));
+    add("upsert_do_nothing", insert(s.users).values({s.user_name, "ed"}).on_conflict(s.user_name).do_nothing());
     add("upsert_do_update",
-        insert(s.users).values({{s.user_name, "ed"}, {s.fullname, "Edward"}}).on_conflict_do_update({s.user_name}, {{s.fullname, excluded(s.fullname)}}));
+        insert(s.users).values({s.user_name, "ed"}, {s.fullname, "Edward"}).on_conflict(s.user_name).do_update({s.fullname, excluded(s.fullname)}));
 
     // ---- UPDATE and DELETE
-    add("update_where", update(s.users).values({{s.fullname, "Ed Jones"}}).where(s.user_id == 1));
-    add("update_expression", update(s.users).values({{s.age, s.age + 1}, {s.active, false}}).where(s.age.is_not_null()));
-    add("update_returning", update(s.users).values({{s.age, 50}}).where(s.user_name == "ed").returning(s.user_id, s.age), 1);
+    add("update_where", update(s.users).values({s.fullname, "Ed Jones"}).where(s.user_id == 1));
+    add("update_expression", update(s.users).values({s.age, s.age + 1}, {s.active, false}).where(s.age.is_not_null()));
+    add("update_returning", update(s.users).values({s.age, 50}).where(s.user_name == "ed").returning(s.user_id, s.age), 1);
     add("update_correlated",
-        update(s.users).values({{s.fullname, select(s.email).where(s.addr_user_id == s.user_id).limit(1).scalar_subquery<std::string>()}}));
+        update(s.users).values({s.fullname, select(s.email).where(s.addr_user_id == s.user_id).limit(1).scalar_subquery<std::string>()}));
     add("delete_where", delete_(s.addresses).where(s.email.like("%@spam.example")));
     add("delete_returning", delete_(s.addresses).where(s.addr_user_id == 2).returning(s.addr_id, s.email), 1);
     add("delete_exists", delete_(s.users).where(!exists(select(s.addr_id).where(s.addr_user_id == s.user_id))
@@ -128,7 +130,7 @@ std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
 
     // ---- quoting
     add("quoted_select", select(s.kw_select, s.kw_group, s.kw_spaced).where(s.kw_select == "x").order_by(s.kw_group), 1);
-    add("quoted_insert", insert(s.keywords).values({{s.kw_select, "y"}, {s.kw_group, "G"}, {s.kw_spaced, 3}}));
+    add("quoted_insert", insert(s.keywords).values({s.kw_select, "y"}, {s.kw_group, "G"}, {s.kw_spaced, 3}));
     add("quoted_alias", select(s.keywords.alias("Select")[s.kw_select]), 1);
     return c;
 }
@@ -154,7 +156,7 @@ std::vector<Statement> golden_seed(const GoldenSchema& s) {
         insert(s.users).rows({{{s.user_id, 1}, {s.user_name, "ed"}, {s.fullname, "Ed Jones"}, {s.age, 25}},
                               {{s.user_id, 2}, {s.user_name, "wendy"}, {s.fullname, "Wendy Williams"}, {s.age, 35}},
                               {{s.user_id, 3}, {s.user_name, "mary"}, {s.fullname, std::optional<std::string>{}}, {s.age, std::optional<int>{}}}}),
-        update(s.users).values({{s.active, false}}).where(s.user_id == 3),
+        update(s.users).values({s.active, false}).where(s.user_id == 3),
         insert(s.addresses).rows({{{s.addr_id, 1}, {s.addr_user_id, 1}, {s.email, "ed@example.com"}},
                                   {{s.addr_id, 2}, {s.addr_user_id, 1}, {s.email, "ed_jones@work.org"}},
                                   {{s.addr_id, 3}, {s.addr_user_id, 2}, {s.email, "wendy@example.com"}}}),
@@ -167,7 +169,7 @@ std::vector<Statement> golden_seed(const GoldenSchema& s) {
                               {{s.node_id, 2}, {s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child a"}},
                               {{s.node_id, 3}, {s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child b"}},
                               {{s.node_id, 4}, {s.node_parent_id, std::optional<std::int64_t>{2}}, {s.node_name, "grandchild"}}}),
-        insert(s.keywords).values({{s.kw_id, 1}, {s.kw_select, "x"}, {s.kw_group, "g"}, {s.kw_spaced, 7}}),
+        insert(s.keywords).values({s.kw_id, 1}, {s.kw_select, "x"}, {s.kw_group, "g"}, {s.kw_spaced, 7}),
     };
 }
 

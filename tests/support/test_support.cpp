@@ -4,6 +4,7 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <cctype>
 #include <cstdio>
 #include <cstdlib>
 #include <exception>
@@ -26,6 +27,13 @@ void run(std::function<boost::asio::awaitable<void>()> body) {
 
 std::string backend_url() {
     if (const char* url = std::getenv("RETORT_TEST_URL"); url && *url) return url;
+    std::string backend = "sqlite";
+    if (const char* b = std::getenv("RETORT_TEST_BACKEND"); b && *b) backend = b;
+    std::string var = "RETORT_TEST_";
+    for (char ch : backend) var += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    var += "_URL";
+    if (const char* url = std::getenv(var.c_str()); url && *url) return url;
+    if (backend != "sqlite") skip("no server for backend '" + backend + "': set " + var);
     static const std::string fallback = [] {
         auto path = std::filesystem::current_path() / ("retort-test-" + std::to_string(::getpid()) + ".db");
         std::filesystem::remove(path);
@@ -38,6 +46,8 @@ std::string backend_url() {
     }();
     return fallback;
 }
+
+AsyncEngine make_engine(EngineOptions options) { return create_async_engine(backend_url(), std::move(options)); }
 
 void skip(const std::string& reason) {
     std::fprintf(stderr, "SKIPPED: %s\n", reason.c_str());

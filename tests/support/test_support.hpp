@@ -4,6 +4,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "retort/retort.hpp"
@@ -13,9 +14,27 @@ namespace retort::test {
 /// Runs `body` on a fresh io_context until it finishes; rethrows what it throws.
 void run(std::function<boost::asio::awaitable<void>()> body);
 
-/// The URL of the backend this test process runs against: RETORT_TEST_URL, or a
-/// fresh SQLite file in the working directory when unset.
+/// The URL of the backend this test process runs against. RETORT_TEST_URL wins;
+/// otherwise RETORT_TEST_BACKEND names the backend (sqlite by default) and
+/// RETORT_TEST_<BACKEND>_URL its URL. SQLite defaults to a fresh file in the
+/// working directory; a backend without a URL skips the test.
 std::string backend_url();
+
+/// An engine on the backend under test.
+AsyncEngine make_engine(EngineOptions options = {});
+
+/// Awaits `op` and returns the E it threw, or nullopt when it completed (any
+/// other exception propagates). Catch's assertion macros cannot hold a co_await
+/// (GCC 12 miscompiles it), so tests await first and assert on the outcome.
+template <class E, class T>
+boost::asio::awaitable<std::optional<E>> capture(boost::asio::awaitable<T> op) {
+    try {
+        co_await std::move(op);
+    } catch (const E& e) {
+        co_return e;
+    }
+    co_return std::nullopt;
+}
 
 /// Ends the test as skipped (CTest reports it so) with `reason`.
 [[noreturn]] void skip(const std::string& reason);

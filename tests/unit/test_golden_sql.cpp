@@ -89,6 +89,6 @@ TEST_CASE("cache keys: same shape, same key; other shape, other key", "[golden]"
     CHECK(key(sql::select(s.user_id).where(s.user_name != "a").limit(5)).text != a.text);
     CHECK(key(sql::select(s.user_name).where(s.user_name == "a").limit(5)).text != a.text);
     // An IN list's length is not part of the shape: it expands at execution.
-    CHECK(key(sql::select(s.user_id).where(s.user_id.in_({1, 2}))).text ==
-          key(sql::select(s.user_id).where(s.user_id.in_({1, 2, 3, 4}))).text);
+    CHECK(key(sql::select(s.user_id).where(s.user_id.in_(1, 2))).text ==
+          key(sql::select(s.user_id).where(s.user_id.in_(1, 2, 3, 4))).text);
 }

@@ -3,6 +3,7 @@
 
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/dialect.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/dml.hpp"
 #include "retort/sql/select.hpp"

@@ -17,17 +17,20 @@ namespace asio = boost::asio;
 
 namespace detail {
 
+// Not a coroutine: it returns async_initiate's awaitable directly. GCC 12
+// destroys lambda temporaries of a `co_await async_initiate(...)` expression
+// twice, so no such expression appears in a coroutine here.
 awaitable<void> run_on_own_thread(std::function<void()> work) {
-    co_await asio::async_initiate<decltype(asio::use_awaitable), void()>(
-        [work = std::move(work)](auto handler) mutable {
+    return asio::async_initiate<decltype(asio::use_awaitable), void()>(
+        [](auto handler, std::function<void()> fn) {
             auto guard = asio::make_work_guard(asio::get_associated_executor(handler));
-            std::thread([work = std::move(work), handler = std::move(handler), guard = std::move(guard)]() mutable {
-                work();
+            std::thread([fn = std::move(fn), handler = std::move(handler), guard = std::move(guard)]() mutable {
+                fn();
                 auto ex = guard.get_executor();
                 asio::post(ex, [handler = std::move(handler)]() mutable { std::move(handler)(); });
             }).detach();
         },
-        asio::use_awaitable);
+        asio::use_awaitable, std::move(work));
 }
 
 namespace {

@@ -8,6 +8,13 @@
 
 namespace retort {
 
+MetaData::~MetaData() {
+    for (auto& t : tables_) {
+        t->checks.clear();
+        for (auto& c : t->columns) c.server_default.reset();
+    }
+}
+
 sql::Table MetaData::table(std::string_view name) const {
     for (const auto& t : tables_)
         if (t->name == name) return sql::Table(t);

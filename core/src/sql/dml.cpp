@@ -11,7 +11,7 @@ void check_target(const InsertNode& n, const std::shared_ptr<const ColumnNode>& 
         throw ArgumentError("column '" + c->name + "' is not a column of '" + n.table->name + "'");
 }
 
-std::vector<std::shared_ptr<const ColumnNode>> own_columns(const TableNode& t, std::initializer_list<Expr> cols,
+std::vector<std::shared_ptr<const ColumnNode>> own_columns(const TableNode& t, const std::vector<Expr>& cols,
                                                            std::string_view what) {
     std::vector<std::shared_ptr<const ColumnNode>> out;
     for (const auto& e : cols) {
@@ -25,21 +25,30 @@ std::vector<std::shared_ptr<const ColumnNode>> own_columns(const TableNode& t, s
 
 }  // namespace
 
-namespace detail {
-std::vector<ExprPtr> returning_items(std::initializer_list<Expr> items) {
-    std::vector<ExprPtr> out;
-    for (const auto& e : items) out.push_back(e.node());
-    return out;
-}
-}  // namespace detail
-
 Insert insert(const Table& table) {
     auto n = std::make_shared<InsertNode>();
     n->table = table.table_node();
     return Insert(std::move(n));
 }
 
-Insert Insert::values(std::initializer_list<Assignment> row) const {
+std::vector<Assignment> given_assignments(std::initializer_list<const Assignment*> all) {
+    std::vector<Assignment> out;
+    for (const Assignment* a : all)
+        if (!a->empty()) out.push_back(*a);
+    return out;
+}
+
+// The parameter list again, without its default arguments (definitions must not repeat them).
+#define RETORT_ASSIGNMENT_DEFINITION                                                                      \
+    Assignment a1, Assignment a2, Assignment a3, Assignment a4, Assignment a5, Assignment a6, Assignment a7, \
+        Assignment a8, Assignment a9, Assignment a10, Assignment a11, Assignment a12, Assignment a13,        \
+        Assignment a14, Assignment a15, Assignment a16
+#define RETORT_ASSIGNMENT_ADDRESSES \
+    {&a1, &a2, &a3, &a4, &a5, &a6, &a7, &a8, &a9, &a10, &a11, &a12, &a13, &a14, &a15, &a16}
+
+Insert Insert::values(RETORT_ASSIGNMENT_DEFINITION) const { return values(given_assignments(RETORT_ASSIGNMENT_ADDRESSES)); }
+
+Insert Insert::values(const std::vector<Assignment>& row) const {
     auto n = std::make_shared<InsertNode>(*node_);
     if (n->rows.size() > 1) throw ArgumentError("values() on a multi-row INSERT: use rows() for all rows");
     if (n->rows.empty()) n->rows.emplace_back();
@@ -89,13 +98,7 @@ Insert Insert::rows(const std::vector<std::vector<Assignment>>& rows) const {
     return Insert(std::move(n));
 }
 
-Insert Insert::rows(std::initializer_list<std::initializer_list<Assignment>> rows) const {
-    std::vector<std::vector<Assignment>> v;
-    for (const auto& r : rows) v.emplace_back(r);
-    return this->rows(v);
-}
-
-Insert Insert::from_select(std::initializer_list<Expr> columns, const Select& select) const {
+Insert Insert::from_select_columns(const Select& select, const std::vector<Expr>& columns) const {
     auto n = std::make_shared<InsertNode>(*node_);
     n->columns = own_columns(*n->table, columns, "INSERT ... SELECT");
     if (select.node().column_count() != n->columns.size())
@@ -106,16 +109,23 @@ Insert Insert::from_select(std::initializer_list<Expr> columns, const Select& se
     return Insert(std::move(n));
 }
 
-Insert Insert::on_conflict_do_nothing(std::initializer_list<Expr> conflict_columns) const {
+std::vector<std::shared_ptr<const ColumnNode>> Insert::conflict_target(const std::vector<Expr>& columns) const {
+    if (columns.empty()) throw ArgumentError("on_conflict() needs the columns of a unique key");
+    return own_columns(*node_->table, columns, "on_conflict");
+}
+
+Insert OnConflict::do_nothing() const {
     auto n = std::make_shared<InsertNode>(*node_);
-    n->upsert = UpsertClause{own_columns(*n->table, conflict_columns, "on_conflict_do_nothing"), {}, nullptr};
+    n->upsert = UpsertClause{columns_, {}, nullptr};
     return Insert(std::move(n));
 }
 
-Insert Insert::on_conflict_do_update(std::initializer_list<Expr> conflict_columns, std::initializer_list<Assignment> set) const {
+Insert OnConflict::do_update(RETORT_ASSIGNMENT_DEFINITION) const { return do_update(given_assignments(RETORT_ASSIGNMENT_ADDRESSES)); }
+
+Insert OnConflict::do_update(const std::vector<Assignment>& set) const {
     auto n = std::make_shared<InsertNode>(*node_);
-    UpsertClause u{own_columns(*n->table, conflict_columns, "on_conflict_do_update"), {}, nullptr};
-    if (set.size() == 0) throw ArgumentError("on_conflict_do_update needs at least one column to set");
+    UpsertClause u{columns_, {}, nullptr};
+    if (set.empty()) throw ArgumentError("do_update() needs at least one column to set");
     for (const auto& a : set) {
         check_target(*n, a.column);
         u.set.emplace_back(a.column, a.value);
@@ -130,7 +140,9 @@ Update update(const Table& table) {
     return Update(std::move(n));
 }
 
-Update Update::values(std::initializer_list<Assignment> set) const {
+Update Update::values(RETORT_ASSIGNMENT_DEFINITION) const { return values(given_assignments(RETORT_ASSIGNMENT_ADDRESSES)); }
+
+Update Update::values(const std::vector<Assignment>& set) const {
     auto n = std::make_shared<UpdateNode>(*node_);
     for (const auto& a : set) {
         if (a.column->from.get() != n->table.get())

@@ -117,8 +117,11 @@ public:
     template <class F>
     awaitable<void> transaction(F body) {
         bool nested = in_transaction();
-        std::string savepoint = nested ? co_await begin_nested() : std::string();
-        if (!nested) co_await begin();
+        // Plain statements, not `nested ? co_await ... : ...`: GCC 12 destroys
+        // the temporaries of a co_await inside a conditional expression twice.
+        std::string savepoint;
+        if (nested) savepoint = co_await begin_nested();
+        else co_await begin();
         std::exception_ptr failure;
         try {
             co_await body(*this);

@@ -1,10 +1,12 @@
 // Execution parameters: the values of bindparam()s, by name.
 //
 //   auto stmt = select(users_id).where(users_name == bindparam<std::string>("name"));
-//   co_await conn.execute(stmt, {{"name", "ed"}});
+//   co_await conn.execute(stmt, {{"name", "ed"}, {"age", 30}});
+//
+// The entries are separate constructor arguments, not an initializer list, so
+// that this compiles inside co_await with GCC 12 (see sql/dml.hpp).
 #pragma once
 
-#include <initializer_list>
 #include <string>
 #include <utility>
 #include <vector>
@@ -13,18 +15,24 @@
 
 namespace retort {
 
+/// One `{"name", value}` argument of Params.
+struct ParamEntry {
+    ParamEntry() = default;  ///< an unused trailing argument
+    template <Bindable T>
+    ParamEntry(std::string n, const T& v) : name(std::move(n)), value(to_value(v)), given(true) {}
+    std::string name;
+    Value value;
+    bool given = false;
+};
+
 class Params {
 public:
-    struct Entry {
-        template <Bindable T>
-        Entry(std::string n, const T& v) : name(std::move(n)), value(to_value(v)) {}
-        std::string name;
-        Value value;
-    };
-
+    using Entry = ParamEntry;
     Params() = default;
-    Params(std::initializer_list<Entry> entries) {
-        for (const auto& e : entries) set(e.name, e.value);
+    Params(Entry e1, Entry e2 = {}, Entry e3 = {}, Entry e4 = {}, Entry e5 = {}, Entry e6 = {}, Entry e7 = {},
+           Entry e8 = {}) {
+        for (Entry* e : {&e1, &e2, &e3, &e4, &e5, &e6, &e7, &e8})
+            if (e->given) set(e->name, std::move(e->value));
     }
     void set(const std::string& name, Value v) {
         for (auto& [n, value] : entries_)

@@ -15,6 +15,10 @@ class Connection;
 class MetaData {
 public:
     MetaData() = default;
+    /// Breaks the reference cycles a table's own expressions make (a CHECK
+    /// condition names the table's columns, which point back at the table).
+    /// Statements built from these tables stay valid; their DDL loses the CHECKs.
+    ~MetaData();
     MetaData(const MetaData&) = delete;
     MetaData& operator=(const MetaData&) = delete;
 

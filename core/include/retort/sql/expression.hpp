@@ -8,7 +8,6 @@
 // build new nodes; every plain C++ value becomes a bound parameter, never SQL text.
 #pragma once
 
-#include <initializer_list>
 #include <memory>
 #include <optional>
 #include <string>
@@ -117,10 +116,11 @@ public:
     TypedExpr<bool> in_(const std::vector<U>& values) const {
         return TypedExpr<bool>(make_in(node_, to_values(values), false));
     }
-    TypedExpr<bool> in_(std::initializer_list<base_value_t<T>> values) const
-        requires Bindable<base_value_t<T>>
-    {
-        return in_(std::vector<base_value_t<T>>(values));
+    /// `expr IN (a, b, c)`: the values as arguments (no initializer list: see dml.hpp).
+    template <class... U>
+        requires(sizeof...(U) > 0 && (Bindable<U> && ...) && (Comparable<T, U> && ...))
+    TypedExpr<bool> in_(const U&... values) const {
+        return TypedExpr<bool>(make_in(node_, {to_value(values)...}, false));
     }
     template <SelectLike S>
     TypedExpr<bool> in_(const S& subquery) const {
@@ -131,10 +131,10 @@ public:
     TypedExpr<bool> not_in(const std::vector<U>& values) const {
         return TypedExpr<bool>(make_in(node_, to_values(values), true));
     }
-    TypedExpr<bool> not_in(std::initializer_list<base_value_t<T>> values) const
-        requires Bindable<base_value_t<T>>
-    {
-        return not_in(std::vector<base_value_t<T>>(values));
+    template <class... U>
+        requires(sizeof...(U) > 0 && (Bindable<U> && ...) && (Comparable<T, U> && ...))
+    TypedExpr<bool> not_in(const U&... values) const {
+        return TypedExpr<bool>(make_in(node_, {to_value(values)...}, true));
     }
     template <SelectLike S>
     TypedExpr<bool> not_in(const S& subquery) const {
@@ -370,13 +370,26 @@ struct When {
     ExprPtr condition, result;
 };
 
-/// `CASE WHEN c1 THEN r1 ... ELSE e END`, read as T.
-template <class T, class E = Null>
-TypedExpr<T> case_(std::initializer_list<When> whens, const E& else_ = null) {
+/// `CASE WHEN c1 THEN r1 ... END`, read as T; `.else_(e)` adds the ELSE branch.
+///   case_<std::string>(When(age < 18, "minor"), When(age >= 65, "senior")).else_("adult")
+template <class T>
+class CaseExpr : public TypedExpr<T> {
+public:
+    explicit CaseExpr(std::shared_ptr<const CaseNode> n) : TypedExpr<T>(std::move(n)) {}
+    template <Operand E>
+    TypedExpr<T> else_(const E& value) const {
+        auto n = std::make_shared<CaseNode>(static_cast<const CaseNode&>(*this->node_));
+        n->else_ = to_node(value, n->type);
+        return TypedExpr<T>(std::move(n));
+    }
+};
+
+template <class T, std::same_as<When>... W>
+    requires(sizeof...(W) > 0)
+CaseExpr<T> case_(const W&... whens) {
     auto n = std::make_shared<CaseNode>(ValueTraits<T>::sql_type());
-    for (const auto& w : whens) n->whens.emplace_back(w.condition, w.result);
-    if constexpr (!std::is_same_v<E, Null>) n->else_ = to_node(else_, n->type);
-    return TypedExpr<T>(std::move(n));
+    (n->whens.emplace_back(whens.condition, whens.result), ...);
+    return CaseExpr<T>(std::move(n));
 }
 
 /// `EXISTS (subquery)`.

@@ -14,7 +14,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <exception>
-#include <optional>
 #include <thread>
 #include <type_traits>
 
@@ -40,13 +39,18 @@ public:
     }
 
     /// Runs `f()` on the worker thread; the awaiting coroutine resumes on its own
-    /// executor with f's result, or with the exception f threw.
+    /// executor with f's result (void or default-constructible), or with the
+    /// exception f threw.
+    ///
+    /// Not a coroutine: it returns async_initiate's awaitable directly, because
+    /// GCC 12 destroys the temporaries of a `co_await async_initiate(...)`
+    /// expression twice.
     template <class F>
     auto run(F f) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
         using R = std::invoke_result_t<F&>;
         namespace asio = boost::asio;
         if constexpr (std::is_void_v<R>) {
-            co_await asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
+            return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
                 [this](auto handler, F fn) {
                     auto work = asio::make_work_guard(asio::get_associated_executor(handler));
                     asio::post(io_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
@@ -62,15 +66,15 @@ public:
                 },
                 asio::use_awaitable, std::move(f));
         } else {
-            std::optional<R> r = co_await asio::async_initiate<decltype(asio::use_awaitable),
-                                                                void(std::exception_ptr, std::optional<R>)>(
+            static_assert(std::is_default_constructible_v<R>, "WorkerThread::run: the result type must be default-constructible");
+            return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, R)>(
                 [this](auto handler, F fn) {
                     auto work = asio::make_work_guard(asio::get_associated_executor(handler));
                     asio::post(io_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
                         std::exception_ptr ep;
-                        std::optional<R> out;
+                        R out{};
                         try {
-                            out.emplace(fn());
+                            out = fn();
                         } catch (...) {
                             ep = std::current_exception();
                         }
@@ -81,7 +85,6 @@ public:
                     });
                 },
                 asio::use_awaitable, std::move(f));
-            co_return std::move(*r);
         }
     }
 
