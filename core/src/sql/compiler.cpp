@@ -889,7 +889,6 @@ void SqlCompiler::visit_insert(CompileContext& c, const InsertNode& n) const {
             if (n.rows.size() > 1 && !caps_.multi_row_values)
                 throw CompileError("this dialect cannot insert several rows in one statement");
             c.out += " VALUES ";
-            std::vector<const ExprPtr*> none;
             const std::vector<ExprPtr> empty_row;
             std::size_t nrows = std::max<std::size_t>(n.rows.size(), 1);
             for (std::size_t r = 0; r < nrows; ++r) {

@@ -157,10 +157,7 @@ std::size_t FromNode::find_column(std::string_view n) const {
 void AliasNode::build_key(CacheKey& k) const {
     k.add("alias");
     k.add(name);
-    // An aliased table is known by its name alone inside the statement, but its
-    // subquery (if any) renders in full and carries binds.
-    if (original->kind == NodeKind::table) original->build_key(k);
-    else original->build_key(k);
+    original->build_key(k);  // an aliased subquery renders in full and carries binds
 }
 
 void JoinNode::build_key(CacheKey& k) const {
