@@ -22,6 +22,11 @@ public:
         return q.where(table_schema_ == t.schema);
     }
 
+    std::vector<IsolationLevel> isolation_levels() const override {
+        return {IsolationLevel::read_uncommitted, IsolationLevel::read_committed, IsolationLevel::repeatable_read,
+                IsolationLevel::serializable};
+    }
+
     plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor) const override {
         throw NotSupportedError(Diagnostics{0, "", "the PostgreSQL driver is not available in this build of the "
                                                    "postgresql plugin yet (" + url.to_string() + ")", ""});

@@ -278,6 +278,13 @@ plugin::awaitable<void> SqliteConnection::release_savepoint(const std::string& n
 plugin::awaitable<void> SqliteConnection::rollback_to_savepoint(const std::string& name) {
     co_await worker_.run([&] { exec_blocking("ROLLBACK TO SAVEPOINT " + name); });
 }
+plugin::awaitable<void> SqliteConnection::set_isolation_level(IsolationLevel level) {
+    // SQLite transactions are serializable; READ UNCOMMITTED matters only
+    // between connections sharing a cache.
+    const char* sql = level == IsolationLevel::read_uncommitted ? "PRAGMA read_uncommitted = 1" : "PRAGMA read_uncommitted = 0";
+    co_await worker_.run([this, sql] { exec_blocking(sql); });
+}
+
 plugin::awaitable<void> SqliteConnection::ping() {
     co_await worker_.run([this] { exec_blocking("SELECT 1"); });
 }

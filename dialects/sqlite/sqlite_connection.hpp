@@ -47,10 +47,15 @@ public:
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
+    plugin::awaitable<void> set_isolation_level(IsolationLevel level) override;
     plugin::awaitable<void> ping() override;
     plugin::awaitable<void> close() override;
     bool is_open() const noexcept override { return db_ != nullptr; }
     std::string server_version() const override;
+    // The worker thread posts each completion to the awaiting coroutine's own
+    // executor: the connection holds no Asio object tied to one.
+    void attach(boost::asio::any_io_executor) override {}
+    void detach() noexcept override {}
 
     // Used by the cursor, on the worker thread.
     plugin::WorkerThread& worker() { return worker_; }

@@ -25,6 +25,10 @@ public:
         return sql::select(master_name_).where(master_type_ == "table" && master_name_ == t.name);
     }
 
+    std::vector<IsolationLevel> isolation_levels() const override {
+        return {IsolationLevel::read_uncommitted, IsolationLevel::serializable};
+    }
+
     plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor) const override {
         co_return co_await SqliteConnection::open(url);
     }

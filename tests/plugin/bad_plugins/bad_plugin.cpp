@@ -30,6 +30,7 @@ public:
     retort::sql::Statement has_table_query(const retort::sql::TableNode&) const override {
         throw std::logic_error("test stub");
     }
+    std::vector<retort::IsolationLevel> isolation_levels() const override { return {}; }
     retort::plugin::awaitable<std::unique_ptr<retort::plugin::Connection>> connect(
         const retort::Url&, boost::asio::any_io_executor) const override {
         throw std::logic_error("test stub");

@@ -12,6 +12,7 @@
 
 #include <boost/asio/any_io_executor.hpp>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -53,6 +54,15 @@ public:
 
     /// A statement returning a row when `table` exists (for create_all(checkfirst)).
     virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
+
+    /// The isolation levels Connection::set_isolation_level accepts (autocommit
+    /// is always available: the core provides it).
+    virtual std::vector<IsolationLevel> isolation_levels() const = 0;
+
+    /// SQL that, run on another connection, ends the server session `session_id`
+    /// (Connection::session_id), as an administrator would; nullopt when the
+    /// backend has no server sessions. Tools and the test suite use it.
+    virtual std::optional<std::string> terminate_session_sql(std::int64_t session_id) const { return std::nullopt; }
 
     /// Opens a connection; completes on `executor`. Throws OperationalError
     /// (unreachable, refused, bad credentials) or ArgumentError (bad URL options).

@@ -4,7 +4,10 @@
 // A driver MUST:
 //  - never block the calling thread: use the client library's non-blocking API
 //    with the socket watched by Asio, or run blocking calls on a thread of its own;
-//  - complete every operation on the executor the connection was opened with;
+//  - complete every operation on the executor it is attached to (the one it was
+//    opened with, or the last one given to attach());
+//  - hold no Asio object (socket watcher, timer) between detach() and attach():
+//    an idle pooled connection may outlive the io_context it was last used on;
 //  - throw the retort::DBAPIError family (throw_dbapi_error) with the native code,
 //    the SQLSTATE where there is one, the server's message and the statement text;
 //  - accept at most one operation at a time per connection (the core serialises them).
@@ -22,6 +25,7 @@
 #include <string>
 #include <vector>
 
+#include "retort/engine/isolation_level.hpp"
 #include "retort/value.hpp"
 
 namespace retort::plugin {
@@ -67,6 +71,11 @@ public:
     virtual awaitable<void> release_savepoint(const std::string& name) = 0;
     virtual awaitable<void> rollback_to_savepoint(const std::string& name) = 0;
 
+    /// Sets the isolation level of the transactions begun from now on. Only the
+    /// levels the dialect lists in Dialect::isolation_levels() are ever passed
+    /// (never autocommit, which the core handles by not beginning transactions).
+    virtual awaitable<void> set_isolation_level(IsolationLevel level) = 0;
+
     /// Checks the connection is alive (a round trip); throws OperationalError if not.
     virtual awaitable<void> ping() = 0;
     /// Closes the connection; no other call may follow.
@@ -75,6 +84,16 @@ public:
     virtual bool is_open() const noexcept = 0;
     /// "SQLite 3.40.1", "PostgreSQL 15.18"...
     virtual std::string server_version() const = 0;
+    /// The server's id of this session (PostgreSQL's backend PID, MySQL's thread
+    /// id), for logs and for Dialect::terminate_session_sql; nullopt without a server.
+    virtual std::optional<std::int64_t> session_id() const noexcept { return std::nullopt; }
+
+    /// Binds the connection to `executor`: its operations complete there from now
+    /// on. The pool calls it at every checkout, after detach().
+    virtual void attach(boost::asio::any_io_executor executor) = 0;
+    /// Drops every tie to the current executor (socket watchers, timers) while the
+    /// connection idles in a pool. Only called between operations. Must not throw.
+    virtual void detach() noexcept = 0;
 };
 
 }  // namespace retort::plugin
