@@ -58,4 +58,12 @@ TEST_CASE("URL: malformed input is an ArgumentError that says what is wrong", "[
     } catch (const ArgumentError& e) {
         CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
     }
+    // Nor when a forgotten '@host' makes the password look like a port.
+    try {
+        Url::parse("postgresql://u:hunter2/db");
+        FAIL("no exception");
+    } catch (const ArgumentError& e) {
+        CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
+        CHECK_THAT(e.what(), Catch::Contains("port"));
+    }
 }

@@ -6,6 +6,7 @@
 // server's message and the statement text (never a password).
 #pragma once
 
+#include <cstddef>
 #include <stdexcept>
 #include <string>
 
@@ -23,6 +24,23 @@ class ArgumentError : public Error {
 public:
     using Error::Error;
     ~ArgumentError() override;
+};
+
+/// A configuration file (or text) is malformed, or names something that does not
+/// exist. The message reads "source:line: dotted.key: problem" (the line when
+/// known, the key when the problem has one); it never contains a password.
+class ConfigError : public ArgumentError {
+public:
+    /// `line` is 1-based; 0 when unknown. `key` is empty for whole-file problems.
+    ConfigError(std::string source, std::string key, std::string problem, std::size_t line = 0);
+    ~ConfigError() override;
+    const std::string& source() const noexcept { return source_; }  ///< the file name, or the name given to parse()
+    const std::string& key() const noexcept { return key_; }        ///< "engines.default.pool_size"; may be empty
+    std::size_t line() const noexcept { return line_; }
+
+private:
+    std::string source_, key_;
+    std::size_t line_ = 0;
 };
 
 /// A dialect plugin could not be found, loaded, or was refused (ABI mismatch, missing symbol...).
@@ -59,6 +77,14 @@ class InvalidRequestError : public Error {
 public:
     using Error::Error;
     ~InvalidRequestError() override;
+};
+
+/// The connection pool had no connection to give within pool_timeout
+/// (every one of pool_size + max_overflow was checked out).
+class TimeoutError : public Error {
+public:
+    using Error::Error;
+    ~TimeoutError() override;
 };
 
 /// What the database (or its client library) reported, beside the message.

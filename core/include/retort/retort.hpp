@@ -1,6 +1,7 @@
 // Everything an application needs: `#include <retort/retort.hpp>`.
 #pragma once
 
+#include "retort/config.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"

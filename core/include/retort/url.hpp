@@ -34,6 +34,9 @@ public:
 
     Url with_database(std::string db) const;
     Url with_query_option(std::string key, std::string value) const;
+    /// The URL with `password` (as is, not percent-decoded) in place of any it had:
+    /// for a password kept out of the URL, e.g. in the environment.
+    Url with_password(std::string password) const;
 
     /// The URL with the password replaced by "***": safe for logs and messages.
     std::string to_string() const { return render(true); }

@@ -35,12 +35,6 @@ awaitable<void> run_on_own_thread(std::function<void()> work) {
 
 namespace {
 
-void check_usable(const ConnectionState& s) {
-    if (s.closed) throw InvalidRequestError("this connection is closed");
-    if (s.streaming)
-        throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it first");
-}
-
 void notify(const EngineState& e, const PreparedExecution& p) {
     const auto& o = e.options;
     StatementEvent ev{p.sql(), p.params, p.cached};
@@ -49,7 +43,9 @@ void notify(const EngineState& e, const PreparedExecution& p) {
         std::string line = "[retort] " + std::string(ev.sql);
         if (!p.params.empty()) {
             line += "\n[retort] [";
-            for (std::size_t i = 0; i < p.params.size(); ++i) line += (i ? ", " : "") + to_display_string(p.params[i]);
+            if (o.hide_parameters) line += "parameters hidden";
+            else
+                for (std::size_t i = 0; i < p.params.size(); ++i) line += (i ? ", " : "") + to_display_string(p.params[i]);
             line += "]";
         }
         std::fprintf(stderr, "%s\n", line.c_str());
@@ -57,51 +53,92 @@ void notify(const EngineState& e, const PreparedExecution& p) {
 }
 
 awaitable<void> autobegin(ConnectionState& s) {
-    if (!s.in_transaction) {
+    if (!s.in_transaction && !s.autocommit) {
         co_await s.driver->begin();
         s.in_transaction = true;
     }
 }
 
-// After a driver error, a connection the driver reports dead is closed for good.
-void after_failure(ConnectionState& s) {
-    if (!s.driver->is_open()) {
-        s.closed = true;
-        s.in_transaction = false;
-    }
-}
-
-awaitable<void> close_quietly(std::shared_ptr<ConnectionState> s) {
-    try {
-        if (s->in_transaction) co_await s->driver->rollback();
-    } catch (...) {
-    }
-    try {
-        co_await s->driver->close();
-    } catch (...) {
-    }
-    s->in_transaction = false;
-}
-
 }  // namespace
 
-StreamState::~StreamState() {
-    if (!done && conn) {
-        // Abandoned mid-stream: finish the cursor in the background so the
-        // connection becomes usable again.
-        auto c = conn;
-        auto cur = std::shared_ptr<plugin::Cursor>(std::move(cursor));
-        asio::co_spawn(
-            c->executor,
-            [c, cur]() -> awaitable<void> {
-                try {
-                    if (cur) co_await cur->close();
-                } catch (...) {
-                }
-                c->streaming = false;
-            },
-            asio::detached);
+ConnectionState::~ConnectionState() {
+    // Not returned by finish() (its executor never ran the close): the slot
+    // must still go back to the pool, without the connection.
+    abandoned.reset();
+    if (pooled) engine->pool.discard(std::move(pooled));
+}
+
+// After a driver error, a connection the driver reports dead leaves the pool
+// for good, and the pool suspects every connection as old as it.
+void after_failure(ConnectionState& s) {
+    if (!s.pooled || s.driver->is_open()) return;
+    if (s.stream) {
+        s.stream->done = true;
+        s.stream->cursor.reset();
     }
+    s.abandoned.reset();
+    s.closed = true;
+    s.in_transaction = false;
+    s.driver = nullptr;
+    s.engine->pool.invalidate_all();
+    s.engine->pool.discard(std::move(s.pooled));
+}
+
+awaitable<void> make_ready(ConnectionState& s) {
+    if (s.closed) throw InvalidRequestError("this connection is closed");
+    if (s.stream)
+        throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it first");
+    if (s.abandoned) {
+        auto cursor = std::move(s.abandoned);
+        try {
+            co_await cursor->close();
+        } catch (const DBAPIError&) {
+            cursor.reset();
+            after_failure(s);
+            throw;
+        }
+    }
+}
+
+awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
+    if (!s->pooled) co_return;
+    s->closed = true;
+    bool reusable = true;
+    try {
+        if (s->stream) {
+            s->stream->done = true;
+            s->abandoned = std::move(s->stream->cursor);
+            s->stream = nullptr;
+        }
+        if (s->abandoned) co_await std::exchange(s->abandoned, nullptr)->close();
+        if (s->in_transaction) co_await s->driver->rollback();
+        if (s->pooled->isolation_changed) {
+            // Back to the engine's level; with none configured, the server's
+            // default is unknown here, so the connection is not reused.
+            auto level = s->engine->options.isolation_level;
+            if (level && *level != IsolationLevel::autocommit) {
+                co_await s->driver->set_isolation_level(*level);
+                s->pooled->isolation_changed = false;
+            } else {
+                reusable = false;
+            }
+        }
+    } catch (...) {
+        reusable = false;  // its state is unknown: never hand it to someone else
+    }
+    s->in_transaction = false;
+    s->savepoints.clear();
+    s->driver = nullptr;
+    auto pooled = std::move(s->pooled);
+    if (reusable && pooled->driver->is_open()) s->engine->pool.release(std::move(pooled));
+    else s->engine->pool.discard(std::move(pooled));
+}
+
+StreamState::~StreamState() {
+    if (!conn || conn->stream != this) return;
+    conn->stream = nullptr;
+    // Dropped before its end: the connection closes the cursor before its next operation.
+    if (!done && cursor) conn->abandoned = std::move(cursor);
 }
 
 }  // namespace detail
@@ -125,16 +162,17 @@ awaitable<std::optional<Row>> AsyncResult::fetchone() {
     std::size_t n = 0;
     try {
         n = co_await s.cursor->fetch(values, s.conn->engine->options.stream_batch_rows);
-    } catch (...) {
+    } catch (const DBAPIError&) {
+        // The statement failed part-way: the cursor is finished, the connection
+        // free again (or discarded, if the failure killed it).
         s.done = true;
-        s.conn->streaming = false;
+        s.conn->stream = nullptr;
+        s.conn->abandoned = std::move(s.cursor);
         detail::after_failure(*s.conn);
         throw;
     }
     if (n == 0) {
-        s.done = true;
-        co_await s.cursor->close();
-        s.conn->streaming = false;
+        co_await close();
         co_return std::nullopt;
     }
     detail::convert_results(*s.entry, values, s.names.size());
@@ -166,8 +204,15 @@ awaitable<void> AsyncResult::close() {
     auto& s = *s_;
     if (s.done) co_return;
     s.done = true;
-    co_await s.cursor->close();
-    s.conn->streaming = false;
+    s.conn->stream = nullptr;
+    auto cursor = std::move(s.cursor);
+    try {
+        co_await cursor->close();
+    } catch (const DBAPIError&) {
+        cursor.reset();
+        detail::after_failure(*s.conn);
+        throw;
+    }
 }
 
 // ---- AsyncConnection ------------------------------------------------------------------
@@ -183,15 +228,12 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
 }
 
 AsyncConnection::~AsyncConnection() {
-    if (s_ && !s_->closed && s_->driver) {
-        s_->closed = true;
-        asio::co_spawn(s_->executor, detail::close_quietly(s_), asio::detached);
-    }
+    if (s_ && s_->pooled) asio::co_spawn(s_->executor, detail::finish(std::move(s_)), asio::detached);
 }
 
 awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Params& params) {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
     plugin::RawResult raw;
     try {
@@ -213,43 +255,50 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
 
 awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const Params& params) {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
     auto st = std::make_unique<detail::StreamState>();
-    st->conn = s_;
     st->entry = prepared.entry;
     try {
         co_await detail::autobegin(s);
         detail::notify(*s.engine, prepared);
         st->cursor = co_await s.driver->stream(prepared.sql(), prepared.params);
     } catch (const DBAPIError&) {
-        st->done = true;
         detail::after_failure(s);
         throw;
     }
     st->names = st->cursor->column_names();
-    s.streaming = true;
+    st->conn = s_;
+    s.stream = st.get();
     co_return AsyncResult(std::move(st));
 }
 
+namespace {
+// Runs a transaction-control call, discarding the connection if it died in it.
+template <class F>
+awaitable<void> control(ConnectionState& s, F call) {
+    try {
+        co_await call();
+    } catch (const DBAPIError&) {
+        detail::after_failure(s);
+        throw;
+    }
+}
+}  // namespace
+
 awaitable<void> AsyncConnection::begin() {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     if (s.in_transaction) throw InvalidRequestError("a transaction is already begun on this connection");
-    co_await s.driver->begin();
+    co_await control(s, [&] { return s.driver->begin(); });
     s.in_transaction = true;
 }
 
 awaitable<void> AsyncConnection::commit() {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     if (!s.in_transaction) co_return;
-    try {
-        co_await s.driver->commit();
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    }
+    co_await control(s, [&] { return s.driver->commit(); });
     s.in_transaction = false;
     s.savepoints.clear();
 }
@@ -257,23 +306,21 @@ awaitable<void> AsyncConnection::commit() {
 awaitable<void> AsyncConnection::rollback() {
     auto& s = *s_;
     if (s.closed || !s.in_transaction) co_return;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     s.in_transaction = false;
     s.savepoints.clear();
-    try {
-        co_await s.driver->rollback();
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    }
+    co_await control(s, [&] { return s.driver->rollback(); });
 }
 
 awaitable<std::string> AsyncConnection::begin_nested() {
     auto& s = *s_;
-    detail::check_usable(s);
-    co_await detail::autobegin(s);
+    co_await detail::make_ready(s);
+    if (!s.in_transaction) {
+        co_await control(s, [&] { return s.driver->begin(); });
+        s.in_transaction = true;
+    }
     std::string name = "retort_sp_" + std::to_string(++s.savepoint_counter);
-    co_await s.driver->savepoint(name);
+    co_await control(s, [&] { return s.driver->savepoint(name); });
     s.savepoints.push_back(name);
     co_return name;
 }
@@ -288,33 +335,61 @@ std::size_t savepoint_position(const ConnectionState& s, const std::string& name
 
 awaitable<void> AsyncConnection::commit_nested(const std::string& name) {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     std::size_t pos = savepoint_position(s, name);
-    co_await s.driver->release_savepoint(name);
+    co_await control(s, [&] { return s.driver->release_savepoint(name); });
     s.savepoints.resize(pos);
 }
 
 awaitable<void> AsyncConnection::rollback_nested(const std::string& name) {
     auto& s = *s_;
-    detail::check_usable(s);
+    co_await detail::make_ready(s);
     std::size_t pos = savepoint_position(s, name);
-    co_await s.driver->rollback_to_savepoint(name);
-    co_await s.driver->release_savepoint(name);
+    co_await control(s, [&]() -> awaitable<void> {
+        co_await s.driver->rollback_to_savepoint(name);
+        co_await s.driver->release_savepoint(name);
+    });
     s.savepoints.resize(pos);
 }
 
 bool AsyncConnection::in_transaction() const { return s_->in_transaction; }
 
+awaitable<void> AsyncConnection::set_isolation_level(IsolationLevel level) {
+    auto& s = *s_;
+    co_await detail::make_ready(s);
+    if (s.in_transaction)
+        throw InvalidRequestError("set_isolation_level() inside a transaction: commit or roll back first");
+    if (level == IsolationLevel::autocommit) {
+        s.autocommit = true;
+        co_return;
+    }
+    detail::check_isolation_level(*s.engine->dialect, level);
+    co_await control(s, [&] { return s.driver->set_isolation_level(level); });
+    s.autocommit = false;
+    s.pooled->isolation_changed = s.engine->options.isolation_level != level;
+}
+
 awaitable<void> AsyncConnection::close() {
-    if (!s_ || s_->closed) co_return;
-    s_->closed = true;
-    co_await detail::close_quietly(s_);
+    if (!s_ || !s_->pooled) {
+        if (s_) s_->closed = true;
+        co_return;
+    }
+    co_await detail::finish(s_);
 }
 
 bool AsyncConnection::closed() const { return !s_ || s_->closed; }
 const plugin::Dialect& AsyncConnection::dialect() const { return *s_->engine->dialect; }
 boost::asio::any_io_executor AsyncConnection::get_executor() const { return s_->executor; }
-std::string AsyncConnection::server_version() const { return s_->driver->server_version(); }
+
+namespace {
+const plugin::Connection& open_driver(const ConnectionState& s) {
+    if (!s.driver) throw InvalidRequestError("this connection is closed");
+    return *s.driver;
+}
+}  // namespace
+
+std::string AsyncConnection::server_version() const { return open_driver(*s_).server_version(); }
+std::optional<std::int64_t> AsyncConnection::session_id() const { return open_driver(*s_).session_id(); }
 
 // ---- Connection (blocking view) ------------------------------------------------------------
 

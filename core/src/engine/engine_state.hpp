@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "retort/engine/engine.hpp"
+#include "../pool/connection_pool.hpp"
 #include "retort/plugin/dialect.hpp"
 
 namespace retort::detail {
@@ -40,12 +41,12 @@ private:
 };
 
 struct EngineState {
-    EngineState(Url u, EngineOptions o, std::shared_ptr<const plugin::Dialect> d)
-        : url(std::move(u)), options(std::move(o)), dialect(std::move(d)), cache(options.compiled_cache_size) {}
+    EngineState(Url u, EngineOptions o, std::shared_ptr<const plugin::Dialect> d);
     Url url;
     EngineOptions options;
-    std::shared_ptr<const plugin::Dialect> dialect;
+    std::shared_ptr<const plugin::Dialect> dialect;  // declared before the pool: outlives its connections
     StatementCache cache;
+    ConnectionPool pool;
 };
 
 /// A statement ready for the driver: SQL text and converted positional parameters.
@@ -62,16 +63,35 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
 /// Applies the entry's result converters to raw row-major values.
 void convert_results(const CompiledEntry& entry, std::vector<Value>& values, std::size_t width);
 
+/// One checkout of a pooled connection: what an AsyncConnection and its
+/// results share. Returned to the pool by finish(), or on destruction.
 struct ConnectionState {
-    std::shared_ptr<EngineState> engine;          // declared first: destroyed after the driver
-    std::unique_ptr<plugin::Connection> driver;   // the plugin's object; needs the plugin loaded
+    ~ConnectionState();
+    std::shared_ptr<EngineState> engine;       // declared first: destroyed last
+    std::unique_ptr<PooledConnection> pooled;  // null once returned to the pool
+    plugin::Connection* driver = nullptr;      // pooled->driver while checked out
     boost::asio::any_io_executor executor;
+    bool autocommit = false;   ///< IsolationLevel::autocommit: no implicit BEGIN
     bool in_transaction = false;
-    bool streaming = false;
     bool closed = false;
     unsigned savepoint_counter = 0;
     std::vector<std::string> savepoints;
+    StreamState* stream = nullptr;  ///< the AsyncResult being read, if any
+    /// A streamed result dropped before its end: closed before the next operation.
+    std::unique_ptr<plugin::Cursor> abandoned;  // after `pooled`: destroyed before the driver
 };
+
+/// After a driver error: a connection the driver reports dead is discarded.
+void after_failure(ConnectionState& s);
+/// Throws ArgumentError unless the dialect offers `level` (autocommit always passes).
+void check_isolation_level(const plugin::Dialect& dialect, IsolationLevel level);
+
+/// Closes an abandoned cursor; throws InvalidRequestError when the connection
+/// is closed or a result is still being read from it.
+awaitable<void> make_ready(ConnectionState& s);
+/// Ends the checkout: closes an open result, rolls back, resets what the
+/// checkout changed, and returns the connection to the pool (or discards it).
+awaitable<void> finish(std::shared_ptr<ConnectionState> s);
 
 struct StreamState {
     std::shared_ptr<ConnectionState> conn;

@@ -12,6 +12,21 @@ CompileError::~CompileError() = default;
 NoResultFound::~NoResultFound() = default;
 MultipleResultsFound::~MultipleResultsFound() = default;
 InvalidRequestError::~InvalidRequestError() = default;
+TimeoutError::~TimeoutError() = default;
+
+namespace {
+std::string locate(const std::string& source, const std::string& key, const std::string& problem, std::size_t line) {
+    std::string s = source;
+    if (line != 0) s += ":" + std::to_string(line);
+    s += ": ";
+    if (!key.empty()) s += key + ": ";
+    return s + problem;
+}
+}  // namespace
+
+ConfigError::ConfigError(std::string source, std::string key, std::string problem, std::size_t line)
+    : ArgumentError(locate(source, key, problem, line)), source_(std::move(source)), key_(std::move(key)), line_(line) {}
+ConfigError::~ConfigError() = default;
 
 namespace {
 std::string describe(const Diagnostics& d) {

@@ -113,13 +113,16 @@ Url Url::parse(std::string_view text) {
     u.host_ = decode(host, "host");
     if (port_given) {
         int p = 0;
-        if (port.empty() || port.size() > 5) throw ArgumentError("invalid database URL: bad port '" + std::string(port) + "'");
+        // The text is not echoed: in "user:secret/db" (the '@host' forgotten)
+        // what reads as the port is the password.
+        const char* bad_port = "invalid database URL: the port must be a number from 1 to 65535 (is the '@' "
+                               "before the host missing?)";
+        if (port.empty() || port.size() > 5) throw ArgumentError(bad_port);
         for (char c : port) {
-            if (!std::isdigit(static_cast<unsigned char>(c)))
-                throw ArgumentError("invalid database URL: bad port '" + std::string(port) + "'");
+            if (!std::isdigit(static_cast<unsigned char>(c))) throw ArgumentError(bad_port);
             p = p * 10 + (c - '0');
         }
-        if (p < 1 || p > 65535) throw ArgumentError("invalid database URL: port " + std::string(port) + " is out of range");
+        if (p < 1 || p > 65535) throw ArgumentError(bad_port);
         u.port_ = p;
     }
     u.database_ = decode(path, "database");
@@ -152,6 +155,13 @@ Url Url::with_database(std::string db) const {
 Url Url::with_query_option(std::string key, std::string value) const {
     Url u = *this;
     u.query_[std::move(key)] = std::move(value);
+    return u;
+}
+
+Url Url::with_password(std::string password) const {
+    Url u = *this;
+    u.password_ = std::move(password);
+    u.has_password_ = true;
     return u;
 }
 

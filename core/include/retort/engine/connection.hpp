@@ -1,6 +1,7 @@
-// AsyncConnection: one database connection used from coroutines, in the
-// SQLAlchemy 2.0 "commit as you go" style: the first statement begins a
-// transaction, commit() or rollback() ends it.
+// AsyncConnection: one database connection checked out of its engine's pool,
+// used from coroutines in the SQLAlchemy 2.0 "commit as you go" style: the first
+// statement begins a transaction, commit() or rollback() ends it, and close()
+// rolls back what is left and returns the connection to the pool.
 //
 //   auto conn = co_await engine.connect();
 //   co_await conn.execute(insert(users).values({{users_name, "ed"}}));
@@ -13,6 +14,7 @@
 
 #include <boost/asio/awaitable.hpp>
 #include <boost/asio/any_io_executor.hpp>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -20,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "retort/engine/isolation_level.hpp"
 #include "retort/engine/params.hpp"
 #include "retort/engine/result.hpp"
 #include "retort/sql/statement.hpp"
@@ -112,6 +115,14 @@ public:
     awaitable<void> rollback_nested(const std::string& name);
     bool in_transaction() const;
 
+    /// Sets the isolation level of this connection's next transactions (before
+    /// any is begun; throws InvalidRequestError otherwise). AUTOCOMMIT stops the
+    /// implicit BEGIN: each statement then commits on its own, while begin() and
+    /// transaction() still open real transactions. Throws ArgumentError for a
+    /// level the dialect does not offer. The pool restores the engine's level
+    /// when the connection is returned (or closes it if the engine sets none).
+    awaitable<void> set_isolation_level(IsolationLevel level);
+
     /// Runs `body` in a transaction: commits when it returns, rolls back and
     /// rethrows when it throws. Nested calls use a savepoint.
     template <class F>
@@ -148,7 +159,8 @@ public:
     template <class F>
     auto run_sync(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
 
-    /// Closes the connection (rolling back an open transaction). Safe to call twice.
+    /// Ends any result still being read, rolls back an open transaction and returns
+    /// the connection to the engine's pool. Safe to call twice; nothing else may follow.
     awaitable<void> close();
     bool closed() const;
 
@@ -156,6 +168,8 @@ public:
     boost::asio::any_io_executor get_executor() const;
     /// "SQLite 3.40.1", "PostgreSQL 15.18"...
     std::string server_version() const;
+    /// The server's id for this session (PostgreSQL backend PID, MySQL thread id); nullopt without a server.
+    std::optional<std::int64_t> session_id() const;
 
 private:
     friend class Connection;

@@ -11,11 +11,13 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <span>
 #include <string>
 #include <string_view>
 
 #include "retort/engine/connection.hpp"
+#include "retort/engine/isolation_level.hpp"
 #include "retort/url.hpp"
 
 namespace retort {
@@ -34,12 +36,32 @@ struct StatementEvent {
 struct EngineOptions {
     /// Log every statement and its parameters: to `on_statement` if set, else to stderr.
     bool echo = false;
+    /// Show parameters as "[hidden]" wherever the engine logs them (echo, error notes).
+    bool hide_parameters = false;
     /// Called before each statement is sent (whether or not echo is on).
     std::function<void(const StatementEvent&)> on_statement;
     /// Compiled statements kept per engine (least recently used are dropped).
     std::size_t compiled_cache_size = 500;
     /// Rows fetched per round trip (or per worker-thread hop) by stream().
     std::size_t stream_batch_rows = 1000;
+
+    // ---- the connection pool (SQLAlchemy's QueuePool, same names and defaults) ----
+    /// Connections kept open while idle.
+    std::size_t pool_size = 5;
+    /// Connections opened beyond pool_size under load, closed again when returned.
+    std::size_t max_overflow = 10;
+    /// How long connect() waits for a connection when pool_size + max_overflow are
+    /// all checked out, before it throws TimeoutError.
+    std::chrono::milliseconds pool_timeout{30000};
+    /// Connections older than this are closed and replaced at checkout; zero: never.
+    std::chrono::seconds pool_recycle{0};
+    /// Test each connection with a round trip at checkout, replacing it if dead.
+    bool pool_pre_ping = false;
+    /// Hand out the most recently returned connection first (fewer connections stay warm).
+    bool pool_use_lifo = false;
+
+    /// The isolation level of every connection; nullopt: the server's default.
+    std::optional<IsolationLevel> isolation_level;
 };
 
 namespace detail {
@@ -50,7 +72,9 @@ class AsyncEngine {
 public:
     explicit AsyncEngine(std::shared_ptr<detail::EngineState> s) : s_(std::move(s)) {}
 
-    /// Opens a connection on the calling coroutine's executor.
+    /// A connection from the engine's pool, used on the calling coroutine's executor.
+    /// Close it (close()) to return it. Throws TimeoutError when the pool stays
+    /// exhausted for pool_timeout, OperationalError when the database is unreachable.
     awaitable<AsyncConnection> connect();
 
     /// Connects, runs `body` in a transaction (commit on return, rollback on
@@ -68,7 +92,9 @@ public:
         if (failure) std::rethrow_exception(failure);
     }
 
-    /// Closes idle pooled connections. Connections in use are unaffected.
+    /// Closes the pool's idle connections; those checked out now are closed, not
+    /// pooled, when they are returned. The engine stays usable: later connect()s
+    /// open new connections (as after a fork, or to drop every session at once).
     awaitable<void> dispose();
 
     const Url& url() const;
@@ -81,6 +107,15 @@ public:
     };
     /// How often statements were found compiled in the cache.
     CacheStats compiled_cache_stats() const;
+
+    struct PoolStatus {
+        std::size_t pool_size = 0, max_overflow = 0;
+        std::size_t open = 0;         ///< connections open (or opening), idle or checked out
+        std::size_t idle = 0;         ///< open and waiting in the pool
+        std::size_t checked_out = 0;  ///< in use by an AsyncConnection
+        std::size_t waiting = 0;      ///< connect() calls waiting for a connection to free up
+    };
+    PoolStatus pool_status() const;
 
 private:
     std::shared_ptr<detail::EngineState> s_;
