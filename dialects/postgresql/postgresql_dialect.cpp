@@ -1,6 +1,7 @@
-// The PostgreSQL dialect plugin's entry point. Its SQL compiler is complete;
-// the libpq driver is not yet part of this plugin, so connect() refuses clearly.
+// The PostgreSQL dialect plugin's entry point.
 #include "postgresql_compiler.hpp"
+#include "postgresql_connection.hpp"
+#include "postgresql_types.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"
 #include "retort/schema/metadata.hpp"
@@ -13,8 +14,12 @@ public:
     std::string_view name() const override { return "postgresql"; }
     std::vector<std::string> aliases() const override { return {"postgres"}; }
     std::string_view version() const override { return "0.1.0"; }
-    std::string driver_description() const override { return "libpq (driver not built yet)"; }
+    std::string driver_description() const override {
+        int v = PQlibVersion();
+        return "libpq " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
+    }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
+    plugin::ValueConverter result_converter(const SqlType& type) const override { return postgresql::result_converter(type); }
 
     sql::Statement has_table_query(const sql::TableNode& t) const override {
         auto q = sql::select(table_name_).where(table_name_ == t.name);
@@ -27,10 +32,12 @@ public:
                 IsolationLevel::serializable};
     }
 
-    plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor) const override {
-        throw NotSupportedError(Diagnostics{0, "", "the PostgreSQL driver is not available in this build of the "
-                                                   "postgresql plugin yet (" + url.to_string() + ")", ""});
-        co_return nullptr;
+    std::optional<std::string> terminate_session_sql(std::int64_t session_id) const override {
+        return "SELECT pg_terminate_backend(" + std::to_string(session_id) + ")";
+    }
+
+    plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor ex) const override {
+        co_return co_await PgConnection::open(url, ex);
     }
 
 private:

@@ -40,7 +40,8 @@ void raise_error(sqlite3* db, int rc, const std::string& statement) {
     d.native_code = db ? sqlite3_extended_errcode(db) : rc;
     d.message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     d.statement = statement;
-    throw_dbapi_error(classify(d.native_code), std::move(d));
+    ErrorKind kind = classify(d.native_code);  // before d is moved: argument order is unspecified
+    throw_dbapi_error(kind, std::move(d));
 }
 
 }  // namespace retort::sqlite

@@ -152,24 +152,26 @@ std::vector<GoldenCase> golden_ddl(const GoldenSchema& s) {
 }
 
 std::vector<Statement> golden_seed(const GoldenSchema& s) {
+    // Keys are generated, 1, 2, 3... in VALUES order on a new table: giving them
+    // explicitly would leave PostgreSQL's identity sequences behind the data.
     return {
-        insert(s.users).rows({{{s.user_id, 1}, {s.user_name, "ed"}, {s.fullname, "Ed Jones"}, {s.age, 25}},
-                              {{s.user_id, 2}, {s.user_name, "wendy"}, {s.fullname, "Wendy Williams"}, {s.age, 35}},
-                              {{s.user_id, 3}, {s.user_name, "mary"}, {s.fullname, std::optional<std::string>{}}, {s.age, std::optional<int>{}}}}),
+        insert(s.users).rows({{{s.user_name, "ed"}, {s.fullname, "Ed Jones"}, {s.age, 25}},
+                              {{s.user_name, "wendy"}, {s.fullname, "Wendy Williams"}, {s.age, 35}},
+                              {{s.user_name, "mary"}, {s.fullname, std::optional<std::string>{}}, {s.age, std::optional<int>{}}}}),
         update(s.users).values({s.active, false}).where(s.user_id == 3),
-        insert(s.addresses).rows({{{s.addr_id, 1}, {s.addr_user_id, 1}, {s.email, "ed@example.com"}},
-                                  {{s.addr_id, 2}, {s.addr_user_id, 1}, {s.email, "ed_jones@work.org"}},
-                                  {{s.addr_id, 3}, {s.addr_user_id, 2}, {s.email, "wendy@example.com"}}}),
-        insert(s.orders).rows({{{s.order_id, 1}, {s.order_user_id, 1}, {s.amount, Decimal("10.00")}, {s.placed_on, Date{std::chrono::year{2024}, std::chrono::month{2}, std::chrono::day{29}}}},
-                               {{s.order_id, 2}, {s.order_user_id, 2}, {s.amount, Decimal("7.50")}, {s.placed_on, std::optional<Date>{}}}}),
+        insert(s.addresses).rows({{{s.addr_user_id, 1}, {s.email, "ed@example.com"}},
+                                  {{s.addr_user_id, 1}, {s.email, "ed_jones@work.org"}},
+                                  {{s.addr_user_id, 2}, {s.email, "wendy@example.com"}}}),
+        insert(s.orders).rows({{{s.order_user_id, 1}, {s.amount, Decimal("10.00")}, {s.placed_on, Date{std::chrono::year{2024}, std::chrono::month{2}, std::chrono::day{29}}}},
+                               {{s.order_user_id, 2}, {s.amount, Decimal("7.50")}, {s.placed_on, std::optional<Date>{}}}}),
         insert(s.items).rows({{{s.item_order_id, 1}, {s.item_line, 1}, {s.quantity, 2}, {s.sku, "A-1"}},
                               {{s.item_order_id, 1}, {s.item_line, 2}, {s.quantity, 1}, {s.sku, "B-2"}},
                               {{s.item_order_id, 2}, {s.item_line, 1}, {s.quantity, 5}, {s.sku, "A-1"}}}),
-        insert(s.nodes).rows({{{s.node_id, 1}, {s.node_parent_id, std::optional<std::int64_t>{}}, {s.node_name, "root"}},
-                              {{s.node_id, 2}, {s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child a"}},
-                              {{s.node_id, 3}, {s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child b"}},
-                              {{s.node_id, 4}, {s.node_parent_id, std::optional<std::int64_t>{2}}, {s.node_name, "grandchild"}}}),
-        insert(s.keywords).values({s.kw_id, 1}, {s.kw_select, "x"}, {s.kw_group, "g"}, {s.kw_spaced, 7}),
+        insert(s.nodes).rows({{{s.node_parent_id, std::optional<std::int64_t>{}}, {s.node_name, "root"}},
+                              {{s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child a"}},
+                              {{s.node_parent_id, std::optional<std::int64_t>{1}}, {s.node_name, "child b"}},
+                              {{s.node_parent_id, std::optional<std::int64_t>{2}}, {s.node_name, "grandchild"}}}),
+        insert(s.keywords).values({s.kw_select, "x"}, {s.kw_group, "g"}, {s.kw_spaced, 7}),
     };
 }
 

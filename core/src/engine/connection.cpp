@@ -228,7 +228,9 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
 }
 
 AsyncConnection::~AsyncConnection() {
-    if (s_ && s_->pooled) asio::co_spawn(s_->executor, detail::finish(std::move(s_)), asio::detached);
+    if (!s_ || !s_->pooled) return;
+    auto executor = s_->executor;  // read before s_ is moved into the call
+    asio::co_spawn(executor, detail::finish(std::move(s_)), asio::detached);
 }
 
 awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Params& params) {

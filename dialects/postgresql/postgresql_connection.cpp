@@ -1,0 +1,552 @@
+#include "postgresql_connection.hpp"
+
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/ip/address.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <charconv>
+#include <cstdio>
+#include <cstring>
+#include <cmath>
+#include <set>
+
+#include "postgresql_errors.hpp"
+#include "retort/error.hpp"
+
+namespace retort::postgresql {
+
+namespace asio = boost::asio;
+using namespace asio::experimental::awaitable_operators;
+using wait_type = asio::posix::descriptor_base::wait_type;
+
+namespace {
+
+// ---- the cursor --------------------------------------------------------------------------
+
+// A result streamed in single-row mode: libpq hands over one row per PGresult
+// as it arrives, so memory stays at one batch whatever the result's size.
+class PgCursor : public plugin::Cursor {
+public:
+    PgCursor(PgConnection& conn, std::string sql, ResultPtr first, std::vector<std::string> names)
+        : conn_(conn), sql_(std::move(sql)), pending_(std::move(first)), names_(std::move(names)) {}
+    ~PgCursor() override {
+        // Results are still on the wire and nobody will read them: the
+        // connection cannot run anything else, so it must not be reused.
+        if (!done_) conn_.mark_broken();
+    }
+    const std::vector<std::string>& column_names() const override { return names_; }
+
+    plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
+        std::size_t rows = 0;
+        while (!done_ && rows < max_rows) {
+            // Plain statements, not `?:`: GCC 12 destroys the temporaries of a
+            // co_await inside a conditional expression twice.
+            ResultPtr r;
+            if (pending_) r = std::move(pending_);
+            else r = co_await conn_.next_result(sql_);
+            if (!r) continue;
+            switch (r.status()) {
+                case PGRES_SINGLE_TUPLE: {
+                    int width = PQnfields(r.r);
+                    for (int c = 0; c < width; ++c) out.push_back(decode(r.r, 0, c));
+                    ++rows;
+                    break;
+                }
+                case PGRES_TUPLES_OK:  // the end of the rows
+                case PGRES_COMMAND_OK:  // a statement without rows
+                    done_ = true;
+                    co_await conn_.finish_request(sql_);
+                    break;
+                default: {
+                    // An error after some rows (rows can be followed by an error).
+                    done_ = true;
+                    std::exception_ptr error;
+                    try {
+                        raise_result_error(nullptr, r.r, sql_);
+                    } catch (...) {
+                        error = std::current_exception();
+                    }
+                    co_await conn_.finish_request(sql_, error);
+                }
+            }
+        }
+        co_return rows;
+    }
+
+    plugin::awaitable<void> close() override {
+        if (done_) co_return;
+        // Reading the rest is the only way back to a usable connection short of
+        // a cancel request (which needs a second connection).
+        done_ = true;
+        pending_ = ResultPtr{};
+        co_await conn_.finish_request(sql_);
+    }
+
+private:
+    PgConnection& conn_;
+    std::string sql_;
+    ResultPtr pending_;
+    std::vector<std::string> names_;
+    bool done_ = false;
+};
+
+std::vector<std::string> column_names(const PGresult* r) {
+    std::vector<std::string> names;
+    int n = PQnfields(r);
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) names.emplace_back(PQfname(r, i));
+    return names;
+}
+
+void append_rows(const PGresult* r, plugin::RawResult& out) {
+    int rows = PQntuples(r), width = PQnfields(r);
+    out.values.reserve(out.values.size() + static_cast<std::size_t>(rows) * static_cast<std::size_t>(width));
+    for (int row = 0; row < rows; ++row)
+        for (int c = 0; c < width; ++c) out.values.push_back(decode(r, row, c));
+}
+
+// Rows changed, for the statements that change rows (the tag of a SELECT counts rows read).
+std::int64_t rows_affected(const PGresult* r) {
+    std::string_view tag = PQcmdStatus(const_cast<PGresult*>(r));
+    if (!(tag.starts_with("INSERT") || tag.starts_with("UPDATE") || tag.starts_with("DELETE") || tag.starts_with("MERGE")))
+        return -1;
+    const char* n = PQcmdTuples(const_cast<PGresult*>(r));
+    if (!n || !*n) return -1;
+    std::int64_t v = -1;
+    std::from_chars(n, n + std::strlen(n), v);
+    return v;
+}
+
+bool is_stale_plan(const DBAPIError& e) {
+    // After DDL changed what a cached statement returns, PostgreSQL refuses to
+    // run its old plan; preparing it again is the cure.
+    return e.sqlstate() == "0A000" && e.diagnostics().message.find("cached plan must not change result type") != std::string::npos;
+}
+
+// ---- connecting ------------------------------------------------------------------------------
+
+struct ConnectParams {
+    std::vector<std::string> keys, values;
+    std::chrono::milliseconds timeout{30000};
+    std::string host, port;  // for messages
+    void add(std::string k, std::string v) {
+        keys.push_back(std::move(k));
+        values.push_back(std::move(v));
+    }
+};
+
+// Options libpq knows, from its own table: any of them passes through from the URL.
+const std::set<std::string>& libpq_keywords() {
+    static const std::set<std::string> keywords = [] {
+        std::set<std::string> k;
+        if (PQconninfoOption* opts = PQconndefaults()) {
+            for (auto* o = opts; o->keyword; ++o) k.insert(o->keyword);
+            PQconninfoFree(opts);
+        }
+        return k;
+    }();
+    return keywords;
+}
+
+ConnectParams connect_params(const Url& url) {
+    ConnectParams p;
+    // Handled here rather than passed through: user, password and database come
+    // from the URL itself; connect_timeout is ignored by PQconnectPoll.
+    static const std::set<std::string> reserved = {"host", "hostaddr", "port", "user", "password", "dbname",
+                                                   "client_encoding", "connect_timeout"};
+    std::string options = "-c TimeZone=UTC -c DateStyle=ISO,YMD";  // what the decoders expect
+    bool application_name = false;
+    for (const auto& [key, value] : url.query()) {
+        if (key == "connect_timeout") {
+            double seconds = 0;
+            auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
+            if (ec != std::errc{} || ptr != value.data() + value.size() || !(seconds > 0) || seconds > 1e6)
+                throw ArgumentError("PostgreSQL URL option connect_timeout must be a positive number of seconds, not '" + value + "'");
+            p.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
+        } else if (key == "unix_socket") {
+            if (value.empty() || value[0] != '/')
+                throw ArgumentError("PostgreSQL URL option unix_socket must be the absolute path of the socket's directory");
+            p.host = value;
+        } else if (key == "options") {
+            options += " " + value;
+        } else if (reserved.count(key) || !libpq_keywords().count(key)) {
+            std::string known = "connect_timeout, unix_socket";
+            for (const auto& k : libpq_keywords())
+                if (!reserved.count(k) && k != "password" && k != "passfile") known += ", " + k;
+            throw ArgumentError("unknown PostgreSQL URL option '" + key + "'; known: " + known);
+        } else {
+            if (key == "application_name") application_name = true;
+            p.add(key, value);
+        }
+    }
+    if (p.host.empty()) p.host = url.host();
+    if (url.port()) p.port = std::to_string(*url.port());
+    if (!url.username().empty()) p.add("user", url.username());
+    if (!url.password().empty()) p.add("password", url.password());
+    if (!url.database().empty()) p.add("dbname", url.database());
+    if (!p.port.empty()) p.add("port", p.port);
+    p.add("client_encoding", "UTF8");
+    p.add("options", options);
+    if (!application_name) p.add("application_name", "retort");
+    return p;
+}
+
+std::string where(const ConnectParams& p) {
+    std::string h = p.host.empty() ? "the default socket" : p.host;
+    return p.port.empty() ? h : h + ":" + p.port;
+}
+
+}  // namespace
+
+// ---- connection --------------------------------------------------------------------------
+
+plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const Url& url, asio::any_io_executor ex) {
+    ConnectParams p = connect_params(url);
+    const auto deadline = std::chrono::steady_clock::now() + p.timeout;
+    // libpq resolves names with a blocking getaddrinfo: resolve here, without
+    // blocking, and give it the addresses (host stays for TLS and .pgpass).
+    if (!p.host.empty() && p.host[0] != '/') {
+        boost::system::error_code ec;
+        asio::ip::make_address(p.host, ec);
+        if (ec) {
+            asio::ip::tcp::resolver resolver(ex);
+            auto endpoints = co_await resolver.async_resolve(p.host, p.port.empty() ? "5432" : p.port,
+                                                             asio::redirect_error(asio::use_awaitable, ec));
+            if (ec)
+                throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + ec.message(), ""});
+            std::string hosts, addrs;
+            for (const auto& e : endpoints) {
+                hosts += (hosts.empty() ? "" : ",") + p.host;
+                addrs += (addrs.empty() ? "" : ",") + e.endpoint().address().to_string();
+            }
+            p.add("host", hosts);
+            p.add("hostaddr", addrs);
+        } else {
+            p.add("host", p.host);
+        }
+    } else if (!p.host.empty()) {
+        p.add("host", p.host);
+    }
+
+    std::vector<const char*> keys, values;
+    for (std::size_t i = 0; i < p.keys.size(); ++i) {
+        keys.push_back(p.keys[i].c_str());
+        values.push_back(p.values[i].c_str());
+    }
+    keys.push_back(nullptr);
+    values.push_back(nullptr);
+    PGconn* raw = PQconnectStartParams(keys.data(), values.data(), 0);
+    if (!raw) throw OperationalError(Diagnostics{0, "", "out of memory starting a PostgreSQL connection", ""});
+    std::unique_ptr<PgConnection> c(new PgConnection(raw));
+    if (PQstatus(raw) == CONNECTION_BAD) raise_connection_error(raw, "");
+    // libpq prints NOTICEs ("table ... does not exist, skipping") to stderr by
+    // default; a library must not write to the application's stderr.
+    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
+
+    asio::steady_timer timer(ex);
+    timer.expires_at(deadline);
+    // "Behave as if PQconnectPoll last returned PGRES_POLLING_WRITING."
+    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
+    for (;;) {
+        // libpq may switch sockets between steps (another address, an SSL
+        // retry), and the new one may even reuse the old number: always rebind.
+        c->detach();
+        c->attach(ex);
+        if (!c->socket_) raise_connection_error(raw, "");
+        auto wait = st == PGRES_POLLING_READING ? wait_type::wait_read : wait_type::wait_write;
+        auto which = co_await (c->socket_->async_wait(wait, asio::use_awaitable) || timer.async_wait(asio::use_awaitable));
+        if (which.index() == 1) {
+            char seconds[32];
+            std::snprintf(seconds, sizeof seconds, "%.1f", p.timeout.count() / 1000.0);
+            throw OperationalError(Diagnostics{0, "", "connecting to PostgreSQL at " + where(p) + " timed out after " +
+                                                          seconds + " s (connect_timeout)", ""});
+        }
+        st = PQconnectPoll(raw);
+        if (st == PGRES_POLLING_OK) break;
+        if (st == PGRES_POLLING_FAILED) raise_connection_error(raw, "");
+    }
+    c->detach();
+    c->attach(ex);
+    if (PQsetnonblocking(raw, 1) != 0 || PQenterPipelineMode(raw) != 1) raise_connection_error(raw, "");
+    co_return c;
+}
+
+PgConnection::~PgConnection() {
+    detach();
+    if (conn_) PQfinish(conn_);  // non-blocking mode: sends Terminate without waiting
+}
+
+void PgConnection::attach(asio::any_io_executor executor) {
+    detach();
+    if (!conn_) return;
+    int fd = PQsocket(conn_);
+    if (fd < 0) return;
+    socket_.emplace(executor);
+    socket_->assign(fd);
+}
+
+void PgConnection::detach() noexcept {
+    if (!socket_) return;
+    // Never close(): the descriptor belongs to libpq. release() deregisters it
+    // and only throws if the reactor rejects that, which nothing can mend here.
+    try {
+        socket_->release();
+    } catch (...) {
+    }
+    socket_.reset();
+}
+
+bool PgConnection::is_open() const noexcept { return conn_ && !broken_ && PQstatus(conn_) == CONNECTION_OK; }
+
+std::string PgConnection::server_version() const {
+    const char* v = conn_ ? PQparameterStatus(conn_, "server_version") : nullptr;
+    std::string s = v ? v : "";
+    return "PostgreSQL " + s.substr(0, s.find(' '));
+}
+
+std::optional<std::int64_t> PgConnection::session_id() const noexcept {
+    if (!conn_) return std::nullopt;
+    return PQbackendPID(conn_);
+}
+
+void PgConnection::fail(const std::string& sql) {
+    broken_ = true;
+    raise_connection_error(conn_, sql);
+}
+
+void PgConnection::check_usable(const std::string& sql) const {
+    if (!is_open()) throw OperationalError(Diagnostics{0, "", "the connection is closed or was lost", sql});
+}
+
+plugin::awaitable<void> PgConnection::flush(const std::string& sql) {
+    for (;;) {
+        int r = PQflush(conn_);
+        if (r == 0) co_return;
+        if (r < 0) fail(sql);
+        // Keep reading while waiting to write: the server may be blocked
+        // sending us results (or notices) and not reading until we do.
+        auto which = co_await (socket_->async_wait(wait_type::wait_write, asio::use_awaitable) ||
+                               socket_->async_wait(wait_type::wait_read, asio::use_awaitable));
+        if (which.index() == 1 && !PQconsumeInput(conn_)) fail(sql);
+    }
+}
+
+plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
+    while (PQisBusy(conn_)) {
+        boost::system::error_code ec;
+        co_await socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec || !PQconsumeInput(conn_)) fail(sql);
+    }
+    ResultPtr r(PQgetResult(conn_));
+    if (!r && PQstatus(conn_) != CONNECTION_OK) fail(sql);
+    co_return r;
+}
+
+plugin::awaitable<void> PgConnection::finish_request(const std::string& sql, std::exception_ptr first_error) {
+    for (;;) {
+        ResultPtr r;
+        try {
+            r = co_await next_result(sql);
+        } catch (const OperationalError&) {
+            // The connection died: the server's own reason (a terminated
+            // session, say) is the better report when there is one.
+            if (first_error) std::rethrow_exception(first_error);
+            throw;
+        }
+        if (!r) continue;
+        auto st = r.status();
+        if (st == PGRES_PIPELINE_SYNC) break;
+        if (st == PGRES_FATAL_ERROR && !first_error) {
+            try {
+                raise_result_error(conn_, r.r, sql);
+            } catch (...) {
+                first_error = std::current_exception();
+            }
+        }
+    }
+    if (first_error) std::rethrow_exception(first_error);
+}
+
+template <class F>
+plugin::awaitable<void> PgConnection::sync_and_read(const std::string& sql, F on_result) {
+    if (!PQpipelineSync(conn_)) fail(sql);
+    co_await flush(sql);
+    std::exception_ptr first_error;
+    for (;;) {
+        ResultPtr r;
+        try {
+            r = co_await next_result(sql);
+        } catch (const OperationalError&) {
+            if (first_error) std::rethrow_exception(first_error);
+            throw;
+        }
+        if (!r) continue;
+        auto st = r.status();
+        if (st == PGRES_PIPELINE_SYNC) break;
+        if (first_error || st == PGRES_PIPELINE_ABORTED) continue;
+        try {
+            if (st == PGRES_FATAL_ERROR || st == PGRES_BAD_RESPONSE || st == PGRES_NONFATAL_ERROR)
+                raise_result_error(conn_, r.r, sql);
+            on_result(r.r);
+        } catch (...) {
+            first_error = std::current_exception();  // kept until the pipeline is drained
+        }
+    }
+    if (first_error) std::rethrow_exception(first_error);
+}
+
+std::size_t PgConnection::send_deallocations() {
+    // In a failed transaction every command but ROLLBACK fails, and a failing
+    // DEALLOCATE would abort the statement queued behind it: wait for better times.
+    if (PQtransactionStatus(conn_) == PQTRANS_INERROR) return 0;
+    std::size_t sent = to_deallocate_.size();
+    for (const auto& name : to_deallocate_) {
+        std::string sql = "DEALLOCATE " + name;
+        if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
+    }
+    to_deallocate_.clear();
+    return sent;
+}
+
+void PgConnection::evict(const std::string& sql) {
+    auto it = statements_.find(sql);
+    if (it == statements_.end()) return;
+    auto node = it->second;
+    to_deallocate_.push_back(std::move(node->second.name));
+    statements_.erase(it);  // before the node whose text its key views (`sql` may be that text)
+    lru_.erase(node);
+}
+
+plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::string& sql, const EncodedParams& params) {
+    if (auto it = statements_.find(sql); it != statements_.end()) {
+        const auto& st = it->second->second;
+        // The server fixed each parameter's type when it prepared the statement;
+        // a value of another kind now needs a statement typed for it.
+        bool compatible = st.param_types.size() == static_cast<std::size_t>(params.count());
+        for (int i = 0; compatible && i < params.count(); ++i) {
+            Oid now = params.types()[i], then = st.param_types[static_cast<std::size_t>(i)];
+            compatible = now == 0 || then == 0 || now == then;
+        }
+        if (compatible) {
+            lru_.splice(lru_.begin(), lru_, it->second);
+            co_return &it->second->second;
+        }
+        evict(sql);
+    }
+    PreparedStatement st;
+    st.name = "retort_" + std::to_string(++statement_counter_);
+    st.param_types.assign(params.types(), params.types() + params.count());
+    const std::size_t deallocations = send_deallocations();
+    if (!PQsendPrepare(conn_, st.name.c_str(), sql.c_str(), params.count(), params.types()) ||
+        !PQsendDescribePrepared(conn_, st.name.c_str()))
+        fail(sql);
+    std::size_t seen = 0;
+    bool binary = true;
+    auto describe = [&](const PGresult* r) {
+        // After the DEALLOCATEs come Parse's result, then the description of the result columns.
+        if (++seen != deallocations + 2) return;
+        for (int i = 0; i < PQnfields(r); ++i) binary = binary && has_binary_decoder(PQftype(r, i));
+    };
+    co_await sync_and_read(sql, describe);
+    st.binary_results = binary;
+    lru_.emplace_front(sql, std::move(st));
+    statements_.emplace(lru_.front().first, lru_.begin());
+    while (lru_.size() > statement_cache_size) evict(lru_.back().first);
+    co_return &lru_.front().second;
+}
+
+void PgConnection::send_prepared(const std::string& sql, const PreparedStatement& st, const EncodedParams& params) {
+    if (!PQsendQueryPrepared(conn_, st.name.c_str(), params.count(), params.values(), params.lengths(), params.formats(),
+                             st.binary_results ? 1 : 0))
+        fail(sql);
+}
+
+plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sql, std::span<const Value> params) {
+    check_usable(sql);
+    EncodedParams encoded(params);
+    // A statement whose plan went stale is prepared again and retried once,
+    // unless a transaction is open: its failure has aborted the transaction.
+    for (int attempt = 0;; ++attempt) {
+        bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+        std::exception_ptr failure;
+        try {
+            const PreparedStatement* st = co_await prepare(sql, encoded);
+            send_prepared(sql, *st, encoded);
+            plugin::RawResult out;
+            auto collect = [&](const PGresult* r) {
+                if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+                    out.column_names = column_names(r);
+                    append_rows(r, out);
+                }
+                out.rows_affected = rows_affected(r);
+            };
+            co_await sync_and_read(sql, collect);
+            co_return out;
+        } catch (const DBAPIError& e) {
+            if (is_stale_plan(e)) evict(sql);
+            if (!is_stale_plan(e) || attempt > 0 || !idle) failure = std::current_exception();
+        }
+        if (failure) std::rethrow_exception(failure);
+    }
+}
+
+plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const std::string& sql, std::span<const Value> params) {
+    check_usable(sql);
+    EncodedParams encoded(params);
+    const PreparedStatement* st = co_await prepare(sql, encoded);
+    send_prepared(sql, *st, encoded);
+    if (!PQpipelineSync(conn_)) fail(sql);
+    // Per query, before its first PQgetResult (libpq's rule in pipeline mode).
+    if (!PQsetSingleRowMode(conn_)) fail(sql);
+    co_await flush(sql);
+    // Wait for the first row (or the end, or the error) so that a failing
+    // statement fails here, where the caller asked for it.
+    ResultPtr first;
+    while (!first) first = co_await next_result(sql);
+    auto status = first.status();
+    if (status != PGRES_SINGLE_TUPLE && status != PGRES_TUPLES_OK && status != PGRES_COMMAND_OK) {
+        std::exception_ptr error;
+        try {
+            raise_result_error(conn_, first.r, sql);
+        } catch (...) {
+            error = std::current_exception();
+        }
+        co_await finish_request(sql, error);
+    }
+    auto names = column_names(first.r);
+    co_return std::make_unique<PgCursor>(*this, sql, std::move(first), std::move(names));
+}
+
+plugin::awaitable<void> PgConnection::run_simple(const std::string& sql) {
+    check_usable(sql);
+    if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
+    auto ignore = [](const PGresult*) {};
+    co_await sync_and_read(sql, ignore);
+}
+
+plugin::awaitable<void> PgConnection::begin() { co_await run_simple("BEGIN"); }
+plugin::awaitable<void> PgConnection::commit() { co_await run_simple("COMMIT"); }
+plugin::awaitable<void> PgConnection::rollback() { co_await run_simple("ROLLBACK"); }
+plugin::awaitable<void> PgConnection::savepoint(const std::string& name) { co_await run_simple("SAVEPOINT " + name); }
+plugin::awaitable<void> PgConnection::release_savepoint(const std::string& name) {
+    co_await run_simple("RELEASE SAVEPOINT " + name);
+}
+plugin::awaitable<void> PgConnection::rollback_to_savepoint(const std::string& name) {
+    co_await run_simple("ROLLBACK TO SAVEPOINT " + name);
+}
+plugin::awaitable<void> PgConnection::set_isolation_level(IsolationLevel level) {
+    co_await run_simple("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + std::string(to_string(level)));
+}
+plugin::awaitable<void> PgConnection::ping() { co_await run_simple("SELECT 1"); }
+
+plugin::awaitable<void> PgConnection::close() {
+    detach();
+    if (conn_) PQfinish(conn_);
+    conn_ = nullptr;
+    co_return;
+}
+
+}  // namespace retort::postgresql

@@ -1,0 +1,116 @@
+// A PostgreSQL connection on libpq's asynchronous API, its socket watched by
+// Asio: no libpq call that can block ever runs on the event loop thread.
+//
+// The connection stays in pipeline mode. Each operation queues its commands and
+// one Sync, flushes, and reads results up to that Sync, so a statement's first
+// execution prepares, describes and (next round trip) runs it, and later
+// executions are a single round trip of the cached named statement. Pipeline
+// mode is also what lets batches of statements share one round trip.
+#pragma once
+
+#include <libpq-fe.h>
+
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <list>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "postgresql_types.hpp"
+#include "retort/plugin/driver.hpp"
+#include "retort/url.hpp"
+
+namespace retort::postgresql {
+
+/// Owns a PGresult.
+struct ResultPtr {
+    PGresult* r = nullptr;
+    ResultPtr() = default;
+    explicit ResultPtr(PGresult* p) : r(p) {}
+    ResultPtr(ResultPtr&& o) noexcept : r(std::exchange(o.r, nullptr)) {}
+    ResultPtr& operator=(ResultPtr&& o) noexcept {
+        if (this != &o) {
+            if (r) PQclear(r);
+            r = std::exchange(o.r, nullptr);
+        }
+        return *this;
+    }
+    ~ResultPtr() {
+        if (r) PQclear(r);
+    }
+    explicit operator bool() const { return r != nullptr; }
+    ExecStatusType status() const { return PQresultStatus(r); }
+};
+
+/// A named prepared statement of one connection.
+struct PreparedStatement {
+    std::string name;
+    std::vector<Oid> param_types;  ///< as prepared (0: inferred by the server)
+    bool binary_results = false;   ///< every result column has a binary decoder
+};
+
+class PgConnection : public plugin::Connection {
+public:
+    /// Connects to `url` without blocking: the host is resolved with Asio, and
+    /// libpq's connect steps are driven by socket readiness under a deadline.
+    static plugin::awaitable<std::unique_ptr<plugin::Connection>> open(const Url& url, boost::asio::any_io_executor ex);
+    ~PgConnection() override;
+
+    plugin::awaitable<plugin::RawResult> execute(const std::string& sql, std::span<const Value> params) override;
+    plugin::awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string& sql, std::span<const Value> params) override;
+    plugin::awaitable<void> begin() override;
+    plugin::awaitable<void> commit() override;
+    plugin::awaitable<void> rollback() override;
+    plugin::awaitable<void> savepoint(const std::string& name) override;
+    plugin::awaitable<void> release_savepoint(const std::string& name) override;
+    plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
+    plugin::awaitable<void> set_isolation_level(IsolationLevel level) override;
+    plugin::awaitable<void> ping() override;
+    plugin::awaitable<void> close() override;
+    bool is_open() const noexcept override;
+    std::string server_version() const override;
+    std::optional<std::int64_t> session_id() const noexcept override;
+    void attach(boost::asio::any_io_executor executor) override;
+    void detach() noexcept override;
+
+    // ---- used by the cursor ----
+    /// The next result of the pipeline, waiting for the socket as needed; null
+    /// between two commands' results. Throws OperationalError if the connection fails.
+    plugin::awaitable<ResultPtr> next_result(const std::string& sql);
+    /// Reads and discards results up to the pending Sync; rethrows the first error among them.
+    plugin::awaitable<void> finish_request(const std::string& sql, std::exception_ptr first_error = nullptr);
+    void mark_broken() noexcept { broken_ = true; }
+
+private:
+    explicit PgConnection(PGconn* conn) : conn_(conn) {}
+    [[noreturn]] void fail(const std::string& sql);
+    void check_usable(const std::string& sql) const;
+    plugin::awaitable<void> flush(const std::string& sql);
+    /// Sends Sync, then reads every result up to it, passing each successful one
+    /// to `on_result`; throws the first error after the pipeline is drained.
+    template <class F>
+    plugin::awaitable<void> sync_and_read(const std::string& sql, F on_result);
+    /// Runs one statement without parameters through the unnamed statement.
+    plugin::awaitable<void> run_simple(const std::string& sql);
+    /// The cached statement for `sql` with parameters of these types, preparing it if needed.
+    plugin::awaitable<const PreparedStatement*> prepare(const std::string& sql, const EncodedParams& params);
+    void evict(const std::string& sql);
+    /// Queues the DEALLOCATEs of evicted statements in front of a Prepare; returns how many.
+    std::size_t send_deallocations();
+    void send_prepared(const std::string& sql, const PreparedStatement& st, const EncodedParams& params);
+
+    PGconn* conn_;
+    std::optional<boost::asio::posix::stream_descriptor> socket_;
+    bool broken_ = false;
+
+    // Prepared statements by SQL text, least recently used evicted first.
+    using Lru = std::list<std::pair<std::string, PreparedStatement>>;
+    Lru lru_;
+    std::unordered_map<std::string_view, Lru::iterator> statements_;
+    std::vector<std::string> to_deallocate_;
+    std::uint64_t statement_counter_ = 0;
+    static constexpr std::size_t statement_cache_size = 256;
+};
+
+}  // namespace retort::postgresql
