@@ -37,4 +37,12 @@ std::string PostgresqlCompiler::type_ddl(const SqlType& t) const {
     }
 }
 
+bool PostgresqlCompiler::render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const {
+    if (n.name != "sleep") return SqlCompiler::render_known_function(c, n);
+    c.out += "pg_sleep(";
+    visit(c, *n.args.at(0));
+    c.out += ')';
+    return true;
+}
+
 }  // namespace retort::postgresql

@@ -12,6 +12,7 @@ public:
     PostgresqlCompiler() : SqlCompiler(make_capabilities()) {}
     void placeholder(std::string& out, std::size_t position) const override;
     std::string type_ddl(const SqlType& type) const override;
+    bool render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const override;
 };
 
 }  // namespace retort::postgresql

@@ -158,6 +158,7 @@ ConnectParams connect_params(const Url& url) {
     static const std::set<std::string> reserved = {"host", "hostaddr", "port", "user", "password", "dbname",
                                                    "client_encoding", "connect_timeout"};
     std::string options = "-c TimeZone=UTC -c DateStyle=ISO,YMD";  // what the decoders expect
+    std::string socket_port;
     bool application_name = false;
     for (const auto& [key, value] : url.query()) {
         if (key == "connect_timeout") {
@@ -167,9 +168,18 @@ ConnectParams connect_params(const Url& url) {
                 throw ArgumentError("PostgreSQL URL option connect_timeout must be a positive number of seconds, not '" + value + "'");
             p.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
         } else if (key == "unix_socket") {
+            // The socket file (/run/postgresql/.s.PGSQL.5432, which names the
+            // port too), or libpq's own convention, the directory holding it.
             if (value.empty() || value[0] != '/')
-                throw ArgumentError("PostgreSQL URL option unix_socket must be the absolute path of the socket's directory");
-            p.host = value;
+                throw ArgumentError("PostgreSQL URL option unix_socket must be an absolute path (the socket or its directory)");
+            auto slash = value.rfind('/');
+            std::string file = value.substr(slash + 1);
+            if (file.rfind(".s.PGSQL.", 0) == 0) {
+                p.host = slash == 0 ? "/" : value.substr(0, slash);
+                socket_port = file.substr(9);
+            } else {
+                p.host = value;
+            }
         } else if (key == "options") {
             options += " " + value;
         } else if (reserved.count(key) || !libpq_keywords().count(key)) {
@@ -184,6 +194,7 @@ ConnectParams connect_params(const Url& url) {
     }
     if (p.host.empty()) p.host = url.host();
     if (url.port()) p.port = std::to_string(*url.port());
+    if (!socket_port.empty()) p.port = socket_port;
     if (!url.username().empty()) p.add("user", url.username());
     if (!url.password().empty()) p.add("password", url.password());
     if (!url.database().empty()) p.add("dbname", url.database());
@@ -213,8 +224,9 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         asio::ip::make_address(p.host, ec);
         if (ec) {
             asio::ip::tcp::resolver resolver(ex);
-            auto endpoints = co_await resolver.async_resolve(p.host, p.port.empty() ? "5432" : p.port,
-                                                             asio::redirect_error(asio::use_awaitable, ec));
+            // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
+            const std::string service = p.port.empty() ? "5432" : p.port;
+            auto endpoints = co_await resolver.async_resolve(p.host, service, asio::redirect_error(asio::use_awaitable, ec));
             if (ec)
                 throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + ec.message(), ""});
             std::string hosts, addrs;

@@ -163,6 +163,16 @@ void SqliteConnection::open_blocking(const Url& url) {
         throw OperationalError(std::move(d));
     }
     sqlite3_extended_result_codes(db_, 1);
+    // sleep(seconds), which PostgreSQL and MySQL have built in (sql::func::sleep).
+    // It blocks this connection's worker thread only, never the event loop.
+    sqlite3_create_function_v2(
+        db_, "sleep", 1, SQLITE_UTF8, nullptr,
+        [](sqlite3_context* ctx, int, sqlite3_value** argv) {
+            double seconds = sqlite3_value_double(argv[0]);
+            if (seconds > 0) sqlite3_sleep(static_cast<int>(seconds * 1000));
+            sqlite3_result_int(ctx, 0);
+        },
+        nullptr, nullptr, nullptr);
 
     double timeout = 5.0;
     if (auto t = url.option("timeout")) {

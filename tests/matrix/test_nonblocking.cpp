@@ -42,28 +42,24 @@ awaitable<void> double_it(AsyncEngine engine, std::int64_t i, std::shared_ptr<in
 
 TEST_CASE("a slow query does not block the event loop", "[nonblocking]") {
     auto engine = test::make_engine();
-    // A recursive CTE counting to N: slow on every backend, portable SQL.
-    auto seed = select(literal<std::int64_t>(1).label("x")).cte("counter");
-    auto counter = seed.union_all(select(seed[literal<std::int64_t>(1).label("x")] + 1).where(seed.c<std::int64_t>("x") < 3000000));
-    auto slow = select(func::count()).select_from(counter);
+    // pg_sleep / SLEEP on the servers; on SQLite, sleep() on the connection's worker thread.
+    auto slow = select(func::sleep(1.0).label("slept"));
 
     int ticks_during_query = 0;
     std::chrono::steady_clock::duration query_time{};
-    std::int64_t counted = 0;
     test::run([&]() -> awaitable<void> {
         auto conn = co_await engine.connect();
         auto ticker = std::make_shared<Ticker>();
         boost::asio::co_spawn(co_await boost::asio::this_coro::executor, tick(ticker), boost::asio::detached);
         auto start = std::chrono::steady_clock::now();
-        counted = co_await conn.scalar<std::int64_t>(slow);
+        co_await conn.execute(slow);
         query_time = std::chrono::steady_clock::now() - start;
         ticks_during_query = ticker->ticks;
         ticker->done = true;
         co_await conn.close();
     });
-    CHECK(counted == 3000000);
     // The test proves something only if the query took a while.
-    REQUIRE(query_time > std::chrono::milliseconds(100));
+    REQUIRE(query_time > std::chrono::milliseconds(900));
     auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(query_time).count();
     INFO("query took " << ms << " ms; the loop ticked " << ticks_during_query << " times");
     // A blocked loop ticks at most once; a free one about every 5 ms. Allow for a noisy machine.

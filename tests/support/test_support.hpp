@@ -20,6 +20,10 @@ void run(std::function<boost::asio::awaitable<void>()> body);
 /// working directory; a backend without a URL skips the test.
 std::string backend_url();
 
+/// The environment variable RETORT_TEST_<BACKEND>_<name> of the backend under
+/// test (tools/test sets RETORT_TEST_POSTGRESQL_SOCKET...), if set and not empty.
+std::optional<std::string> backend_setting(const std::string& name);
+
 /// An engine on the backend under test.
 AsyncEngine make_engine(EngineOptions options = {});
 

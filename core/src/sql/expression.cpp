@@ -44,6 +44,10 @@ TypedExpr<std::int64_t> count() {
 TypedExpr<Timestamp> now() {
     return TypedExpr<Timestamp>(std::make_shared<FunctionNode>("now", std::vector<ExprPtr>{}, types::DateTime(true)));
 }
+TypedExpr<Value> sleep(double seconds) {
+    return TypedExpr<Value>(std::make_shared<FunctionNode>("sleep", std::vector<ExprPtr>{literal<double>(seconds).node()},
+                                                           types::NullType()));
+}
 }  // namespace func
 
 }  // namespace retort::sql

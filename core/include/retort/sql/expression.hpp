@@ -437,6 +437,10 @@ TypedExpr<std::optional<double>> avg(const TypedExpr<T>& e) {
 }
 /// The current date and time of the transaction (CURRENT_TIMESTAMP, now()).
 TypedExpr<Timestamp> now();
+/// Makes the statement wait `seconds` on the server (pg_sleep, SLEEP; on SQLite a
+/// function its driver provides, sleeping on the connection's own thread). Its
+/// value means nothing. For tests of timeouts, cancellation and concurrency.
+TypedExpr<Value> sleep(double seconds);
 template <class T, class... R>
     requires(Comparable<TypedExpr<T>, R> && ...)
 TypedExpr<base_value_t<TypedExpr<T>>> coalesce(const TypedExpr<T>& first, const R&... rest) {

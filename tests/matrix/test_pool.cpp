@@ -1,0 +1,295 @@
+// The engine's connection pool on every backend: sharing, limits, timeouts,
+// reuse and reset, and recovery from connections the server killed.
+#include <catch2/catch.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <set>
+
+#include "support/test_support.hpp"
+
+using namespace retort;
+using namespace retort::sql;
+using namespace std::chrono_literals;
+
+namespace {
+
+struct Counter {
+    MetaData metadata;
+    Table items{metadata, "pool_items"};
+    Column<std::int64_t> id = items.column<std::int64_t>("id", primary_key());
+    Column<int> n = items.column<int>("n");
+};
+
+awaitable<void> recreate(AsyncEngine& engine, const MetaData& md) {
+    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
+        co_await conn.run_sync([&](Connection& c) {
+            md.drop_all(c);
+            md.create_all(c);
+        });
+    });
+}
+
+awaitable<void> sleep_for(std::chrono::milliseconds d) {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+    co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+struct Crowd {
+    int finished = 0;
+    std::size_t most_checked_out = 0;
+    std::set<std::int64_t> sessions;
+};
+
+// Spawned coroutines are free functions taking their state by value.
+awaitable<void> member_of_crowd(AsyncEngine engine, int i, std::shared_ptr<Crowd> crowd) {
+    auto conn = co_await engine.connect();
+    crowd->most_checked_out = std::max(crowd->most_checked_out, engine.pool_status().checked_out);
+    if (auto id = conn.session_id()) crowd->sessions.insert(*id);
+    // Hold the connection across a server round trip that takes a while, so that
+    // the others must wait for it.
+    co_await conn.execute(select(func::sleep(0.01)));
+    auto v = co_await conn.scalar<std::int64_t>(select(literal<std::int64_t>(i) + 1));
+    co_await conn.close();
+    if (v == i + 1) ++crowd->finished;
+}
+
+// Kills `victim`'s server session from another connection, as an administrator would.
+awaitable<void> terminate(AsyncEngine& engine, const AsyncConnection& victim) {
+    auto sql = engine.dialect().terminate_session_sql(*victim.session_id());
+    auto admin = create_async_engine(engine.url());
+    auto conn = co_await admin.connect();
+    co_await conn.execute(text(*sql));
+    co_await conn.commit();
+    co_await conn.close();
+    co_await sleep_for(100ms);  // the server ends the session asynchronously
+}
+
+void require_server_sessions(const AsyncEngine& engine) {
+    if (!engine.dialect().terminate_session_sql(1))
+        test::skip("the backend has no server sessions to terminate");
+}
+
+}  // namespace
+
+TEST_CASE("pool: 50 coroutines share a pool of 5 connections and all complete", "[pool]") {
+    auto engine = test::make_engine({.pool_size = 5, .max_overflow = 0});
+    auto crowd = std::make_shared<Crowd>();
+    test::run([&]() -> awaitable<void> {
+        auto ex = co_await boost::asio::this_coro::executor;
+        for (int i = 0; i < 50; ++i) boost::asio::co_spawn(ex, member_of_crowd(engine, i, crowd), boost::asio::detached);
+        for (int waited = 0; crowd->finished < 50 && waited < 3000; ++waited) co_await sleep_for(10ms);
+    });
+    CHECK(crowd->finished == 50);
+    CHECK(crowd->most_checked_out == 5);  // the pool was the limit, and it was reached
+    auto status = engine.pool_status();
+    CHECK(status.open == 5);
+    CHECK(status.idle == 5);
+    CHECK(status.checked_out == 0);
+    if (engine.dialect().terminate_session_sql(1)) CHECK(crowd->sessions.size() == 5);
+}
+
+TEST_CASE("pool: an exhausted pool raises TimeoutError after pool_timeout", "[pool]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 1, .pool_timeout = 300ms});
+    test::run([&]() -> awaitable<void> {
+        auto a = co_await engine.connect();
+        auto b = co_await engine.connect();  // the overflow connection
+        CHECK(engine.pool_status().open == 2);
+        auto start = std::chrono::steady_clock::now();
+        auto timeout = co_await test::capture<TimeoutError>(engine.connect());
+        auto waited = std::chrono::steady_clock::now() - start;
+        REQUIRE(timeout.has_value());
+        CHECK_THAT(timeout->what(), Catch::Contains("pool_timeout"));
+        CHECK(waited >= 290ms);
+        CHECK(engine.pool_status().waiting == 0);
+        // The password never shows in the message.
+        auto password = engine.url().password();
+        if (!password.empty()) CHECK(std::string(timeout->what()).find(password) == std::string::npos);
+
+        // A waiter gets the connection returned to the pool, without a new one being opened.
+        co_await b.close();  // overflow: closed, not kept
+        CHECK(engine.pool_status().open == 1);
+        auto ex = co_await boost::asio::this_coro::executor;
+        auto got = std::make_shared<bool>(false);
+        boost::asio::co_spawn(ex, [](AsyncEngine e, std::shared_ptr<bool> got) -> awaitable<void> {
+            auto c = co_await e.connect();
+            *got = true;
+            co_await c.close();
+        }(engine, got), boost::asio::detached);
+        co_await sleep_for(50ms);
+        CHECK(engine.pool_status().waiting == 0);  // it opened the free overflow slot
+        co_await sleep_for(50ms);
+        CHECK(*got);
+        co_await a.close();
+    });
+    auto status = engine.pool_status();
+    CHECK(status.checked_out == 0);
+    CHECK(status.open == 1);
+}
+
+TEST_CASE("pool: a waiter is handed the connection another coroutine returns", "[pool]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .pool_timeout = 5s});
+    test::run([&]() -> awaitable<void> {
+        auto a = co_await engine.connect();
+        auto first_session = a.session_id();
+        auto ex = co_await boost::asio::this_coro::executor;
+        auto sessions = std::make_shared<std::vector<std::optional<std::int64_t>>>();
+        for (int i = 0; i < 3; ++i)
+            boost::asio::co_spawn(ex, [](AsyncEngine e, decltype(sessions) out) -> awaitable<void> {
+                auto c = co_await e.connect();
+                out->push_back(c.session_id());
+                co_await c.close();
+            }(engine, sessions), boost::asio::detached);
+        co_await sleep_for(50ms);
+        CHECK(engine.pool_status().waiting == 3);
+        CHECK(sessions->empty());
+        co_await a.close();
+        for (int waited = 0; sessions->size() < 3 && waited < 500; ++waited) co_await sleep_for(10ms);
+        REQUIRE(sessions->size() == 3);
+        for (const auto& s : *sessions) CHECK(s == first_session);  // one connection, handed on
+    });
+    CHECK(engine.pool_status().open == 1);
+}
+
+TEST_CASE("pool: a returned connection is rolled back and reused", "[pool]") {
+    Counter c;
+    auto engine = test::make_engine({.pool_size = 2});
+    test::run([&]() -> awaitable<void> {
+        co_await recreate(engine, c.metadata);
+        auto conn = co_await engine.connect();
+        auto session = conn.session_id();
+        co_await conn.execute(insert(c.items).values({c.n, 1}));
+        CHECK(conn.in_transaction());
+        co_await conn.close();  // not committed: rolled back on return
+        CHECK(conn.closed());
+        auto e = co_await test::capture<InvalidRequestError>(conn.execute(select(c.n)));
+        CHECK(e.has_value());
+
+        auto again = co_await engine.connect();
+        CHECK(again.session_id() == session);  // the same connection, from the pool
+        auto rows = co_await again.scalar<std::int64_t>(select(func::count()).select_from(c.items));
+        CHECK(rows == 0);
+        co_await again.close();
+    });
+    CHECK(engine.pool_status().idle == 1);
+}
+
+TEST_CASE("pool: closing mid-stream ends the result and keeps the connection usable", "[pool]") {
+    Counter c;
+    auto engine = test::make_engine({.stream_batch_rows = 10, .pool_size = 1, .max_overflow = 0});
+    test::run([&]() -> awaitable<void> {
+        co_await recreate(engine, c.metadata);
+        auto conn = co_await engine.connect();
+        std::vector<std::vector<Assignment>> rows;
+        for (int i = 0; i < 100; ++i) rows.push_back({{c.n, i}});
+        co_await conn.execute(insert(c.items).rows(rows));
+        co_await conn.commit();
+        {
+            auto result = co_await conn.stream(select(c.n).order_by(c.n));
+            auto first = co_await result.fetchone();
+            CHECK(first.has_value());
+        }  // dropped half-read: the connection closes it before its next statement
+        auto n = co_await conn.scalar<std::int64_t>(select(func::count()).select_from(c.items));
+        CHECK(n == 100);
+        auto open = co_await conn.stream(select(c.n));
+        auto row = co_await open.fetchone();
+        CHECK(row.has_value());
+        co_await conn.close();  // with the result still open
+        auto next = co_await engine.connect();
+        auto m = co_await next.scalar<std::int64_t>(select(func::count()).select_from(c.items));
+        CHECK(m == 100);
+        co_await next.close();
+    });
+    CHECK(engine.pool_status().open == 1);
+}
+
+TEST_CASE("pool: dispose() closes idle connections and the engine opens new ones", "[pool]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        auto a = co_await engine.connect();
+        auto b = co_await engine.connect();
+        co_await a.close();
+        CHECK(engine.pool_status().idle == 1);
+        co_await engine.dispose();
+        CHECK(engine.pool_status().idle == 0);
+        CHECK(engine.pool_status().open == 1);  // b, still checked out
+        co_await b.close();                      // from before dispose(): closed, not pooled
+        CHECK(engine.pool_status().open == 0);
+        auto c = co_await engine.connect();
+        auto v = co_await c.scalar<std::int64_t>(select(literal<std::int64_t>(41) + 1));
+        CHECK(v == 42);
+        co_await c.close();
+    });
+}
+
+TEST_CASE("pool: a connection the server killed raises OperationalError and is replaced", "[pool][killed]") {
+    Counter c;
+    auto engine = test::make_engine({.pool_size = 2, .max_overflow = 0});
+    require_server_sessions(engine);
+    test::run([&]() -> awaitable<void> {
+        co_await recreate(engine, c.metadata);
+        auto victim = co_await engine.connect();
+        auto victim_session = victim.session_id();
+        REQUIRE(victim_session.has_value());
+        auto bystander = co_await engine.connect();
+        co_await bystander.close();  // idle, opened before the kill
+        co_await terminate(engine, victim);
+
+        auto error = co_await test::capture<OperationalError>(victim.execute(insert(c.items).values({c.n, 1})));
+        REQUIRE(error.has_value());
+        CHECK(victim.closed());  // a dead connection is closed for good
+        CHECK(engine.pool_status().open == 1);
+        co_await victim.close();  // harmless
+
+        // The next checkout works; the pool suspects the older idle connection
+        // too, and replaces it rather than hand it out.
+        auto next = co_await engine.connect();
+        CHECK(next.session_id() != victim_session);
+        co_await next.execute(insert(c.items).values({c.n, 2}));
+        co_await next.commit();
+        auto ns = co_await next.scalars<int>(select(c.n));
+        CHECK(ns == std::vector<int>{2});  // nothing of the failed statement
+        co_await next.close();
+    });
+    CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("pool: pre-ping replaces an idle connection the server killed", "[pool][killed]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .pool_pre_ping = true});
+    require_server_sessions(engine);
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto first = conn.session_id();
+        co_await conn.close();
+        auto probe = co_await engine.connect();  // the same connection again: kill it while idle
+        REQUIRE(probe.session_id() == first);
+        co_await terminate(engine, probe);
+        co_await probe.close();
+
+        auto fresh = co_await engine.connect();  // no error: pre-ping found it dead
+        CHECK(fresh.session_id() != first);
+        auto v = co_await fresh.scalar<std::int64_t>(select(literal<std::int64_t>(6) * 7));
+        CHECK(v == 42);
+        co_await fresh.close();
+    });
+}
+
+TEST_CASE("pool: pool_recycle replaces connections older than it", "[pool]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .pool_recycle = 1s});
+    require_server_sessions(engine);
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto first = conn.session_id();
+        co_await conn.close();
+        auto young = co_await engine.connect();
+        CHECK(young.session_id() == first);
+        co_await young.close();
+        co_await sleep_for(1100ms);
+        auto old = co_await engine.connect();
+        CHECK(old.session_id() != first);
+        co_await old.close();
+    });
+}
