@@ -32,7 +32,7 @@ awaitable<std::int64_t> count_rows(AsyncConnection& conn, const Table& t) {
 
 }  // namespace
 
-TEST_CASE("commit makes changes visible to other connections; rollback discards them", "[connection]") {
+TEST_CASE("commit makes changes visible to other connections, rollback discards them", "[connection]") {
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {

@@ -83,7 +83,7 @@ TEST_CASE("errors: NOT NULL, foreign key and CHECK violations are IntegrityError
     });
 }
 
-TEST_CASE("errors: bad SQL is a ProgrammingError; the connection survives", "[errors]") {
+TEST_CASE("errors: bad SQL is a ProgrammingError, and the connection survives", "[errors]") {
     Shop s;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {

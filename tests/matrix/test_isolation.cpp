@@ -72,7 +72,7 @@ TEST_CASE("isolation: snapshot transactions do not see commits made after they b
     });
 }
 
-TEST_CASE("isolation: READ COMMITTED per connection sees commits; the pool restores the engine's level", "[isolation]") {
+TEST_CASE("isolation: READ COMMITTED per connection sees commits, and the pool restores the engine's level", "[isolation]") {
     Ledger l;
     // The engine reads from snapshots; one checkout lowers its connection's level.
     auto probe = test::make_engine();
@@ -117,7 +117,7 @@ TEST_CASE("isolation: changing the level inside a transaction is refused", "[iso
     }
 }
 
-TEST_CASE("isolation: AUTOCOMMIT commits each statement; explicit transactions still work", "[isolation]") {
+TEST_CASE("isolation: AUTOCOMMIT commits each statement, and explicit transactions still work", "[isolation]") {
     Ledger l;
     auto engine = test::make_engine({.isolation_level = IsolationLevel::autocommit});
     test::run([&]() -> awaitable<void> {

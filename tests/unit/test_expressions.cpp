@@ -73,7 +73,7 @@ TEST_CASE("schema: declaration errors are ArgumentErrors", "[expressions]") {
     CHECK_THROWS_WITH(select(id).join(u), Catch::Contains("no foreign key"));
 }
 
-TEST_CASE("schema: create order follows foreign keys; cycles are reported", "[expressions]") {
+TEST_CASE("schema: create order follows foreign keys, and cycles are reported", "[expressions]") {
     MetaData md;
     Table child(md, "child");
     Table parent(md, "parent");

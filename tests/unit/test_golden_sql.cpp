@@ -73,7 +73,7 @@ TEST_CASE("golden SQL: values are bound, never spliced into the text", "[golden]
     }
 }
 
-TEST_CASE("cache keys: same shape, same key; other shape, other key", "[golden]") {
+TEST_CASE("cache keys: same shape, same key, other shape, other key", "[golden]") {
     test::GoldenSchema s;
     auto key = [](const sql::Statement& st) {
         sql::CacheKey k;
