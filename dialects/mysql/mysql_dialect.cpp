@@ -1,6 +1,8 @@
-// The MySQL/MariaDB dialect plugin's entry point. Its SQL compiler is complete;
-// the Connector/C driver is not yet part of this plugin, so connect() refuses clearly.
+// The MySQL/MariaDB dialect plugin's entry point: the SQL compiler, the type
+// converters and the MariaDB Connector/C driver.
 #include "mysql_compiler.hpp"
+#include "mysql_connection.hpp"
+#include "mysql_types.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"
 #include "retort/schema/metadata.hpp"
@@ -13,8 +15,9 @@ public:
     std::string_view name() const override { return "mysql"; }
     std::vector<std::string> aliases() const override { return {"mariadb"}; }
     std::string_view version() const override { return "0.1.0"; }
-    std::string driver_description() const override { return "MariaDB Connector/C (driver not built yet)"; }
+    std::string driver_description() const override { return std::string("MariaDB Connector/C ") + mysql_get_client_info(); }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
+    plugin::ValueConverter result_converter(const SqlType& type) const override { return mysql::result_converter(type); }
 
     sql::Statement has_table_query(const sql::TableNode& t) const override {
         auto q = sql::select(table_name_).where(table_name_ == t.name);
@@ -27,10 +30,13 @@ public:
                 IsolationLevel::serializable};
     }
 
-    plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor) const override {
-        throw NotSupportedError(Diagnostics{0, "", "the MySQL/MariaDB driver is not available in this build of the "
-                                                   "mysql plugin yet (" + url.to_string() + ")", ""});
-        co_return nullptr;
+    std::optional<std::string> terminate_session_sql(std::int64_t session_id) const override {
+        return "KILL " + std::to_string(session_id);
+    }
+
+    plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url,
+                                                                   boost::asio::any_io_executor executor) const override {
+        co_return co_await MysqlConnection::open(url, executor);
     }
 
 private:

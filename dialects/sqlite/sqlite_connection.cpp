@@ -1,6 +1,7 @@
 #include "sqlite_connection.hpp"
 
 #include <charconv>
+#include <chrono>
 
 #include "retort/error.hpp"
 #include "sqlite_errors.hpp"
@@ -34,6 +35,12 @@ void StatementCache::clear() {
 }
 
 namespace {
+
+bool iequals(std::string_view a, std::string_view b) {
+    return a.size() == b.size() && std::equal(a.begin(), a.end(), b.begin(), [](char x, char y) {
+               return std::tolower(static_cast<unsigned char>(x)) == std::tolower(static_cast<unsigned char>(y));
+           });
+}
 
 // Resets a statement when the step loop leaves, by return or by exception.
 struct ResetGuard {
@@ -193,7 +200,22 @@ void SqliteConnection::open_blocking(const Url& url) {
     // friends mean nothing without them.
     exec_blocking("PRAGMA foreign_keys = " + pragma_value("foreign_keys", "on"));
     if (!memory && mode != "ro") {
-        exec_blocking("PRAGMA journal_mode = " + pragma_value("journal_mode", "wal"));
+        // The mode persists in the file. Setting it takes a lock even when it
+        // is already set, and every new pooled connection would contend for
+        // that lock with the others' work ("database is locked"): read first.
+        // Two connections opening a new file race to switch it, and SQLite does
+        // not call the busy handler for the switch: on SQLITE_BUSY, see whether
+        // the other one did it, else try again until the busy timeout.
+        std::string journal = pragma_value("journal_mode", "wal");
+        auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(timeout * 1000));
+        while (!iequals(query_text_blocking("PRAGMA journal_mode"), journal)) {
+            try {
+                exec_blocking("PRAGMA journal_mode = " + journal);
+            } catch (const OperationalError& e) {
+                if ((e.native_code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > give_up) throw;
+                sqlite3_sleep(5);
+            }
+        }
         exec_blocking("PRAGMA synchronous = " + pragma_value("synchronous", "normal"));
     }
     std::string begin = pragma_value("begin", "deferred");
@@ -201,6 +223,13 @@ void SqliteConnection::open_blocking(const Url& url) {
         throw ArgumentError("SQLite URL option begin must be deferred, immediate or exclusive");
     begin_sql_ = "BEGIN " + begin;
     for (auto& ch : begin_sql_) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+}
+
+std::string SqliteConnection::query_text_blocking(const std::string& sql) {
+    auto r = execute_blocking(sql, {});
+    if (r.values.empty()) return {};
+    auto* text = std::get_if<std::string>(&r.values[0]);
+    return text ? *text : std::string{};
 }
 
 void SqliteConnection::exec_blocking(const std::string& sql) {

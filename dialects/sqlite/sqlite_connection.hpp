@@ -65,6 +65,8 @@ private:
     SqliteConnection() = default;
     void open_blocking(const Url& url);
     void exec_blocking(const std::string& sql);
+    /// The first column of the first row of `sql`, as text ("" when none).
+    std::string query_text_blocking(const std::string& sql);
     plugin::RawResult execute_blocking(const std::string& sql, std::span<const Value> params);
     void close_blocking();
 

@@ -8,6 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 #include <set>
+#include <thread>
 
 #include "support/test_support.hpp"
 
@@ -40,21 +41,26 @@ awaitable<void> sleep_for(std::chrono::milliseconds d) {
 
 struct Crowd {
     int finished = 0;
+    std::vector<std::string> errors;  // a detached coroutine's exception is otherwise lost
     std::size_t most_checked_out = 0;
     std::set<std::int64_t> sessions;
 };
 
 // Spawned coroutines are free functions taking their state by value.
 awaitable<void> member_of_crowd(AsyncEngine engine, int i, std::shared_ptr<Crowd> crowd) {
-    auto conn = co_await engine.connect();
-    crowd->most_checked_out = std::max(crowd->most_checked_out, engine.pool_status().checked_out);
-    if (auto id = conn.session_id()) crowd->sessions.insert(*id);
-    // Hold the connection across a server round trip that takes a while, so that
-    // the others must wait for it.
-    co_await conn.execute(select(func::sleep(0.01)));
-    auto v = co_await conn.scalar<std::int64_t>(select(literal<std::int64_t>(i) + 1));
-    co_await conn.close();
-    if (v == i + 1) ++crowd->finished;
+    try {
+        auto conn = co_await engine.connect();
+        crowd->most_checked_out = std::max(crowd->most_checked_out, engine.pool_status().checked_out);
+        if (auto id = conn.session_id()) crowd->sessions.insert(*id);
+        // Hold the connection across a server round trip that takes a while, so
+        // that the others must wait for it.
+        co_await conn.execute(select(func::sleep(0.01)));
+        auto v = co_await conn.scalar<std::int64_t>(select(literal<std::int64_t>(i) + 1));
+        co_await conn.close();
+        if (v == i + 1) ++crowd->finished;
+    } catch (const std::exception& e) {
+        crowd->errors.push_back(e.what());
+    }
 }
 
 // Kills `victim`'s server session from another connection, as an administrator would.
@@ -83,6 +89,7 @@ TEST_CASE("pool: 50 coroutines share a pool of 5 connections and all complete", 
         for (int i = 0; i < 50; ++i) boost::asio::co_spawn(ex, member_of_crowd(engine, i, crowd), boost::asio::detached);
         for (int waited = 0; crowd->finished < 50 && waited < 3000; ++waited) co_await sleep_for(10ms);
     });
+    CHECK(crowd->errors == std::vector<std::string>{});
     CHECK(crowd->finished == 50);
     CHECK(crowd->most_checked_out == 5);  // the pool was the limit, and it was reached
     auto status = engine.pool_status();
@@ -292,4 +299,41 @@ TEST_CASE("pool: pool_recycle replaces connections older than it", "[pool]") {
         CHECK(old.session_id() != first);
         co_await old.close();
     });
+}
+
+TEST_CASE("pool: threads with io_contexts of their own share one engine", "[pool]") {
+    // A connection returned on one thread's io_context is checked out on
+    // another's: the pool detaches it from the first and attaches it to the second.
+    auto engine = test::make_engine({.pool_size = 3, .max_overflow = 0, .pool_timeout = 20s});
+    constexpr int threads = 4, per_thread = 20;
+    std::vector<std::shared_ptr<Crowd>> crowds;
+    std::vector<std::thread> workers;
+    std::vector<std::exception_ptr> failures(threads);
+    for (int t = 0; t < threads; ++t) crowds.push_back(std::make_shared<Crowd>());
+    for (int t = 0; t < threads; ++t)
+        workers.emplace_back([&, t] {
+            try {
+                test::run([&]() -> awaitable<void> {
+                    auto ex = co_await boost::asio::this_coro::executor;
+                    for (int i = 0; i < per_thread; ++i)
+                        boost::asio::co_spawn(ex, member_of_crowd(engine, i, crowds[t]), boost::asio::detached);
+                    for (int waited = 0; crowds[t]->finished < per_thread && waited < 3000; ++waited) co_await sleep_for(10ms);
+                });
+            } catch (...) {
+                failures[t] = std::current_exception();
+            }
+        });
+    for (auto& w : workers) w.join();
+    for (auto& f : failures)
+        if (f) std::rethrow_exception(f);
+    std::set<std::int64_t> sessions;
+    for (const auto& c : crowds) {
+        CHECK(c->errors == std::vector<std::string>{});
+        CHECK(c->finished == per_thread);
+        sessions.insert(c->sessions.begin(), c->sessions.end());
+    }
+    auto status = engine.pool_status();
+    CHECK(status.open <= 3);
+    CHECK(status.checked_out == 0);
+    if (engine.dialect().terminate_session_sql(1)) CHECK(sessions.size() <= 3);
 }

@@ -110,7 +110,10 @@ awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
             s->abandoned = std::move(s->stream->cursor);
             s->stream = nullptr;
         }
-        if (s->abandoned) co_await std::exchange(s->abandoned, nullptr)->close();
+        if (s->abandoned) {
+            auto cursor = std::move(s->abandoned);
+            co_await cursor->close();
+        }
         if (s->in_transaction) co_await s->driver->rollback();
         if (s->pooled->isolation_changed) {
             // Back to the engine's level; with none configured, the server's

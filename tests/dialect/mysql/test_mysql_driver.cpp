@@ -1,0 +1,378 @@
+// What the cross-database matrix cannot see of the MySQL/MariaDB driver: the
+// server killing a session, connect and read timeouts, the password kept out of
+// messages, the text-protocol fallback, RETURNING, a table altered under a
+// cached statement, bounded streaming, and a pooled connection moving between
+// io_contexts and dying on another thread. Drives the plugin contract directly.
+//
+// Needs RETORT_TEST_MYSQL_URL (a MariaDB server); RETORT_TEST_MYSQL_SOCKET (its
+// unix socket) and RETORT_TEST_MYSQL_TLS_HOST_URL (a URL naming the server by a
+// host name its TLS certificate holds, while the certificate does not hold the
+// IP address) enable the tests that need them.
+#include <catch2/catch.hpp>
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
+#include "retort/plugin/registry.hpp"
+#include "support/test_support.hpp"
+
+using namespace retort;
+
+namespace asio = boost::asio;
+
+namespace {
+
+using retort::awaitable;
+
+std::shared_ptr<const plugin::Dialect> mysql_dialect() { return plugin::load_dialect("mysql"); }
+
+Url server_url() {
+    if (const char* u = std::getenv("RETORT_TEST_MYSQL_URL"); u && *u) return Url::parse(u);
+    test::skip("set RETORT_TEST_MYSQL_URL to a MariaDB server");
+}
+
+awaitable<std::unique_ptr<plugin::Connection>> open(const plugin::Dialect& d, const Url& url) {
+    auto ex = co_await asio::this_coro::executor;
+    co_return co_await d.connect(url, ex);
+}
+
+awaitable<plugin::RawResult> run(plugin::Connection& c, const std::string& sql, std::vector<Value> params = {}) {
+    co_return co_await c.execute(sql, params);
+}
+
+std::string port_of(const Url& u) { return u.port() ? ":" + std::to_string(*u.port()) : ""; }
+
+}  // namespace
+
+TEST_CASE("mysql driver: server version and driver description and session settings", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    CHECK_THAT(d->driver_description(), Catch::StartsWith("MariaDB Connector/C 3."));
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        CHECK_THAT(c->server_version(), Catch::StartsWith("MariaDB 10.") || Catch::StartsWith("MySQL 8."));
+        CHECK(c->session_id().value_or(0) > 0);
+        auto r = co_await run(*c, "SELECT @@time_zone, @@sql_mode, @@autocommit, @@character_set_client");
+        REQUIRE(r.values.size() == 4);
+        CHECK(std::get<std::string>(r.values[0]) == "+00:00");
+        auto mode = std::get<std::string>(r.values[1]);
+        CHECK(mode.find("STRICT_TRANS_TABLES") != std::string::npos);
+        CHECK(mode.find("ANSI_QUOTES") == std::string::npos);
+        CHECK(mode.find("NO_BACKSLASH_ESCAPES") == std::string::npos);
+        CHECK(std::get<std::int64_t>(r.values[2]) == 1);
+        CHECK(std::get<std::string>(r.values[3]) == "utf8mb4");
+        co_await c->set_isolation_level(IsolationLevel::read_committed);
+        auto iso = co_await run(*c, "SELECT @@tx_isolation");
+        CHECK(std::get<std::string>(iso.values.at(0)) == "READ-COMMITTED");
+        co_await c->close();
+        CHECK_FALSE(c->is_open());
+    });
+}
+
+TEST_CASE("mysql driver: a session killed by another is an OperationalError and the connection says it is gone", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto victim = co_await open(*d, url);
+        auto admin = co_await open(*d, url);
+        co_await run(*victim, "SELECT 1");  // caches a prepared statement, too
+        auto kill = d->terminate_session_sql(*victim->session_id());
+        REQUIRE(kill.has_value());
+        co_await run(*admin, *kill);
+        auto e = co_await test::capture<OperationalError>(run(*victim, "SELECT 1"));
+        REQUIRE(e.has_value());
+        INFO(e->what());
+        CHECK_FALSE(victim->is_open());
+        // Later calls fail at once, without touching the dead socket.
+        auto again = co_await test::capture<OperationalError>(run(*victim, "SELECT 2"));
+        CHECK(again.has_value());
+        co_await victim->close();
+        auto alive = co_await run(*admin, "SELECT 1");
+        CHECK(alive.values.size() == 1);
+        co_await admin->close();
+    });
+}
+
+TEST_CASE("mysql driver: a wrong password is an OperationalError that does not show it", "[mysql]") {
+    auto d = mysql_dialect();
+    auto u = server_url();
+    auto bad = Url::parse("mysql://" + u.username() + ":Wr0ng-s3cret%40x@" + u.host() + port_of(u) + "/" + u.database());
+    std::optional<OperationalError> e;
+    test::run([&]() -> awaitable<void> { e = co_await test::capture<OperationalError>(open(*d, bad)); });
+    REQUIRE(e.has_value());
+    CHECK(e->native_code() == 1045);
+    CHECK(std::string(e->what()).find("Wr0ng-s3cret") == std::string::npos);
+    CHECK(std::string(e->what()).find("***") != std::string::npos);  // the URL is named, its password hidden
+}
+
+TEST_CASE("mysql driver: bad URL options are ArgumentErrors naming the option", "[mysql]") {
+    auto d = mysql_dialect();
+    auto u = server_url();
+    for (auto [key, value] : std::vector<std::pair<std::string, std::string>>{
+             {"sslmode", "required"}, {"ssl_mode", "sometimes"}, {"connect_timeout", "soon"}, {"read_timeout", "-1"}}) {
+        auto bad = u.with_query_option(key, value);
+        INFO(key << "=" << value);
+        CHECK_THROWS_WITH(test::run([&]() -> awaitable<void> { co_await open(*d, bad); }), Catch::Contains(key));
+    }
+}
+
+TEST_CASE("mysql driver: connect_timeout bounds a connect to a server that never answers", "[mysql]") {
+    auto d = mysql_dialect();
+    auto u = server_url();
+    test::run([&]() -> awaitable<void> {
+        // A listener that never accepts: the kernel completes the TCP handshake,
+        // and the client then waits forever for the server's greeting.
+        auto ex = co_await asio::this_coro::executor;
+        asio::ip::tcp::acceptor silent(ex, asio::ip::tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0));
+        auto port = silent.local_endpoint().port();
+        // Both ways of connecting: non-blocking (no TLS) and on a thread (TLS possible).
+        for (std::string ssl : {"&ssl_mode=disabled", "&ssl_mode=preferred"}) {
+            INFO("options " << ssl);
+            auto url = Url::parse("mysql://" + u.username() + "@127.0.0.1:" + std::to_string(port) + "/x?connect_timeout=0.3" + ssl);
+            auto start = std::chrono::steady_clock::now();
+            auto e = co_await test::capture<OperationalError>(open(*d, url));
+            auto took = std::chrono::steady_clock::now() - start;
+            REQUIRE(e.has_value());
+            CHECK_THAT(e->what(), Catch::Contains("connect_timeout"));
+            CHECK(took >= std::chrono::milliseconds(250));
+            CHECK(took < std::chrono::seconds(3));
+        }
+    });
+}
+
+TEST_CASE("mysql driver: read_timeout ends a statement that outlasts it and the connection is then lost", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url().with_query_option("read_timeout", "1");
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        auto start = std::chrono::steady_clock::now();
+        auto e = co_await test::capture<OperationalError>(run(*c, "SELECT SLEEP(4)"));
+        auto took = std::chrono::steady_clock::now() - start;
+        REQUIRE(e.has_value());
+        CHECK(took < std::chrono::milliseconds(3500));
+        CHECK_FALSE(c->is_open());
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: unix_socket connects over the socket", "[mysql]") {
+    const char* sock = std::getenv("RETORT_TEST_MYSQL_SOCKET");
+    if (!sock || !*sock) test::skip("set RETORT_TEST_MYSQL_SOCKET");
+    auto d = mysql_dialect();
+    auto url = server_url().with_query_option("unix_socket", sock);
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        auto r = co_await run(*c, "SELECT 6 * 7");
+        CHECK(std::get<std::int64_t>(r.values.at(0)) == 42);
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: ssl_mode=verify_identity checks the certificate against the host name and not the IP", "[mysql]") {
+    const char* tls = std::getenv("RETORT_TEST_MYSQL_TLS_HOST_URL");
+    if (!tls || !*tls) test::skip("set RETORT_TEST_MYSQL_TLS_HOST_URL");
+    auto d = mysql_dialect();
+    auto by_name = Url::parse(tls);
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, by_name);
+        auto r = co_await run(*c, "SHOW SESSION STATUS LIKE 'Ssl_cipher'");
+        REQUIRE(r.values.size() == 2);
+        CHECK_FALSE(std::get<std::string>(r.values[1]).empty());
+        co_await c->close();
+        // The same server by its IP address: the certificate does not name it.
+        auto by_ip = Url::parse("mysql://" + by_name.username() + ":" + by_name.password() + "@127.0.0.1" + port_of(by_name) +
+                                "/" + by_name.database())
+                         .with_query_option("ssl_mode", "verify_identity")
+                         .with_query_option("ssl_ca", *by_name.option("ssl_ca"));
+        auto e = co_await test::capture<OperationalError>(open(*d, by_ip));
+        CHECK(e.has_value());
+    });
+}
+
+TEST_CASE("mysql driver: statements the server cannot prepare run on the text protocol with their parameters", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        co_await run(*c, "PREPARE retort_x FROM 'SELECT CONCAT(?, ''|'', ?), ? + 1'");  // ER_UNSUPPORTED_PS: text
+        std::string tricky = "O'Brien \\' \" ; -- ?";
+        std::vector<Value> p1{Value{tricky}, Value{std::string("b")}, Value{std::int64_t{41}}};
+        auto r = co_await run(*c, "EXECUTE retort_x USING ?, ?, ?", p1);
+        REQUIRE(r.values.size() == 2);
+        CHECK(std::get<std::string>(r.values[0]) == tricky + "|b");
+        CHECK(std::get<std::int64_t>(r.values[1]) == 42);  // typed by the field, though it came as text
+        // Twice: the second time the cache remembers it is text-only.
+        std::vector<Value> p2{Value{std::string("a")}, Value{std::string("b")}, Value{std::int64_t{1}}};
+        auto again = co_await run(*c, "EXECUTE retort_x USING ?, ?, ?", p2);
+        CHECK(std::get<std::string>(again.values.at(0)) == "a|b");
+        co_await run(*c, "DEALLOCATE PREPARE retort_x");
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: INSERT ... RETURNING and affected rows and insert ids", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        co_await run(*c, "DROP TABLE IF EXISTS retort_drv_ids");
+        co_await run(*c, "CREATE TABLE retort_drv_ids (id INT AUTO_INCREMENT PRIMARY KEY, v VARCHAR(5) NOT NULL)");
+        std::vector<Value> p3{Value{std::string("a")}};
+        auto ins = co_await run(*c, "INSERT INTO retort_drv_ids (v) VALUES (?)", p3);
+        CHECK(ins.rows_affected == 1);
+        CHECK(ins.last_insert_id == 1);
+        // MDEV-27013: the statement reports no columns until it has run.
+        std::vector<Value> bc{Value{std::string("b")}, Value{std::string("c")}};
+        auto ret = co_await run(*c, "INSERT INTO retort_drv_ids (v) VALUES (?), (?) RETURNING id, v", bc);
+        CHECK(ret.column_names == std::vector<std::string>{"id", "v"});
+        CHECK(ret.row_count() == 2);
+        CHECK(ret.rows_affected == 2);
+        std::vector<Value> de{Value{std::string("d")}, Value{std::string("e")}};
+        auto again = co_await run(*c, "INSERT INTO retort_drv_ids (v) VALUES (?), (?) RETURNING id, v", de);
+        CHECK(again.row_count() == 2);
+        std::vector<Value> p4{Value{std::int64_t{2}}};
+        auto upd = co_await run(*c, "UPDATE retort_drv_ids SET v = v WHERE id <= ?", p4);
+        CHECK(upd.rows_affected == 2);  // CLIENT_FOUND_ROWS: matched rows, even unchanged
+        std::vector<Value> p5{Value{std::int64_t{3}}};
+        auto del = co_await run(*c, "DELETE FROM retort_drv_ids WHERE id > ? RETURNING id", p5);
+        CHECK(del.row_count() == 2);
+        std::vector<Value> p6{Value{std::string("toolong")}};
+        auto too_long = co_await test::capture<DataError>(run(*c, "INSERT INTO retort_drv_ids (v) VALUES (?)", p6));
+        CHECK(too_long.has_value());
+        std::vector<Value> dup_row{Value{std::int64_t{1}}, Value{std::string("sec1")}};
+        auto dup = co_await test::capture<IntegrityError>(run(*c, "INSERT INTO retort_drv_ids (id, v) VALUES (?, ?)", dup_row));
+        REQUIRE(dup.has_value());
+        CHECK(std::string(dup->what()).find("'***' for key") != std::string::npos);
+        std::vector<Value> p7{Value{std::string("12abc")}};
+        auto bad_int = co_await test::capture<DataError>(run(*c, "INSERT INTO retort_drv_ids (id, v) VALUES (?, 'x')", p7));
+        REQUIRE(bad_int.has_value());
+        CHECK(std::string(bad_int->what()).find("12abc") == std::string::npos);
+        co_await run(*c, "DROP TABLE retort_drv_ids");
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: SELECT ? follows the type of each parameter", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    using namespace std::chrono;
+    std::vector<Value> values = {Value{std::int64_t{-5}},
+                                 Value{2.5},
+                                 Value{std::string("text")},
+                                 Value{Bytes{0, 1, 2, 255}},
+                                 Value{Decimal("12.345")},
+                                 Value{Date{year{2024}, month{2}, day{29}}},
+                                 Value{Time{hours{26} + minutes{3} + microseconds{7}}},
+                                 Value{DateTime{local_days{Date{year{1970}, month{1}, day{2}}}.time_since_epoch() + seconds{1}}},
+                                 Value{null}};
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        for (const auto& v : values) {
+            INFO(to_display_string(v));
+            std::vector<Value> one{v};
+            auto r = co_await run(*c, "SELECT ?", one);
+            REQUIRE(r.values.size() == 1);
+            CHECK(r.values[0] == v);
+        }
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: a table altered by another session under a cached SELECT", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto a = co_await open(*d, url);
+        auto b = co_await open(*d, url);
+        co_await run(*b, "DROP TABLE IF EXISTS retort_drv_alter");
+        co_await run(*b, "CREATE TABLE retort_drv_alter (id INT PRIMARY KEY, x INT)");
+        co_await run(*b, "INSERT INTO retort_drv_alter VALUES (1, 10)");
+        auto before = co_await run(*a, "SELECT * FROM retort_drv_alter");
+        CHECK(before.column_names.size() == 2);
+        co_await run(*b, "ALTER TABLE retort_drv_alter ADD COLUMN y VARCHAR(10) DEFAULT 'new'");
+        auto after = co_await run(*a, "SELECT * FROM retort_drv_alter");
+        REQUIRE(after.column_names.size() == 3);
+        CHECK(std::get<std::string>(after.values.at(2)) == "new");
+        co_await run(*b, "ALTER TABLE retort_drv_alter MODIFY x VARCHAR(10)");
+        auto retyped = co_await run(*a, "SELECT * FROM retort_drv_alter");
+        CHECK(std::get<std::string>(retyped.values.at(1)) == "10");
+        co_await run(*b, "DROP TABLE retort_drv_alter");
+        co_await a->close();
+        co_await b->close();
+    });
+}
+
+TEST_CASE("mysql driver: streaming reads a large result in batches and closing early or dropping the cursor frees the connection",
+          "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, url);
+        // 200,000 rows of 1 KB: 200 MB if they were all buffered. (MariaDB's
+        // sequence engine: a recursive CTE stops at max_recursive_iterations.)
+        const std::string big = "SELECT seq, REPEAT('x', 1000) FROM seq_1_to_200000";
+        std::vector<Value> none;
+        auto cursor = co_await c->stream(big, none);
+        CHECK(cursor->column_names().size() == 2);
+        std::vector<Value> batch;
+        std::size_t total = 0;
+        for (;;) {
+            batch.clear();
+            auto n = co_await cursor->fetch(batch, 1000);
+            if (n == 0) break;
+            total += n;
+        }
+        CHECK(total == 200000);
+        co_await cursor->close();
+
+        auto early = co_await c->stream(big, none);
+        auto n1 = co_await early->fetch(batch, 10);
+        CHECK(n1 == 10);
+        co_await early->close();
+        auto r1 = co_await run(*c, "SELECT 1");
+        CHECK(r1.values.size() == 1);
+
+        auto dropped = co_await c->stream(big, none);
+        auto n2 = co_await dropped->fetch(batch, 10);
+        CHECK(n2 == 10);
+        dropped.reset();  // no close(): the next statement discards the rest first
+        auto r2 = co_await run(*c, "SELECT 2");
+        CHECK(std::get<std::int64_t>(r2.values.at(0)) == 2);
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: a pooled connection moves between io_contexts and is destroyed on another thread", "[mysql]") {
+    auto d = mysql_dialect();
+    auto url = server_url();
+    std::unique_ptr<plugin::Connection> conn;
+    {
+        asio::io_context first;
+        asio::co_spawn(first, [&]() -> awaitable<void> {
+            conn = co_await open(*d, url);
+            co_await run(*conn, "SELECT 1");
+        }, asio::detached);
+        first.run();
+        REQUIRE(conn);
+        conn->detach();
+    }  // the io_context it was opened on is gone
+    {
+        asio::io_context second;
+        conn->attach(second.get_executor());
+        std::optional<std::int64_t> got;
+        asio::co_spawn(second, [&]() -> awaitable<void> {
+            auto r = co_await run(*conn, "SELECT 7");
+            got = std::get<std::int64_t>(r.values.at(0));
+        }, asio::detached);
+        second.run();
+        CHECK(got == 7);
+        conn->detach();
+    }
+    std::thread([c = std::move(conn)]() mutable { c.reset(); }).join();
+}
