@@ -479,11 +479,16 @@ void PgConnection::send_prepared(const std::string& sql, const PreparedStatement
 plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sql, std::span<const Value> params) {
     check_usable(sql);
     EncodedParams encoded(params);
-    // A statement whose plan went stale is prepared again and retried once,
-    // unless a transaction is open: its failure has aborted the transaction.
+    // A statement whose plan went stale after DDL is prepared again and rerun
+    // once, where nothing is lost by it: outside a transaction, or as the first
+    // statement of one (its failure aborted only a transaction with nothing in
+    // it, begun again here). Later in a transaction the error stands: the
+    // caller decides what to redo; the next execution prepares afresh.
+    const bool first_in_transaction = std::exchange(fresh_transaction_, false);
     for (int attempt = 0;; ++attempt) {
         bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
         std::exception_ptr failure;
+        bool begin_again = false;
         try {
             const PreparedStatement* st = co_await prepare(sql, encoded);
             send_prepared(sql, *st, encoded);
@@ -498,15 +503,22 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
             co_await sync_and_read(sql, collect);
             co_return out;
         } catch (const DBAPIError& e) {
-            if (is_stale_plan(e)) evict(sql);
-            if (!is_stale_plan(e) || attempt > 0 || !idle) failure = std::current_exception();
+            bool stale = is_stale_plan(e);
+            if (stale) evict(sql);
+            begin_again = stale && !idle && first_in_transaction;
+            if (!stale || attempt > 0 || !(idle || begin_again)) failure = std::current_exception();
         }
         if (failure) std::rethrow_exception(failure);
+        if (begin_again) {
+            co_await run_simple("ROLLBACK");
+            co_await run_simple("BEGIN");
+        }
     }
 }
 
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const std::string& sql, std::span<const Value> params) {
     check_usable(sql);
+    fresh_transaction_ = false;
     EncodedParams encoded(params);
     const PreparedStatement* st = co_await prepare(sql, encoded);
     send_prepared(sql, *st, encoded);
@@ -534,12 +546,16 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
 
 plugin::awaitable<void> PgConnection::run_simple(const std::string& sql) {
     check_usable(sql);
+    fresh_transaction_ = false;
     if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
     auto ignore = [](const PGresult*) {};
     co_await sync_and_read(sql, ignore);
 }
 
-plugin::awaitable<void> PgConnection::begin() { co_await run_simple("BEGIN"); }
+plugin::awaitable<void> PgConnection::begin() {
+    co_await run_simple("BEGIN");
+    fresh_transaction_ = true;
+}
 plugin::awaitable<void> PgConnection::commit() { co_await run_simple("COMMIT"); }
 plugin::awaitable<void> PgConnection::rollback() { co_await run_simple("ROLLBACK"); }
 plugin::awaitable<void> PgConnection::savepoint(const std::string& name) { co_await run_simple("SAVEPOINT " + name); }

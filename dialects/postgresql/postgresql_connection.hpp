@@ -103,6 +103,7 @@ private:
     PGconn* conn_;
     std::optional<boost::asio::posix::stream_descriptor> socket_;
     bool broken_ = false;
+    bool fresh_transaction_ = false;  ///< BEGIN was the last thing run: nothing to lose in it yet
 
     // Prepared statements by SQL text, least recently used evicted first.
     using Lru = std::list<std::pair<std::string, PreparedStatement>>;

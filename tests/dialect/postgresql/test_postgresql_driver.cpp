@@ -1,0 +1,125 @@
+// What the cross-database matrix cannot see of the PostgreSQL driver: its
+// statement cache (stale plans after DDL, eviction), types without a binary
+// decoder, text that PostgreSQL cannot hold, and libpq pass-through options.
+// Needs RETORT_TEST_POSTGRESQL_URL.
+#include <catch2/catch.hpp>
+
+#include "support/test_support.hpp"
+
+using namespace retort;
+using namespace retort::sql;
+
+namespace {
+
+AsyncEngine engine_for_postgresql() {
+    auto url = test::backend_setting("URL");
+    if (!url) test::skip("set RETORT_TEST_POSTGRESQL_URL");
+    return create_async_engine(*url);
+}
+
+}  // namespace
+
+TEST_CASE("postgresql driver: a cached statement survives DDL that changes its result", "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        co_await conn.execute(text("DROP TABLE IF EXISTS pg_stale"));
+        co_await conn.execute(text("CREATE TABLE pg_stale (a integer)"));
+        co_await conn.execute(text("INSERT INTO pg_stale VALUES (1)"));
+        co_await conn.commit();
+        auto before = co_await conn.execute(text("SELECT * FROM pg_stale"));
+        CHECK(before.keys() == std::vector<std::string>{"a"});
+        co_await conn.commit();
+        co_await conn.execute(text("ALTER TABLE pg_stale ADD COLUMN b text DEFAULT 'x'"));
+        co_await conn.commit();
+        // The cached plan returns one column; the server refuses to run it now
+        // ("cached plan must not change result type"): prepared again, run again.
+        auto after = co_await conn.execute(text("SELECT * FROM pg_stale"));
+        CHECK(after.keys() == std::vector<std::string>{"a", "b"});
+        CHECK(after.row(0).get<std::string>("b") == "x");
+        co_await conn.commit();
+
+        // Later in a transaction, rerunning could lose work: the error stands,
+        // and the statement is prepared afresh the next time.
+        co_await conn.execute(text("ALTER TABLE pg_stale DROP COLUMN b"));
+        co_await conn.commit();
+        co_await conn.execute(text("INSERT INTO pg_stale VALUES (2)"));
+        auto e = co_await test::capture<NotSupportedError>(conn.execute(text("SELECT * FROM pg_stale")));
+        CHECK(e.has_value());
+        co_await conn.rollback();
+        auto again = co_await conn.execute(text("SELECT * FROM pg_stale"));
+        CHECK(again.keys() == std::vector<std::string>{"a"});
+        CHECK(again.size() == 1);  // the insert was rolled back with the failed transaction
+        co_await conn.commit();
+        co_await conn.execute(text("DROP TABLE pg_stale"));
+        co_await conn.commit();
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: more distinct statements than the cache holds", "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        // 300 shapes evict the oldest prepared statements (DEALLOCATE rides in
+        // front of the next Prepare); the first shape is prepared again later.
+        std::int64_t sum = 0;
+        for (int round = 0; round < 2; ++round)
+            for (int i = 0; i < 300; ++i)
+                sum += co_await conn.scalar<std::int64_t>(text("SELECT " + std::to_string(i) + "::int8"));
+        CHECK(sum == 2 * (299 * 300 / 2));
+        // An evicted statement inside a failed transaction: the DEALLOCATE must
+        // wait, or it would abort the ROLLBACK behind it.
+        auto e = co_await test::capture<ProgrammingError>(conn.execute(text("SELECT no_such_column")));
+        CHECK(e.has_value());
+        co_await conn.rollback();
+        auto v = co_await conn.scalar<std::int64_t>(text("SELECT 7::int8"));
+        CHECK(v == 7);
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: types without a binary decoder come back as text", "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto r = co_await conn.execute(text("SELECT interval '1 day 02:00', 42::int4, '{1,2}'::int[]"));
+        auto row = r.one();
+        CHECK(row.get<std::string>(0) == "1 day 02:00:00");
+        CHECK(row.get<int>(1) == 42);  // the same query's known types still decode
+        CHECK(row.get<std::string>(2) == "{1,2}");
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: text holding NUL is a DataError, never cut short", "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        std::string with_nul("before\0after", 12);
+        auto e = co_await test::capture<DataError>(conn.execute(select(literal<std::string>(with_nul).label("s"))));
+        REQUIRE(e.has_value());
+        CHECK_THAT(e->what(), Catch::Contains("NUL"));
+        auto v = co_await conn.scalar<std::int64_t>(text("SELECT 1::int8"));  // the connection is fine
+        CHECK(v == 1);
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: libpq options pass through the URL", "[postgresql]") {
+    auto base = test::backend_setting("URL");
+    if (!base) test::skip("set RETORT_TEST_POSTGRESQL_URL");
+    auto url = Url::parse(*base).with_query_option("application_name", "retort-test-app")
+                   .with_query_option("options", "-c search_path=pg_catalog");
+    auto engine = create_async_engine(url);
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto name = co_await conn.scalar<std::string>(text("SELECT current_setting('application_name')"));
+        CHECK(name == "retort-test-app");
+        auto path = co_await conn.scalar<std::string>(text("SELECT current_setting('search_path')"));
+        CHECK(path == "pg_catalog");
+        auto zone = co_await conn.scalar<std::string>(text("SELECT current_setting('TimeZone')"));
+        CHECK(zone == "UTC");  // the driver's own options are kept beside the user's
+        co_await conn.close();
+    });
+}
