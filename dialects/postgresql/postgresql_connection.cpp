@@ -357,7 +357,8 @@ plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
     co_return r;
 }
 
-plugin::awaitable<void> PgConnection::finish_request(const std::string& sql, std::exception_ptr first_error) {
+template <class F>
+plugin::awaitable<void> PgConnection::read_to_sync(const std::string& sql, F on_result, std::exception_ptr first_error) {
     for (;;) {
         ResultPtr r;
         try {
@@ -365,33 +366,6 @@ plugin::awaitable<void> PgConnection::finish_request(const std::string& sql, std
         } catch (const OperationalError&) {
             // The connection died: the server's own reason (a terminated
             // session, say) is the better report when there is one.
-            if (first_error) std::rethrow_exception(first_error);
-            throw;
-        }
-        if (!r) continue;
-        auto st = r.status();
-        if (st == PGRES_PIPELINE_SYNC) break;
-        if (st == PGRES_FATAL_ERROR && !first_error) {
-            try {
-                raise_result_error(conn_, r.r, sql);
-            } catch (...) {
-                first_error = std::current_exception();
-            }
-        }
-    }
-    if (first_error) std::rethrow_exception(first_error);
-}
-
-template <class F>
-plugin::awaitable<void> PgConnection::sync_and_read(const std::string& sql, F on_result) {
-    if (!PQpipelineSync(conn_)) fail(sql);
-    co_await flush(sql);
-    std::exception_ptr first_error;
-    for (;;) {
-        ResultPtr r;
-        try {
-            r = co_await next_result(sql);
-        } catch (const OperationalError&) {
             if (first_error) std::rethrow_exception(first_error);
             throw;
         }
@@ -408,6 +382,18 @@ plugin::awaitable<void> PgConnection::sync_and_read(const std::string& sql, F on
         }
     }
     if (first_error) std::rethrow_exception(first_error);
+}
+
+plugin::awaitable<void> PgConnection::finish_request(const std::string& sql, std::exception_ptr first_error) {
+    auto ignore = [](const PGresult*) {};
+    co_await read_to_sync(sql, ignore, first_error);
+}
+
+template <class F>
+plugin::awaitable<void> PgConnection::sync_and_read(const std::string& sql, F on_result) {
+    if (!PQpipelineSync(conn_)) fail(sql);
+    co_await flush(sql);
+    co_await read_to_sync(sql, on_result, nullptr);
 }
 
 std::size_t PgConnection::send_deallocations() {

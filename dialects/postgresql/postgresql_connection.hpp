@@ -91,6 +91,9 @@ private:
     /// to `on_result`; throws the first error after the pipeline is drained.
     template <class F>
     plugin::awaitable<void> sync_and_read(const std::string& sql, F on_result);
+    /// Reads results up to the pending Sync, as sync_and_read does after sending it.
+    template <class F>
+    plugin::awaitable<void> read_to_sync(const std::string& sql, F on_result, std::exception_ptr first_error);
     /// Runs one statement without parameters through the unnamed statement.
     plugin::awaitable<void> run_simple(const std::string& sql);
     /// The cached statement for `sql` with parameters of these types, preparing it if needed.
