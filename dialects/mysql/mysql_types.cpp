@@ -368,6 +368,9 @@ Value text_value(const MYSQL_FIELD& f, const char* data, unsigned long length) {
     }
 }
 
+// Not the compiler's literal(): that one renders DDL without a connection,
+// while a value sent in place of a parameter must be escaped by the connection
+// itself (mysql_real_escape_string knows its character set and SQL mode).
 std::string sql_literal(MYSQL* m, const Value& v) {
     auto quoted = [&](std::string_view s) {
         std::string out(s.size() * 2 + 3, '\0');
