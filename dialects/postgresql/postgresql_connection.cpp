@@ -8,6 +8,7 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <charconv>
+#include <deque>
 #include <cstdio>
 #include <cstring>
 #include <cmath>
@@ -418,14 +419,14 @@ void PgConnection::evict(const std::string& sql) {
     lru_.erase(node);
 }
 
-plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::string& sql, const EncodedParams& params) {
+plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::string& sql, std::span<const Oid> types) {
     if (auto it = statements_.find(sql); it != statements_.end()) {
         const auto& st = it->second->second;
         // The server fixed each parameter's type when it prepared the statement;
         // a value of another kind now needs a statement typed for it.
-        bool compatible = st.param_types.size() == static_cast<std::size_t>(params.count());
-        for (int i = 0; compatible && i < params.count(); ++i) {
-            Oid now = params.types()[i], then = st.param_types[static_cast<std::size_t>(i)];
+        bool compatible = st.param_types.size() == types.size();
+        for (std::size_t i = 0; compatible && i < types.size(); ++i) {
+            Oid now = types[i], then = st.param_types[i];
             compatible = now == 0 || then == 0 || now == then;
         }
         if (compatible) {
@@ -436,9 +437,9 @@ plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::str
     }
     PreparedStatement st;
     st.name = "retort_" + std::to_string(++statement_counter_);
-    st.param_types.assign(params.types(), params.types() + params.count());
+    st.param_types.assign(types.begin(), types.end());
     const std::size_t deallocations = send_deallocations();
-    if (!PQsendPrepare(conn_, st.name.c_str(), sql.c_str(), params.count(), params.types()) ||
+    if (!PQsendPrepare(conn_, st.name.c_str(), sql.c_str(), static_cast<int>(types.size()), types.data()) ||
         !PQsendDescribePrepared(conn_, st.name.c_str()))
         fail(sql);
     std::size_t seen = 0;
@@ -476,7 +477,7 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
         std::exception_ptr failure;
         bool begin_again = false;
         try {
-            const PreparedStatement* st = co_await prepare(sql, encoded);
+            const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
             send_prepared(sql, *st, encoded);
             plugin::RawResult out;
             auto collect = [&](const PGresult* r) {
@@ -502,11 +503,43 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
     }
 }
 
+plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sql,
+                                                           std::span<const std::vector<Value>> param_sets) {
+    check_usable(sql);
+    if (param_sets.empty()) co_return 0;
+    std::deque<EncodedParams> encoded;  // a deque builds them in place: they cannot move
+    for (const auto& params : param_sets) encoded.emplace_back(params);
+    // One statement serves the batch: each parameter's type is the one its
+    // values have (NULLs say nothing). Sets that disagree run one by one.
+    std::vector<Oid> types(encoded.front().type_span().begin(), encoded.front().type_span().end());
+    for (const auto& e : encoded) {
+        if (e.type_span().size() != types.size()) co_return co_await plugin::Connection::execute_many(sql, param_sets);
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            Oid t = e.type_span()[i];
+            if (t == 0) continue;
+            if (types[i] != 0 && types[i] != t) co_return co_await plugin::Connection::execute_many(sql, param_sets);
+            types[i] = t;
+        }
+    }
+    fresh_transaction_ = false;
+    const PreparedStatement* st = co_await prepare(sql, types);
+    // Every execution queued behind one Sync: one round trip for the batch, and
+    // after a failure the server skips the rest (PGRES_PIPELINE_ABORTED).
+    for (const auto& e : encoded) send_prepared(sql, *st, e);
+    std::int64_t total = 0;
+    auto count = [&](const PGresult* r) {
+        auto n = rows_affected(r);
+        total = n < 0 || total < 0 ? -1 : total + n;
+    };
+    co_await sync_and_read(sql, count);
+    co_return total;
+}
+
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const std::string& sql, std::span<const Value> params) {
     check_usable(sql);
     fresh_transaction_ = false;
     EncodedParams encoded(params);
-    const PreparedStatement* st = co_await prepare(sql, encoded);
+    const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
     send_prepared(sql, *st, encoded);
     if (!PQpipelineSync(conn_)) fail(sql);
     // Per query, before its first PQgetResult (libpq's rule in pipeline mode).

@@ -58,6 +58,8 @@ public:
     ~PgConnection() override;
 
     plugin::awaitable<plugin::RawResult> execute(const std::string& sql, std::span<const Value> params) override;
+    /// The whole batch behind one Sync: one round trip.
+    plugin::awaitable<std::int64_t> execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
     plugin::awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string& sql, std::span<const Value> params) override;
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;
@@ -97,7 +99,7 @@ private:
     /// Runs one statement without parameters through the unnamed statement.
     plugin::awaitable<void> run_simple(const std::string& sql);
     /// The cached statement for `sql` with parameters of these types, preparing it if needed.
-    plugin::awaitable<const PreparedStatement*> prepare(const std::string& sql, const EncodedParams& params);
+    plugin::awaitable<const PreparedStatement*> prepare(const std::string& sql, std::span<const Oid> types);
     void evict(const std::string& sql);
     /// Queues the DEALLOCATEs of evicted statements in front of a Prepare; returns how many.
     std::size_t send_deallocations();

@@ -27,8 +27,11 @@ class EncodedParams {
 public:
     /// Encodes `params`; throws DataError for a value PostgreSQL cannot hold (a NUL in text).
     explicit EncodedParams(std::span<const Value> params);
+    // values() points into storage_ (short strings live inside their object): never moved.
+    EncodedParams(const EncodedParams&) = delete;
+    EncodedParams& operator=(const EncodedParams&) = delete;
     int count() const { return static_cast<int>(values_.size()); }
-    const Oid* types() const { return types_.data(); }
+    std::span<const Oid> type_span() const { return types_; }
     const char* const* values() const { return values_.data(); }
     const int* lengths() const { return lengths_.data(); }
     const int* formats() const { return formats_.data(); }

@@ -282,6 +282,15 @@ plugin::awaitable<plugin::RawResult> SqliteConnection::execute(const std::string
     co_return co_await worker_.run([&] { return execute_blocking(sql, params); });
 }
 
+plugin::awaitable<std::int64_t> SqliteConnection::execute_many(const std::string& sql,
+                                                               std::span<const std::vector<Value>> param_sets) {
+    co_return co_await worker_.run([&] {
+        std::int64_t total = 0;
+        for (const auto& params : param_sets) total += std::max<std::int64_t>(0, execute_blocking(sql, params).rows_affected);
+        return total;
+    });
+}
+
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(const std::string& sql, std::span<const Value> params) {
     sqlite3_stmt* stmt = co_await worker_.run([&] {
         if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});

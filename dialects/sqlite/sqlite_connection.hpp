@@ -40,6 +40,8 @@ public:
     ~SqliteConnection() override;
 
     plugin::awaitable<plugin::RawResult> execute(const std::string& sql, std::span<const Value> params) override;
+    /// The whole batch in one hop to the worker.
+    plugin::awaitable<std::int64_t> execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
     plugin::awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string& sql, std::span<const Value> params) override;
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;

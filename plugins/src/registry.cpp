@@ -17,10 +17,8 @@ namespace fs = std::filesystem;
 
 const char* core_build_id() noexcept { return RETORT_PLUGIN_BUILD_ID; }
 
-// Out-of-line destructors anchor the contract's vtables in the core.
+// Out-of-line destructor: anchors the Dialect's vtable in the core.
 Dialect::~Dialect() = default;
-Connection::~Connection() = default;
-Cursor::~Cursor() = default;
 
 namespace {
 

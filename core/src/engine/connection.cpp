@@ -258,6 +258,34 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
     co_return r;
 }
 
+awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets) {
+    auto& s = *s_;
+    co_await detail::make_ready(s);
+    // Parameter sets give values to bindparams only: every set runs the same SQL text.
+    std::vector<std::vector<Value>> batch;
+    batch.reserve(param_sets.size());
+    std::optional<detail::PreparedExecution> first;
+    for (const auto& params : param_sets) {
+        auto p = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
+        if (p.entry->compiled.returns_rows)
+            throw ArgumentError("execute_many() runs statements that return no rows; use execute() for one that does");
+        detail::notify(*s.engine, p);
+        batch.push_back(std::move(p.params));
+        if (!first) first = std::move(p);
+    }
+    std::int64_t total = 0;
+    try {
+        if (first) {
+            co_await detail::autobegin(s);
+            total = co_await s.driver->execute_many(first->sql(), batch);
+        }
+    } catch (const DBAPIError&) {
+        detail::after_failure(s);
+        throw;
+    }
+    co_return Result(std::make_shared<ResultData>(), total);
+}
+
 awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const Params& params) {
     auto& s = *s_;
     co_await detail::make_ready(s);

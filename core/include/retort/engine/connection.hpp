@@ -87,6 +87,13 @@ public:
     /// Runs a statement and returns all its rows. Begins a transaction first if none is open.
     /// Throws the DBAPIError family, CompileError, ArgumentError (a missing parameter).
     awaitable<Result> execute(const sql::Statement& stmt, const Params& params = {});
+    /// Runs a statement that returns no rows once per parameter set (SQLAlchemy's
+    /// executemany), as few round trips as the backend allows: one for the whole
+    /// batch on PostgreSQL. rowcount() of the result is the total. Begins a
+    /// transaction first if none is open; a failure stops the batch and is thrown,
+    /// and rolling back undoes the sets that ran. Throws ArgumentError for a
+    /// statement that returns rows (use execute() for RETURNING).
+    awaitable<Result> execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets);
     /// The first column of the first row, read as T.
     template <Readable T = Value>
     awaitable<T> scalar(const sql::Statement& stmt, const Params& params = {}) {

@@ -1,0 +1,20 @@
+// The driver contract's out-of-line members. The destructors anchor the vtables
+// (and so the type_info) of Connection and Cursor in the core library.
+#include "retort/plugin/driver.hpp"
+
+namespace retort::plugin {
+
+Connection::~Connection() = default;
+Cursor::~Cursor() = default;
+
+awaitable<std::int64_t> Connection::execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) {
+    std::int64_t total = 0;
+    for (const auto& params : param_sets) {
+        auto r = co_await execute(sql, params);
+        if (r.rows_affected < 0) total = -1;
+        else if (total >= 0) total += r.rows_affected;
+    }
+    co_return total;
+}
+
+}  // namespace retort::plugin
