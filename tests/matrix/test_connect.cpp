@@ -111,3 +111,21 @@ TEST_CASE("connect: an unknown URL option names itself and the known ones", "[co
         CHECK_THAT(e->what(), Catch::Contains("no_such_option") && Catch::Contains("connect_timeout"));
     });
 }
+
+TEST_CASE("connect: TLS with a verified server certificate, large values both ways", "[connect]") {
+    // A URL that requires TLS and verifies the server against the test CA:
+    // connecting at all proves TLS was negotiated.
+    auto tls = test::backend_setting("TLS_URL");
+    if (!tls) test::skip("no TLS URL given for the backend (RETORT_TEST_<BACKEND>_TLS_URL)");
+    std::string text;
+    for (int i = 0; i < 200000; ++i) text += "TLS récords ";  // ~2.6 MB: many TLS records each way
+    test::run([&]() -> awaitable<void> {
+        auto engine = create_async_engine(*tls);
+        auto conn = co_await engine.connect();
+        for (int round = 0; round < 3; ++round) {
+            auto echoed = co_await conn.scalar<std::string>(sql::select(sql::literal<std::string>(text).label("t")));
+            CHECK(echoed == text);
+        }
+        co_await conn.close();
+    });
+}

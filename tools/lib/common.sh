@@ -63,8 +63,8 @@ retort_build() {
 #
 # start_servers starts a fresh PostgreSQL and MariaDB (new data directories on
 # every run) listening on free ports of 127.0.0.1, and exports for ctest:
-#   RETORT_TEST_POSTGRESQL_URL  RETORT_TEST_POSTGRESQL_SOCKET
-#   RETORT_TEST_MYSQL_URL       RETORT_TEST_MYSQL_SOCKET
+#   RETORT_TEST_POSTGRESQL_URL  RETORT_TEST_POSTGRESQL_SOCKET  RETORT_TEST_POSTGRESQL_TLS_URL
+#   RETORT_TEST_MYSQL_URL       RETORT_TEST_MYSQL_SOCKET       RETORT_TEST_MYSQL_TLS_URL
 # A server whose URL is already set (a developer's own server) is not started.
 # stop_servers stops what start_servers started in this shell. tools/test calls
 # it from its EXIT trap, after CTest's summary line: so it prints nothing and
@@ -332,6 +332,29 @@ _retort_pg_bindir() {
 }
 
 # _retort_start_postgresql PORT: one fresh PostgreSQL; writes postgresql.env.
+# _retort_tls_files DATA ACCOUNT: a certificate authority of this run (made
+# once, in "$RETORT_SERVERS_DIR/tls") and a server certificate it signed for
+# 127.0.0.1 and localhost, copied into DATA as server.crt and server.key,
+# owned by ACCOUNT (PostgreSQL insists on a key only its own account can read).
+# The tests connect with the CA to prove that TLS works end to end.
+_retort_tls_files() {
+  local data="$1" account="$2" tls="$RETORT_SERVERS_DIR/tls" log="$RETORT_SERVERS_DIR/tls.log"
+  # Both servers start in parallel: the first one makes the files, under a lock.
+  (
+    flock 9
+    [[ -s "$tls/server.crt" ]] && exit 0
+    rm -rf -- "$tls" && mkdir -p -- "$tls" || exit 1
+    openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 2 \
+        -subj "/CN=Retort test CA" -keyout "$tls/ca.key" -out "$tls/ca.crt" >>"$log" 2>&1 &&
+      openssl req -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -subj "/CN=localhost" \
+        -keyout "$tls/server.key" -out "$tls/server.csr" >>"$log" 2>&1 &&
+      openssl x509 -req -in "$tls/server.csr" -CA "$tls/ca.crt" -CAkey "$tls/ca.key" -CAcreateserial -days 2 \
+        -extfile <(printf 'subjectAltName=IP:127.0.0.1,DNS:localhost\n') -out "$tls/server.crt" >>"$log" 2>&1
+  ) 9>"$RETORT_SERVERS_DIR/tls.lock" || { printf 'retort: error: making TLS certificates failed; see %s\n' "$log" >&2; return 1; }
+  install -m 600 -- "$tls/server.key" "$data/server.key" && install -m 644 -- "$tls/server.crt" "$data/server.crt" || return 1
+  [[ -z "$account" ]] || chown -- "$account:" "$data/server.key" "$data/server.crt"
+}
+
 _retort_start_postgresql() {
   local port="$1" label=PostgreSQL
   local log="$RETORT_SERVERS_DIR/postgresql.log" state="$RETORT_SERVERS_DIR/postgresql.state"
@@ -363,7 +386,12 @@ synchronous_commit = off
 full_page_writes = off
 timezone = 'UTC'
 log_timezone = 'UTC'
+# TLS is offered, not required: the tests use both (RETORT_TEST_POSTGRESQL_TLS_URL).
+ssl = on
+ssl_cert_file = 'server.crt'
+ssl_key_file = 'server.key'
 CONF
+  _retort_tls_files "$data" "$account" || return 1
 
   # setsid: a server of `tools/servers start` outlives the script, and must not
   # get the SIGINT of a Ctrl-C typed later in the developer's terminal.
@@ -388,6 +416,8 @@ SQL
     printf 'export RETORT_TEST_POSTGRESQL_URL=%q\n' \
       "postgresql://$RETORT_TEST_SERVER_USER:$password_enc@127.0.0.1:$port/$RETORT_TEST_SERVER_DATABASE"
     printf 'export RETORT_TEST_POSTGRESQL_SOCKET=%q\n' "$sockdir/.s.PGSQL.$port"
+    printf 'export RETORT_TEST_POSTGRESQL_TLS_URL=%q\n' \
+      "postgresql://$RETORT_TEST_SERVER_USER:$password_enc@127.0.0.1:$port/$RETORT_TEST_SERVER_DATABASE?sslmode=verify-full&sslrootcert=$RETORT_SERVERS_DIR/tls/ca.crt"
   } >"$RETORT_SERVERS_DIR/postgresql.env" || return 1
   retort_say "started PostgreSQL on 127.0.0.1:$port (log: $log)"
 }
@@ -436,13 +466,16 @@ _retort_start_mariadb() {
       --auth-root-authentication-method=normal --skip-test-db --force "${options[@]}" >>"$log" 2>&1 ||
     { _retort_server_fail "$label" "$log" "mariadb-install-db failed"; return 1; }
 
+  # TLS is offered, not required: the tests use both (RETORT_TEST_MYSQL_TLS_URL).
+  _retort_tls_files "$data" "$account" || return 1
   # Named through the build tree for us, but the server needs the real path.
   local errlog="$RETORT_SERVERS_DIR/mariadb/mariadbd.err"
   # setsid: see _retort_start_postgresql. --no-defaults must come first.
   { _retort_exec_as "$account" setsid "$mariadbd" --no-defaults --datadir="$data" \
       --bind-address=127.0.0.1 --port="$port" --socket="$sock" \
       --pid-file="$data/mariadbd.pid" --log-error="$data/mariadbd.err" \
-      --max-connections=300 --default-time-zone=+00:00 "${options[@]}"; } >>"$log" 2>&1 </dev/null &
+      --max-connections=300 --default-time-zone=+00:00 "${options[@]}" \
+      --ssl-ca="$RETORT_SERVERS_DIR/tls/ca.crt" --ssl-cert="$data/server.crt" --ssl-key="$data/server.key"; } >>"$log" 2>&1 </dev/null &
   pid=$!
   printf 'pid=%s\nport=%s\nlog=%s\n' "$pid" "$port" "$errlog" >>"$state"
   _retort_wait_ready "$pid" mariadb-admin --no-defaults --socket="$sock" --user=root --connect-timeout=2 ping || status=$?
@@ -467,6 +500,10 @@ SQL
     printf 'export RETORT_TEST_MYSQL_URL=%q\n' \
       "mysql://$RETORT_TEST_SERVER_USER:$password_enc@127.0.0.1:$port/$RETORT_TEST_SERVER_DATABASE"
     printf 'export RETORT_TEST_MYSQL_SOCKET=%q\n' "$sock"
+    # verify_ca, not verify_identity: Connector/C 3.3 cannot check a name while
+    # connecting to an IP address, and "localhost" would mean its unix socket.
+    printf 'export RETORT_TEST_MYSQL_TLS_URL=%q\n' \
+      "mysql://$RETORT_TEST_SERVER_USER:$password_enc@127.0.0.1:$port/$RETORT_TEST_SERVER_DATABASE?ssl_mode=verify_ca&ssl_ca=$RETORT_SERVERS_DIR/tls/ca.crt"
   } >"$RETORT_SERVERS_DIR/mariadb.env" || return 1
   retort_say "started MariaDB on 127.0.0.1:$port (log: $errlog)"
 }
@@ -539,8 +576,8 @@ stop_servers() {
   for name in "$@"; do
     _retort_server_stop "$name"
     case "$name" in
-      postgresql) unset RETORT_TEST_POSTGRESQL_URL RETORT_TEST_POSTGRESQL_SOCKET ;;
-      mariadb) unset RETORT_TEST_MYSQL_URL RETORT_TEST_MYSQL_SOCKET ;;
+      postgresql) unset RETORT_TEST_POSTGRESQL_URL RETORT_TEST_POSTGRESQL_SOCKET RETORT_TEST_POSTGRESQL_TLS_URL ;;
+      mariadb) unset RETORT_TEST_MYSQL_URL RETORT_TEST_MYSQL_SOCKET RETORT_TEST_MYSQL_TLS_URL ;;
     esac
   done >/dev/null 2>&1 </dev/null || true
   _retort_servers_started=()
