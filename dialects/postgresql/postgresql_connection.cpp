@@ -27,6 +27,21 @@ namespace {
 
 // ---- the cursor --------------------------------------------------------------------------
 
+std::vector<std::string> column_names(const PGresult* r) {
+    std::vector<std::string> names;
+    int n = PQnfields(r);
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) names.emplace_back(PQfname(r, i));
+    return names;
+}
+
+void append_rows(const PGresult* r, std::vector<Value>& out) {
+    int rows = PQntuples(r), width = PQnfields(r);
+    out.reserve(out.size() + static_cast<std::size_t>(rows) * static_cast<std::size_t>(width));
+    for (int row = 0; row < rows; ++row)
+        for (int c = 0; c < width; ++c) out.push_back(decode(r, row, c));
+}
+
 // A result streamed in single-row mode: libpq hands over one row per PGresult
 // as it arrives, so memory stays at one batch whatever the result's size.
 class PgCursor : public plugin::Cursor {
@@ -94,21 +109,6 @@ private:
     bool done_ = false;
 };
 
-std::vector<std::string> column_names(const PGresult* r) {
-    std::vector<std::string> names;
-    int n = PQnfields(r);
-    names.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) names.emplace_back(PQfname(r, i));
-    return names;
-}
-
-void append_rows(const PGresult* r, plugin::RawResult& out) {
-    int rows = PQntuples(r), width = PQnfields(r);
-    out.values.reserve(out.values.size() + static_cast<std::size_t>(rows) * static_cast<std::size_t>(width));
-    for (int row = 0; row < rows; ++row)
-        for (int c = 0; c < width; ++c) out.values.push_back(decode(r, row, c));
-}
-
 // Rows changed, for the statements that change rows (the tag of a SELECT counts rows read).
 std::int64_t rows_affected(const PGresult* r) {
     std::string_view tag = PQcmdStatus(const_cast<PGresult*>(r));
@@ -126,6 +126,40 @@ bool is_stale_plan(const DBAPIError& e) {
     // run its old plan; preparing it again is the cure.
     return e.sqlstate() == "0A000" && e.diagnostics().message.find("cached plan must not change result type") != std::string::npos;
 }
+
+// A result read from a server-side cursor, a batch per FETCH: what a
+// transaction's stream is. Closing it early is one CLOSE, where a single-row
+// stream must read the rest of its rows off the wire.
+class PgServerCursor : public plugin::Cursor {
+public:
+    PgServerCursor(PgConnection& conn, std::string name, std::vector<std::string> names, bool binary)
+        : conn_(conn), name_(std::move(name)), names_(std::move(names)), binary_(binary) {}
+    const std::vector<std::string>& column_names() const override { return names_; }
+
+    plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
+        if (done_ || max_rows == 0) co_return 0;
+        std::size_t before = out.size();
+        co_await conn_.query_rows("FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_, binary_, out);
+        std::size_t rows = names_.empty() ? 0 : (out.size() - before) / names_.size();
+        if (rows < max_rows) done_ = true;  // the cursor is at its end (still open until close())
+        co_return rows;
+    }
+
+    plugin::awaitable<void> close() override {
+        if (closed_) co_return;
+        closed_ = done_ = true;
+        // A failed or ended transaction has closed it already.
+        if (conn_.in_open_transaction()) co_await conn_.query_rows("CLOSE " + name_, false, discard_);
+    }
+
+private:
+    PgConnection& conn_;
+    std::string name_;
+    std::vector<std::string> names_;
+    bool binary_;
+    bool done_ = false, closed_ = false;
+    std::vector<Value> discard_;
+};
 
 // ---- connecting ------------------------------------------------------------------------------
 
@@ -483,7 +517,7 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
             auto collect = [&](const PGresult* r) {
                 if (PQresultStatus(r) == PGRES_TUPLES_OK) {
                     out.column_names = column_names(r);
-                    append_rows(r, out);
+                    append_rows(r, out.values);
                 }
                 out.rows_affected = rows_affected(r);
             };
@@ -539,6 +573,26 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
     check_usable(sql);
     fresh_transaction_ = false;
     EncodedParams encoded(params);
+    if (in_open_transaction()) {
+        // DECLARE binds the parameters; describing the portal gives the columns,
+        // and so the format the FETCHes can ask for.
+        std::string name = "retort_cursor_" + std::to_string(++cursor_counter_);
+        std::string declare = "DECLARE " + name + " NO SCROLL CURSOR FOR " + sql;
+        if (!PQsendQueryParams(conn_, declare.c_str(), encoded.count(), encoded.type_span().data(), encoded.values(),
+                               encoded.lengths(), encoded.formats(), 0) ||
+            !PQsendDescribePortal(conn_, name.c_str()))
+            fail(sql);
+        std::vector<std::string> names;
+        bool binary = true;
+        int seen = 0;
+        auto describe = [&](const PGresult* r) {
+            if (++seen != 2) return;  // DECLARE's result, then the portal's description
+            names = column_names(r);
+            for (int i = 0; i < PQnfields(r); ++i) binary = binary && has_binary_decoder(PQftype(r, i));
+        };
+        co_await sync_and_read(sql, describe);
+        co_return std::make_unique<PgServerCursor>(*this, std::move(name), std::move(names), binary);
+    }
     const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
     send_prepared(sql, *st, encoded);
     if (!PQpipelineSync(conn_)) fail(sql);
@@ -561,6 +615,19 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
     }
     auto names = column_names(first.r);
     co_return std::make_unique<PgCursor>(*this, sql, std::move(first), std::move(names));
+}
+
+bool PgConnection::in_open_transaction() const noexcept {
+    return conn_ && PQtransactionStatus(conn_) == PQTRANS_INTRANS;
+}
+
+plugin::awaitable<void> PgConnection::query_rows(const std::string& sql, bool binary, std::vector<Value>& out) {
+    check_usable(sql);
+    if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0)) fail(sql);
+    auto collect = [&](const PGresult* r) {
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) append_rows(r, out);
+    };
+    co_await sync_and_read(sql, collect);
 }
 
 plugin::awaitable<void> PgConnection::run_simple(const std::string& sql) {

@@ -1,6 +1,9 @@
 // A PostgreSQL connection on libpq's asynchronous API, its socket watched by
 // Asio: no libpq call that can block ever runs on the event loop thread.
 //
+// Streams are server-side cursors inside a transaction (DECLARE, FETCH a
+// batch, CLOSE) and single-row mode outside one, where a cursor cannot live.
+//
 // The connection stays in pipeline mode. Each operation queues its commands and
 // one Sync, flushes, and reads results up to that Sync, so a statement's first
 // execution prepares, describes and (next round trip) runs it, and later
@@ -83,6 +86,10 @@ public:
     /// Reads and discards results up to the pending Sync; rethrows the first error among them.
     plugin::awaitable<void> finish_request(const std::string& sql, std::exception_ptr first_error = nullptr);
     void mark_broken() noexcept { broken_ = true; }
+    /// Runs one statement without parameters and appends its rows to `out`.
+    plugin::awaitable<void> query_rows(const std::string& sql, bool binary, std::vector<Value>& out);
+    /// In a transaction that has not failed: where a server-side cursor can live.
+    bool in_open_transaction() const noexcept;
 
 private:
     explicit PgConnection(PGconn* conn) : conn_(conn) {}
@@ -116,6 +123,7 @@ private:
     std::unordered_map<std::string_view, Lru::iterator> statements_;
     std::vector<std::string> to_deallocate_;
     std::uint64_t statement_counter_ = 0;
+    std::uint64_t cursor_counter_ = 0;
     static constexpr std::size_t statement_cache_size = 256;
 };
 

@@ -123,3 +123,67 @@ TEST_CASE("postgresql driver: libpq options pass through the URL", "[postgresql]
         co_await conn.close();
     });
 }
+
+TEST_CASE("postgresql driver: a stream in a transaction is a server-side cursor, closed early for one round trip",
+          "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto open_cursors = [&]() -> awaitable<std::int64_t> {
+            // Not every portal: the query asking is one of them.
+            co_return co_await conn.scalar<std::int64_t>(text("SELECT count(*) FROM pg_cursors WHERE name LIKE 'retort_cursor_%'"));
+        };
+        auto none = co_await open_cursors();  // also begins the transaction
+        CHECK(none == 0);
+        // A million rows, with a parameter bound by the DECLARE.
+        auto big = select(func::call<std::int64_t>("generate_series", literal<std::int64_t>(1), literal<std::int64_t>(1000000)).label("i"));
+        auto result = co_await conn.stream(big);
+        auto first = co_await result.fetchmany(10);
+        REQUIRE(first.size() == 10);
+        CHECK(first[9].get<std::int64_t>(0) == 10);
+        // The streaming session cannot be asked while it streams; another can
+        // see the last statement it ran.
+        auto watcher = co_await engine.connect();
+        auto last_statement = [&]() -> awaitable<std::string> {
+            auto query = co_await watcher.scalar<std::string>(
+                text("SELECT query FROM pg_stat_activity WHERE pid = " + std::to_string(*conn.session_id())));
+            co_await watcher.rollback();  // the view is a snapshot for the rest of a transaction
+            co_return query;
+        };
+        auto during = co_await last_statement();
+        CHECK_THAT(during, Catch::StartsWith("FETCH FORWARD"));
+        co_await result.close();  // CLOSE: the 999,990 other rows never leave the server
+        auto closing = co_await last_statement();
+        CHECK_THAT(closing, Catch::StartsWith("CLOSE retort_cursor_"));
+        co_await watcher.close();
+        auto after = co_await open_cursors();
+        CHECK(after == 0);
+        co_await conn.commit();
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: outside a transaction a stream reads rows one by one as they come", "[postgresql]") {
+    auto url = test::backend_setting("URL");
+    if (!url) test::skip("set RETORT_TEST_POSTGRESQL_URL");
+    auto engine = create_async_engine(*url, {.stream_batch_rows = 7, .isolation_level = IsolationLevel::autocommit});
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto q = select(func::call<std::int64_t>("generate_series", literal<std::int64_t>(1), literal<std::int64_t>(50)).label("i"));
+        auto result = co_await conn.stream(q);
+        std::int64_t sum = 0, rows = 0;
+        while (auto row = co_await result.fetchone()) {
+            sum += row->get<std::int64_t>(0);
+            ++rows;
+        }
+        CHECK(rows == 50);
+        CHECK(sum == 50 * 51 / 2);
+        auto partial = co_await conn.stream(q);
+        auto one = co_await partial.fetchone();
+        CHECK(one.has_value());
+        co_await partial.close();  // reads the rest: no cursor can live outside a transaction
+        auto v = co_await conn.scalar<std::int64_t>(text("SELECT 5::int8"));
+        CHECK(v == 5);
+        co_await conn.close();
+    });
+}
