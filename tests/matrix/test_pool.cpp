@@ -337,3 +337,52 @@ TEST_CASE("pool: threads with io_contexts of their own share one engine", "[pool
     CHECK(status.checked_out == 0);
     if (engine.dialect().terminate_session_sql(1)) CHECK(sessions.size() <= 3);
 }
+
+TEST_CASE("pool: a waiter whose io_context goes away gives back its place and its connection", "[pool]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .pool_timeout = 30s});
+    for (bool handed_before_teardown : {false, true}) {
+        INFO("a connection was handed to the waiter before its io_context went: " << handed_before_teardown);
+        boost::asio::io_context holder_io;
+        std::optional<AsyncConnection> held;
+        boost::asio::co_spawn(holder_io, [&]() -> awaitable<void> { held.emplace(co_await engine.connect()); },
+                              boost::asio::detached);
+        holder_io.run();
+        REQUIRE(held.has_value());
+        {
+            boost::asio::io_context waiter_io;
+            bool got = false;
+            boost::asio::co_spawn(waiter_io, [](AsyncEngine e, bool* got) -> awaitable<void> {
+                auto c = co_await e.connect();
+                *got = true;
+                co_await c.close();
+            }(engine, &got), boost::asio::detached);
+            waiter_io.run_for(50ms);  // queued now, and never resumed
+            CHECK(engine.pool_status().waiting == 1);
+            if (handed_before_teardown) {
+                holder_io.restart();
+                boost::asio::co_spawn(holder_io, [&]() -> awaitable<void> { co_await held->close(); }, boost::asio::detached);
+                holder_io.run();  // hands the connection to the waiter, whose loop no longer runs
+            }
+            CHECK_FALSE(got);
+        }  // the waiter's frame is destroyed with its io_context
+        auto status = engine.pool_status();
+        CHECK(status.waiting == 0);
+        if (!handed_before_teardown) {
+            CHECK(status.checked_out == 1);
+            holder_io.restart();
+            boost::asio::co_spawn(holder_io, [&]() -> awaitable<void> { co_await held->close(); }, boost::asio::detached);
+            holder_io.run();
+        }
+        status = engine.pool_status();
+        CHECK(status.checked_out == 0);
+        CHECK(status.open == 1);
+        CHECK(status.idle == 1);
+    }
+    // And the pool still works.
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await engine.connect();
+        auto v = co_await c.scalar<std::int64_t>(select(literal<std::int64_t>(2) + 2));
+        CHECK(v == 4);
+        co_await c.close();
+    });
+}

@@ -105,8 +105,18 @@ awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
             }
         }
         if (waiter) {
+            // A frame destroyed while it waits (its io_context torn down) must
+            // leave the queue, and give back what was handed to it meanwhile.
+            struct Abandon {
+                ConnectionPool* pool;
+                std::shared_ptr<Waiter>* waiter;
+                ~Abandon() {
+                    if (pool) pool->abandon(*waiter);
+                }
+            } abandon{this, &waiter};
             boost::system::error_code ec;
             co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+            abandon.pool = nullptr;
             std::lock_guard lock(mutex_);
             if (waiter->conn) {
                 c = std::move(waiter->conn);
@@ -185,6 +195,20 @@ void ConnectionPool::discard(std::unique_ptr<PooledConnection> c) noexcept {
         free_slot_locked();
     }
     c.reset();
+}
+
+void ConnectionPool::abandon(const std::shared_ptr<Waiter>& w) noexcept {
+    std::unique_ptr<PooledConnection> handed;
+    {
+        std::lock_guard lock(mutex_);
+        if (std::erase(waiters_, w) > 0) return;  // still queued: nothing was given to it
+        handed = std::move(w->conn);
+        if (!handed && w->may_connect) {
+            --checked_out_;
+            free_slot_locked();
+        }
+    }
+    if (handed) release(std::move(handed));
 }
 
 void ConnectionPool::invalidate_all() noexcept {

@@ -64,6 +64,8 @@ public:
 private:
     struct Waiter;
     bool usable(const PooledConnection& c, Clock::time_point now) const;
+    /// A waiting coroutine went away: unqueue it, or take back what it was handed.
+    void abandon(const std::shared_ptr<Waiter>& w) noexcept;
     // Frees one slot of the pool (the caller holds the lock): a waiter, if any, may connect in it.
     void free_slot_locked();
     awaitable<std::unique_ptr<PooledConnection>> open(boost::asio::any_io_executor ex);
