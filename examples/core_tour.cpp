@@ -2,7 +2,7 @@
 // through the expression language, and show the SQL each dialect compiles.
 //
 //   core_tour [database-url]        (default: sqlite:///retort_tour.db, a file here;
-//                                    each connection to sqlite:// has its own memory database)
+//                                    sqlite:// is one in-memory database per engine)
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <iostream>

@@ -25,6 +25,11 @@ public:
         return sql::select(master_name_).where(master_type_ == "table" && master_name_ == t.name);
     }
 
+    bool one_database_per_connection(const Url& url) const override {
+        const auto& db = url.database();
+        return db.empty() || db == ":memory:";
+    }
+
     std::vector<IsolationLevel> isolation_levels() const override {
         return {IsolationLevel::read_uncommitted, IsolationLevel::serializable};
     }

@@ -47,6 +47,13 @@ AsyncEngine create_async_engine(std::string_view url, EngineOptions options) {
 AsyncEngine create_async_engine(const Url& url, EngineOptions options) {
     auto dialect = plugin::load_dialect(url.dialect());
     if (options.isolation_level) detail::check_isolation_level(*dialect, *options.isolation_level);
+    if (dialect->one_database_per_connection(url)) {
+        // A second connection would be a second, empty database; recycling the
+        // one would throw its data away.
+        options.pool_size = 1;
+        options.max_overflow = 0;
+        options.pool_recycle = std::chrono::seconds{0};
+    }
     auto s = std::make_shared<detail::EngineState>(url, std::move(options), std::move(dialect));
     return AsyncEngine(std::move(s));
 }

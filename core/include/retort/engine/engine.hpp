@@ -122,7 +122,9 @@ private:
 };
 
 /// Creates an engine for `url`, loading its dialect plugin. Throws ArgumentError
-/// for a malformed URL and PluginError when no plugin serves its dialect.
+/// for a malformed URL and PluginError when no plugin serves its dialect. When
+/// each connection to the URL is a database of its own (SQLite in memory), the
+/// pool keeps one connection, whatever the options say.
 AsyncEngine create_async_engine(std::string_view url, EngineOptions options = {});
 AsyncEngine create_async_engine(const Url& url, EngineOptions options = {});
 

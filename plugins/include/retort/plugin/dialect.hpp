@@ -55,6 +55,11 @@ public:
     /// A statement returning a row when `table` exists (for create_all(checkfirst)).
     virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
 
+    /// True when every connection to `url` is a database of its own (SQLite's
+    /// in-memory databases): the engine then keeps a single connection, which
+    /// its coroutines take turns on, so that they all see one database.
+    virtual bool one_database_per_connection(const Url& url) const { return false; }
+
     /// The isolation levels Connection::set_isolation_level accepts (autocommit
     /// is always available: the core provides it).
     virtual std::vector<IsolationLevel> isolation_levels() const = 0;
