@@ -229,9 +229,11 @@ TEST_CASE("Config: load reads a real file", "[config]") {
 }
 
 TEST_CASE("Config: create_engine gives an engine with the configured URL and options", "[config]") {
+    // A file, not sqlite://: an in-memory database keeps a single connection
+    // whatever the options say. Nothing connects, so no file is made.
     auto config = Config::parse(R"(
 [engines.default]
-url = "sqlite://"
+url = "sqlite:///retort-config-test.db"
 pool_size = 1
 max_overflow = 0
 pool_timeout = 0.25
