@@ -121,6 +121,18 @@ std::int64_t rows_affected(const PGresult* r) {
     return v;
 }
 
+// What DECLARE ... CURSOR FOR accepts: a query that changes nothing. A WITH
+// may hold an INSERT, so it streams in single-row mode like DML ... RETURNING.
+bool is_plain_query(std::string_view sql) {
+    auto start = sql.find_first_not_of(" \t\r\n(");
+    if (start == std::string_view::npos) return false;
+    auto end = start;
+    while (end < sql.size() && std::isalpha(static_cast<unsigned char>(sql[end]))) ++end;
+    std::string word(sql.substr(start, end - start));
+    for (auto& ch : word) ch = static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
+    return word == "SELECT" || word == "VALUES" || word == "TABLE";
+}
+
 bool is_stale_plan(const DBAPIError& e) {
     // After DDL changed what a cached statement returns, PostgreSQL refuses to
     // run its old plan; preparing it again is the cure.
@@ -375,8 +387,12 @@ plugin::awaitable<void> PgConnection::flush(const std::string& sql) {
         if (r < 0) fail(sql);
         // Keep reading while waiting to write: the server may be blocked
         // sending us results (or notices) and not reading until we do.
-        auto which = co_await (socket_->async_wait(wait_type::wait_write, asio::use_awaitable) ||
-                               socket_->async_wait(wait_type::wait_read, asio::use_awaitable));
+        // A wait that ends in error (a cancelled operation) leaves a request half
+        // sent: the connection is unusable, whatever the caller does next.
+        boost::system::error_code write_ec, read_ec;
+        auto which = co_await (socket_->async_wait(wait_type::wait_write, asio::redirect_error(asio::use_awaitable, write_ec)) ||
+                               socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, read_ec)));
+        if ((which.index() == 0 && write_ec) || (which.index() == 1 && read_ec)) fail(sql);
         if (which.index() == 1 && !PQconsumeInput(conn_)) fail(sql);
     }
 }
@@ -460,8 +476,10 @@ plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::str
         // a value of another kind now needs a statement typed for it.
         bool compatible = st.param_types.size() == types.size();
         for (std::size_t i = 0; compatible && i < types.size(); ++i) {
+            // 0 now: a NULL, which fits any type. 0 then: the server inferred the
+            // type (int4 for `$1 + 1`), which a value of a stated type may not fit.
             Oid now = types[i], then = st.param_types[i];
-            compatible = now == 0 || then == 0 || now == then;
+            compatible = now == 0 || now == then;
         }
         if (compatible) {
             lru_.splice(lru_.begin(), lru_, it->second);
@@ -573,7 +591,7 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
     check_usable(sql);
     fresh_transaction_ = false;
     EncodedParams encoded(params);
-    if (in_open_transaction()) {
+    if (in_open_transaction() && is_plain_query(sql)) {
         // DECLARE binds the parameters; describing the portal gives the columns,
         // and so the format the FETCHes can ask for.
         std::string name = "retort_cursor_" + std::to_string(++cursor_counter_);

@@ -68,52 +68,92 @@ ConnectionState::~ConnectionState() {
     if (pooled) engine->pool.discard(std::move(pooled));
 }
 
-// After a driver error, a connection the driver reports dead leaves the pool
-// for good, and the pool suspects every connection as old as it.
-void after_failure(ConnectionState& s) {
-    if (!s.pooled || s.driver->is_open()) return;
+BusyScope::BusyScope(ConnectionState& st) : s(st) {
+    if (s.busy)
+        throw InvalidRequestError("this connection is already running a statement: a connection serves one "
+                                  "coroutine at a time (take another from the engine)");
+    s.busy = true;
+}
+BusyScope::~BusyScope() { s.busy = false; }
+
+void drop_connection(ConnectionState& s) {
+    if (!s.pooled) return;
     if (s.stream) {
         s.stream->done = true;
+        s.stream->closed_by_connection = true;
         s.stream->cursor.reset();
+        s.stream = nullptr;
     }
     s.abandoned.reset();
     s.closed = true;
     s.in_transaction = false;
     s.driver = nullptr;
-    s.engine->pool.invalidate_all();
     s.engine->pool.discard(std::move(s.pooled));
 }
 
+// A connection the driver reports dead leaves the pool for good, and the pool
+// suspects every connection as old as it.
+void after_failure(ConnectionState& s) {
+    if (!s.pooled || s.driver->is_open()) return;
+    s.engine->pool.invalidate_all();
+    drop_connection(s);
+}
+
+namespace {
+// Closes the cursor of a result nobody reads any more. The statement's own
+// error (rows can be followed by one) concerns nobody now; a connection that
+// died doing it does.
+awaitable<void> close_abandoned(ConnectionState& s) {
+    auto cursor = std::move(s.abandoned);
+    std::exception_ptr error;
+    try {
+        co_await cursor->close();
+    } catch (...) {
+        error = std::current_exception();
+    }
+    cursor.reset();
+    if (!error) co_return;
+    if (!s.driver->is_open()) {
+        after_failure(s);
+        std::rethrow_exception(error);
+    }
+    try {
+        std::rethrow_exception(error);
+    } catch (const DBAPIError&) {
+        // the statement's own failure: ignored
+    } catch (...) {
+        drop_connection(s);
+        throw;
+    }
+}
+}  // namespace
+
 awaitable<void> make_ready(ConnectionState& s) {
     if (s.closed) throw InvalidRequestError("this connection is closed");
+    if (s.busy) BusyScope refuse(s);  // throws
     if (s.stream)
         throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it first");
     if (s.abandoned) {
-        auto cursor = std::move(s.abandoned);
-        try {
-            co_await cursor->close();
-        } catch (const DBAPIError&) {
-            cursor.reset();
-            after_failure(s);
-            throw;
-        }
+        BusyScope busy(s);
+        co_await close_abandoned(s);
     }
 }
 
 awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
     if (!s->pooled) co_return;
+    if (s->busy) BusyScope refuse(*s);  // throws: close() while another coroutine runs a statement on it
+    BusyScope busy(*s);
     s->closed = true;
     bool reusable = true;
     try {
         if (s->stream) {
             s->stream->done = true;
+            s->stream->closed_by_connection = true;
             s->abandoned = std::move(s->stream->cursor);
             s->stream = nullptr;
         }
-        if (s->abandoned) {
-            auto cursor = std::move(s->abandoned);
-            co_await cursor->close();
-        }
+        if (s->abandoned) co_await close_abandoned(*s);
+        if (!s->pooled) co_return;  // it died closing the result
         if (s->in_transaction) co_await s->driver->rollback();
         if (s->pooled->isolation_changed) {
             // Back to the engine's level; with none configured, the server's
@@ -142,6 +182,10 @@ StreamState::~StreamState() {
     conn->stream = nullptr;
     // Dropped before its end: the connection closes the cursor before its next operation.
     if (!done && cursor) conn->abandoned = std::move(cursor);
+    if (conn->finish_after_stream && conn->pooled) {
+        auto executor = conn->executor;
+        asio::co_spawn(executor, finish(conn), asio::detached);
+    }
 }
 
 }  // namespace detail
@@ -160,10 +204,13 @@ const std::vector<std::string>& AsyncResult::keys() const { return s_->names; }
 awaitable<std::optional<Row>> AsyncResult::fetchone() {
     auto& s = *s_;
     if (s.batch && s.position < s.batch->size()) co_return Row(s.batch, s.position++);
+    if (s.closed_by_connection)
+        throw InvalidRequestError("this result was closed with its connection before it was read to its end");
     if (s.done) co_return std::nullopt;
     std::vector<Value> values;
     std::size_t n = 0;
     try {
+        detail::BusyScope busy(*s.conn);
         n = co_await s.cursor->fetch(values, s.conn->engine->options.stream_batch_rows);
     } catch (const DBAPIError&) {
         // The statement failed part-way: the cursor is finished, the connection
@@ -172,6 +219,12 @@ awaitable<std::optional<Row>> AsyncResult::fetchone() {
         s.conn->stream = nullptr;
         s.conn->abandoned = std::move(s.cursor);
         detail::after_failure(*s.conn);
+        throw;
+    } catch (const InvalidRequestError&) {
+        throw;  // refused before anything was sent
+    } catch (...) {
+        s.done = true;
+        detail::drop_connection(*s.conn);
         throw;
     }
     if (n == 0) {
@@ -210,12 +263,20 @@ awaitable<void> AsyncResult::close() {
     s.conn->stream = nullptr;
     auto cursor = std::move(s.cursor);
     try {
+        detail::BusyScope busy(*s.conn);
         co_await cursor->close();
     } catch (const DBAPIError&) {
         cursor.reset();
         detail::after_failure(*s.conn);
         throw;
+    } catch (...) {
+        cursor.reset();
+        detail::drop_connection(*s.conn);
+        throw;
     }
+    cursor.reset();
+    // Its AsyncConnection went away while this was read: the checkout ends now.
+    if (s.conn->finish_after_stream) co_await detail::finish(s.conn);
 }
 
 // ---- AsyncConnection ------------------------------------------------------------------
@@ -232,6 +293,12 @@ AsyncConnection& AsyncConnection::operator=(AsyncConnection&& o) noexcept {
 
 AsyncConnection::~AsyncConnection() {
     if (!s_ || !s_->pooled) return;
+    if (s_->stream) {
+        // A result is still being read (returned from a function that owned
+        // this connection, say): the checkout ends with it.
+        s_->finish_after_stream = true;
+        return;
+    }
     auto executor = s_->executor;  // read before s_ is moved into the call
     asio::co_spawn(executor, detail::finish(std::move(s_)), asio::detached);
 }
@@ -242,11 +309,17 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
     auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
     plugin::RawResult raw;
     try {
+        detail::BusyScope busy(s);
         co_await detail::autobegin(s);
         detail::notify(*s.engine, prepared);
         raw = co_await s.driver->execute(prepared.sql(), prepared.params);
     } catch (const DBAPIError&) {
         detail::after_failure(s);
+        throw;
+    } catch (const InvalidRequestError&) {
+        throw;
+    } catch (...) {
+        detail::drop_connection(s);
         throw;
     }
     auto data = std::make_shared<ResultData>();
@@ -275,12 +348,18 @@ awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, cons
     }
     std::int64_t total = 0;
     try {
+        detail::BusyScope busy(s);
         if (first) {
             co_await detail::autobegin(s);
             total = co_await s.driver->execute_many(first->sql(), batch);
         }
     } catch (const DBAPIError&) {
         detail::after_failure(s);
+        throw;
+    } catch (const InvalidRequestError&) {
+        throw;
+    } catch (...) {
+        detail::drop_connection(s);
         throw;
     }
     co_return Result(std::make_shared<ResultData>(), total);
@@ -293,11 +372,17 @@ awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const
     auto st = std::make_unique<detail::StreamState>();
     st->entry = prepared.entry;
     try {
+        detail::BusyScope busy(s);
         co_await detail::autobegin(s);
         detail::notify(*s.engine, prepared);
         st->cursor = co_await s.driver->stream(prepared.sql(), prepared.params);
     } catch (const DBAPIError&) {
         detail::after_failure(s);
+        throw;
+    } catch (const InvalidRequestError&) {
+        throw;
+    } catch (...) {
+        detail::drop_connection(s);
         throw;
     }
     st->names = st->cursor->column_names();
@@ -311,9 +396,15 @@ namespace {
 template <class F>
 awaitable<void> control(ConnectionState& s, F call) {
     try {
+        detail::BusyScope busy(s);
         co_await call();
     } catch (const DBAPIError&) {
         detail::after_failure(s);
+        throw;
+    } catch (const InvalidRequestError&) {
+        throw;
+    } catch (...) {
+        detail::drop_connection(s);
         throw;
     }
 }

@@ -77,12 +77,28 @@ struct ConnectionState {
     unsigned savepoint_counter = 0;
     std::vector<std::string> savepoints;
     StreamState* stream = nullptr;  ///< the AsyncResult being read, if any
+    /// The AsyncConnection went away while its result was being read: the
+    /// checkout ends when the result does.
+    bool finish_after_stream = false;
+    /// A driver call is in flight: a second one (a coroutine sharing the
+    /// connection) is refused rather than interleaved.
+    bool busy = false;
     /// A streamed result dropped before its end: closed before the next operation.
     std::unique_ptr<plugin::Cursor> abandoned;  // after `pooled`: destroyed before the driver
 };
 
 /// After a driver error: a connection the driver reports dead is discarded.
 void after_failure(ConnectionState& s);
+/// After any other exception out of a driver call (a cancelled wait...): the
+/// connection's protocol state is unknown, so it is discarded.
+void drop_connection(ConnectionState& s);
+
+/// Marks a driver call in flight for its scope.
+struct BusyScope {
+    explicit BusyScope(ConnectionState& s);
+    ~BusyScope();
+    ConnectionState& s;
+};
 /// Throws ArgumentError unless the dialect offers `level` (autocommit always passes).
 void check_isolation_level(const plugin::Dialect& dialect, IsolationLevel level);
 
@@ -101,6 +117,7 @@ struct StreamState {
     std::shared_ptr<const ResultData> batch;
     std::size_t position = 0;
     bool done = false;
+    bool closed_by_connection = false;  ///< ended by close() of its connection, not read to its end
     ~StreamState();
 };
 

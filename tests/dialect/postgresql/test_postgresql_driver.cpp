@@ -187,3 +187,34 @@ TEST_CASE("postgresql driver: outside a transaction a stream reads rows one by o
         co_await conn.close();
     });
 }
+
+TEST_CASE("postgresql driver: DML ... RETURNING streams inside a transaction, which stays usable", "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        co_await conn.execute(text("CREATE TEMPORARY TABLE pg_returning (id serial PRIMARY KEY, v int)"));
+        auto result = co_await conn.stream(text("INSERT INTO pg_returning (v) SELECT generate_series(1, 25) RETURNING id"));
+        auto rows = co_await result.all();
+        CHECK(rows.size() == 25);
+        auto n = co_await conn.scalar<std::int64_t>(text("SELECT count(*) FROM pg_returning"));
+        CHECK(n == 25);  // the transaction was not aborted
+        co_await conn.rollback();
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: a parameter whose type the server inferred is prepared again for a typed value",
+          "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto plus_one = select((bindparam<std::optional<std::int64_t>>("x") + 1).label("y"));
+        // First a NULL: the server infers the parameter's type (integer) itself.
+        auto none = co_await conn.scalar<std::optional<std::int64_t>>(plus_one, {{"x", std::optional<std::int64_t>{}}});
+        CHECK_FALSE(none.has_value());
+        // Then a value beyond integer: it needs the statement typed bigint.
+        auto big = co_await conn.scalar<std::int64_t>(plus_one, {{"x", std::int64_t{3000000000}}});
+        CHECK(big == 3000000001);
+        co_await conn.close();
+    });
+}
