@@ -482,15 +482,21 @@ awaitable<bool> run_blocking_connect(std::shared_ptr<BlockingConnect> job, std::
                                                  job->password.c_str(), job->db.empty() ? nullptr : job->db.c_str(),
                                                  job->port, job->unix_socket.empty() ? nullptr : job->unix_socket.c_str(),
                                                  CLIENT_FOUND_ROWS);
-                asio::post(job->strand, [job] {
-                    if (job->timer) job->timer->cancel();
-                    if (job->waiting) {
-                        complete(*job, true);
-                    } else {
-                        mysql_close(job->m);  // nobody waits for it any more
-                        job->m = nullptr;
-                    }
-                });
+                {
+                    // The job (its strand, its timer) must die on the io_context's
+                    // side: moved into the handler, with this thread's strand copy
+                    // gone before the work guard lets the io_context end.
+                    auto strand = job->strand;
+                    asio::post(strand, [job = std::move(job)] {
+                        if (job->timer) job->timer->cancel();
+                        if (job->waiting) {
+                            complete(*job, true);
+                        } else {
+                            mysql_close(job->m);  // nobody waits for it any more
+                            job->m = nullptr;
+                        }
+                    });
+                }
                 work.reset();
             }).detach();
         },
@@ -994,7 +1000,15 @@ public:
             MYSQL_STMT* s = stmt_;
             co_await conn_.drive([&] { return mysql_stmt_fetch_start(&rc, s); }, [&](int ev) { return mysql_stmt_fetch_cont(&rc, s, ev); });
             if (rc == MYSQL_NO_DATA) {
+                // A CALL's rows are followed by more results (at least its status).
+                std::exception_ptr error;
+                try {
+                    co_await conn_.drain_more_results(s, sql_);
+                } catch (...) {
+                    error = std::current_exception();
+                }
                 finish();
+                if (error) std::rethrow_exception(error);
                 break;
             }
             if (rc != 0 && rc != MYSQL_DATA_TRUNCATED) {
@@ -1018,6 +1032,7 @@ public:
         co_await conn_.drive([&] { return mysql_stmt_free_result_start(&err, s); },
                              [&](int ev) { return mysql_stmt_free_result_cont(&err, s, ev); });
         if (err) conn_.fail(statement_diagnostics(s, sql_));
+        co_await conn_.drain_more_results(s, sql_);
     }
 
 private:

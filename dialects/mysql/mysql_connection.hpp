@@ -130,6 +130,9 @@ public:
     [[noreturn]] void fail(Diagnostics d);
     /// The streamed result of `stmt` was read to its end or discarded.
     void stream_finished(MYSQL_STMT* stmt) noexcept;
+    /// Reads and drops the further results of a CALL, which would otherwise
+    /// leave the connection out of step with the server ("commands out of sync").
+    plugin::awaitable<void> drain_more_results(MYSQL_STMT* stmt, const std::string& sql);
 
 private:
     struct Options;
@@ -160,7 +163,7 @@ private:
     plugin::awaitable<plugin::RawResult> execute_text(const std::string& sql, std::span<const Value> params);
     plugin::awaitable<void> query(const std::string& sql);
     plugin::awaitable<void> discard_statement(MYSQL_STMT* stmt);
-    plugin::awaitable<void> drain_more_results(MYSQL_STMT* stmt, const std::string& sql);
+
     void mark_lost() noexcept;
     void close_handle() noexcept;
 

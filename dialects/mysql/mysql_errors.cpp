@@ -165,6 +165,7 @@ bool is_connection_lost(unsigned code, bool mariadb) {
         case CR_SERVER_LOST:
         case CR_SERVER_LOST_EXTENDED:
         case CR_MALFORMED_PACKET:    // the stream is out of step: nothing after it can be trusted
+        case CR_COMMANDS_OUT_OF_SYNC:  // likewise
         case CR_ERR_NET_READ:
         case CR_ERR_NET_WRITE:
         case ER_CONNECTION_KILLED:   // KILL from another session

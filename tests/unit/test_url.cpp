@@ -58,6 +58,11 @@ TEST_CASE("URL: malformed input is an ArgumentError that says what is wrong", "[
     } catch (const ArgumentError& e) {
         CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
     }
+    // Nor options that hold secrets of their own.
+    auto with_key = Url::parse("postgresql://u:pw@h/db?sslpassword=keypass&sslmode=verify-full");
+    CHECK(with_key.to_string().find("keypass") == std::string::npos);
+    CHECK(with_key.to_string().find("sslmode=verify-full") != std::string::npos);
+    CHECK(with_key.option("sslpassword") == "keypass");
     // Nor when a forgotten '@host' makes the password look like a port.
     try {
         Url::parse("postgresql://u:hunter2/db");

@@ -5,7 +5,7 @@
 //   postgresql://scott:tiger@localhost:5432/test?sslmode=disable
 //   mysql://scott@127.0.0.1/test?unix_socket=/run/mysqld/mysqld.sock
 //
-// to_string() never shows the password.
+// to_string() never shows the password, nor options named like one.
 #pragma once
 
 #include <map>
@@ -38,7 +38,8 @@ public:
     /// for a password kept out of the URL, e.g. in the environment.
     Url with_password(std::string password) const;
 
-    /// The URL with the password replaced by "***": safe for logs and messages.
+    /// The URL with the password (and any query option named like one, such as
+    /// sslpassword) replaced by "***": safe for logs and messages.
     std::string to_string() const { return render(true); }
     /// The URL with the password, percent-encoded: for handing to another process, never for logs.
     std::string render(bool hide_password) const;

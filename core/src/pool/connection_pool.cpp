@@ -60,20 +60,26 @@ void ConnectionPool::free_slot_locked() {
 }
 
 awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::open(asio::any_io_executor ex) {
-    // The slot is already counted in total_ and checked_out_; give it back if connecting fails.
-    try {
-        auto c = std::make_unique<PooledConnection>();
-        c->driver = co_await connect_(ex);
-        c->created = Clock::now();
+    // The slot is already counted in total_ and checked_out_: give it back if
+    // connecting fails, or if this frame is destroyed while it connects.
+    struct Slot {
+        ConnectionPool* pool;
+        ~Slot() {
+            if (!pool) return;
+            std::lock_guard lock(pool->mutex_);
+            --pool->checked_out_;
+            pool->free_slot_locked();
+        }
+    } slot{this};
+    auto c = std::make_unique<PooledConnection>();
+    c->driver = co_await connect_(ex);
+    c->created = Clock::now();
+    {
         std::lock_guard lock(mutex_);
         c->generation = generation_;
-        co_return c;
-    } catch (...) {
-        std::lock_guard lock(mutex_);
-        --checked_out_;
-        free_slot_locked();
-        throw;
     }
+    slot.pool = nullptr;
+    co_return c;
 }
 
 awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
@@ -145,7 +151,15 @@ awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
             c.reset();
             co_return co_await open(ex);
         }
-        c->driver->attach(ex);
+        try {
+            c->driver->attach(ex);  // registers the socket: can fail (descriptor limits)
+        } catch (...) {
+            c.reset();
+            std::lock_guard lock(mutex_);
+            --checked_out_;
+            free_slot_locked();
+            throw;
+        }
         if (!pre_ping_) co_return c;
         bool alive = true;
         try {

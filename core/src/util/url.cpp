@@ -186,7 +186,12 @@ std::string Url::render(bool hide_password) const {
     char sep = '?';
     for (const auto& [k, v] : query_) {
         s += sep;
-        s += encode(k) + "=" + encode(v);
+        // Options can hold secrets too (libpq's sslpassword...): any whose name
+        // says password is masked like the password itself.
+        std::string key = k;
+        for (auto& ch : key) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+        bool secret = hide_password && key.find("password") != std::string::npos;
+        s += encode(k) + "=" + (secret ? std::string("***") : encode(v));
         sep = '&';
     }
     return s;

@@ -376,3 +376,33 @@ TEST_CASE("mysql driver: a pooled connection moves between io_contexts and is de
     }
     std::thread([c = std::move(conn)]() mutable { c.reset(); }).join();
 }
+
+TEST_CASE("mysql driver: a streamed CALL, read to its end or closed early, leaves the connection in step", "[mysql]") {
+    auto d = mysql_dialect();
+    auto u = server_url();
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, u);
+        co_await run(*c, "DROP PROCEDURE IF EXISTS retort_two_rows");
+        co_await run(*c, "CREATE PROCEDURE retort_two_rows() SELECT 1 UNION ALL SELECT 2");
+        std::vector<Value> none;
+        for (bool read_to_end : {true, false}) {
+            INFO("read to its end: " << read_to_end);
+            auto cursor = co_await c->stream("CALL retort_two_rows()", none);
+            std::vector<Value> out;
+            auto n = co_await cursor->fetch(out, read_to_end ? 10 : 1);
+            CHECK(n == (read_to_end ? 2u : 1u));
+            if (read_to_end) {
+                auto end = co_await cursor->fetch(out, 10);
+                CHECK(end == 0);
+            }
+            co_await cursor->close();
+            cursor.reset();
+            // The CALL's status result was read too: the next commands are in step.
+            auto r = co_await run(*c, "SELECT 41 + 1");
+            CHECK(r.row_count() == 1);
+            CHECK(c->is_open());
+        }
+        co_await run(*c, "DROP PROCEDURE retort_two_rows");
+        co_await c->close();
+    });
+}

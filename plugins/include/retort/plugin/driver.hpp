@@ -62,9 +62,11 @@ public:
     virtual awaitable<RawResult> execute(const std::string& sql, std::span<const Value> params) = 0;
     /// Runs one statement that returns no rows once per parameter set, in order,
     /// and returns the rows affected in all (-1 when the backend does not say).
-    /// The first failure ends the batch and is thrown; what ran before it stays
-    /// until the transaction is rolled back. The default runs execute() per set;
-    /// a driver that can send the whole batch in one round trip should.
+    /// The first failure ends the batch and is thrown; inside a transaction, what
+    /// ran before it stays until the transaction is rolled back. (Outside one, a
+    /// batch sent as one request may be one implicit transaction, as PostgreSQL's
+    /// pipeline makes it: all or nothing.) The default runs execute() per set; a
+    /// driver that can send the whole batch in one round trip should.
     virtual awaitable<std::int64_t> execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets);
     /// Runs one statement and streams its rows. While the cursor is open, the
     /// connection runs nothing else.
