@@ -14,6 +14,8 @@
 #include <cmath>
 #include <set>
 
+#include <openssl/ssl.h>
+
 #include "postgresql_errors.hpp"
 #include "retort/error.hpp"
 
@@ -397,11 +399,23 @@ plugin::awaitable<void> PgConnection::flush(const std::string& sql) {
     }
 }
 
+bool PgConnection::tls_bytes_pending() const noexcept {
+    // libpq reads one TLS record per PQconsumeInput; a server or proxy sending
+    // records larger than libpq's buffer leaves decrypted bytes inside OpenSSL
+    // while the socket itself is quiet, and a wait for readability would hang.
+    if (!PQsslInUse(conn_)) return false;
+    auto* ssl = static_cast<SSL*>(PQsslStruct(conn_, "OpenSSL"));
+    return ssl && SSL_pending(ssl) > 0;
+}
+
 plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
     while (PQisBusy(conn_)) {
-        boost::system::error_code ec;
-        co_await socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, ec));
-        if (ec || !PQconsumeInput(conn_)) fail(sql);
+        if (!tls_bytes_pending()) {
+            boost::system::error_code ec;
+            co_await socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec) fail(sql);
+        }
+        if (!PQconsumeInput(conn_)) fail(sql);
     }
     ResultPtr r(PQgetResult(conn_));
     if (!r && PQstatus(conn_) != CONNECTION_OK) fail(sql);

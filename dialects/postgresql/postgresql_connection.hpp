@@ -94,6 +94,7 @@ public:
 private:
     explicit PgConnection(PGconn* conn) : conn_(conn) {}
     [[noreturn]] void fail(const std::string& sql);
+    bool tls_bytes_pending() const noexcept;
     void check_usable(const std::string& sql) const;
     plugin::awaitable<void> flush(const std::string& sql);
     /// Sends Sync, then reads every result up to it, passing each successful one
