@@ -128,6 +128,18 @@ awaitable<void> close_abandoned(ConnectionState& s) {
 }
 }  // namespace
 
+void after_driver_exception(ConnectionState& s) {
+    try {
+        throw;
+    } catch (const DBAPIError&) {
+        after_failure(s);
+    } catch (const InvalidRequestError&) {
+        // refused before anything was sent: the connection is as it was
+    } catch (...) {
+        drop_connection(s);
+    }
+}
+
 awaitable<void> make_ready(ConnectionState& s) {
     if (s.closed) throw InvalidRequestError("this connection is closed");
     if (s.busy) BusyScope refuse(s);  // throws
@@ -265,13 +277,9 @@ awaitable<void> AsyncResult::close() {
     try {
         detail::BusyScope busy(*s.conn);
         co_await cursor->close();
-    } catch (const DBAPIError&) {
-        cursor.reset();
-        detail::after_failure(*s.conn);
-        throw;
     } catch (...) {
         cursor.reset();
-        detail::drop_connection(*s.conn);
+        detail::after_driver_exception(*s.conn);
         throw;
     }
     cursor.reset();
@@ -313,13 +321,8 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
         co_await detail::autobegin(s);
         detail::notify(*s.engine, prepared);
         raw = co_await s.driver->execute(prepared.sql(), prepared.params);
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    } catch (const InvalidRequestError&) {
-        throw;
     } catch (...) {
-        detail::drop_connection(s);
+        detail::after_driver_exception(s);
         throw;
     }
     auto data = std::make_shared<ResultData>();
@@ -353,13 +356,8 @@ awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, cons
             co_await detail::autobegin(s);
             total = co_await s.driver->execute_many(first->sql(), batch);
         }
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    } catch (const InvalidRequestError&) {
-        throw;
     } catch (...) {
-        detail::drop_connection(s);
+        detail::after_driver_exception(s);
         throw;
     }
     co_return Result(std::make_shared<ResultData>(), total);
@@ -376,13 +374,8 @@ awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const
         co_await detail::autobegin(s);
         detail::notify(*s.engine, prepared);
         st->cursor = co_await s.driver->stream(prepared.sql(), prepared.params);
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    } catch (const InvalidRequestError&) {
-        throw;
     } catch (...) {
-        detail::drop_connection(s);
+        detail::after_driver_exception(s);
         throw;
     }
     st->names = st->cursor->column_names();
@@ -398,13 +391,8 @@ awaitable<void> control(ConnectionState& s, F call) {
     try {
         detail::BusyScope busy(s);
         co_await call();
-    } catch (const DBAPIError&) {
-        detail::after_failure(s);
-        throw;
-    } catch (const InvalidRequestError&) {
-        throw;
     } catch (...) {
-        detail::drop_connection(s);
+        detail::after_driver_exception(s);
         throw;
     }
 }

@@ -92,6 +92,9 @@ void after_failure(ConnectionState& s);
 /// After any other exception out of a driver call (a cancelled wait...): the
 /// connection's protocol state is unknown, so it is discarded.
 void drop_connection(ConnectionState& s);
+/// Called in a catch handler around a driver call: what the exception being
+/// handled means for the connection (after_failure, nothing, or drop_connection).
+void after_driver_exception(ConnectionState& s);
 
 /// Marks a driver call in flight for its scope.
 struct BusyScope {
