@@ -36,7 +36,8 @@ struct StatementEvent {
 struct EngineOptions {
     /// Log every statement and its parameters: to `on_statement` if set, else to stderr.
     bool echo = false;
-    /// Show parameters as "[hidden]" wherever the engine logs them (echo, error notes).
+    /// echo shows "[parameters hidden]" instead of the values. (Error messages
+    /// never show parameters; the on_statement hook always gets them.)
     bool hide_parameters = false;
     /// Called before each statement is sent (whether or not echo is on).
     std::function<void(const StatementEvent&)> on_statement;

@@ -11,6 +11,9 @@
 //  - throw the retort::DBAPIError family (throw_dbapi_error) with the native code,
 //    the SQLSTATE where there is one, the server's message and the statement text;
 //  - accept at most one operation at a time per connection (the core serialises them).
+// The core discards (never pools again) a connection whose call threw anything
+// but a DBAPIError (a wait cancelled by the caller, say), or one whose
+// is_open() turned false: a driver need not recover from either.
 // A driver MAY buffer rows, prepare and cache statements, and pipeline requests.
 // A driver MUST NOT log parameters or the password, or keep references to the
 // arguments of an operation after it completes.
