@@ -17,15 +17,6 @@ struct Notes {
     Column<std::optional<int>> rank = notes.column<std::optional<int>>("rank");
 };
 
-awaitable<void> recreate(AsyncEngine& engine, const MetaData& md) {
-    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
-        co_await conn.run_sync([&](Connection& c) {
-            md.drop_all(c);
-            md.create_all(c);
-        });
-    });
-}
-
 awaitable<std::int64_t> count_rows(AsyncConnection& conn, const Table& t) {
     co_return co_await conn.scalar<std::int64_t>(select(func::count()).select_from(t));
 }
@@ -36,7 +27,7 @@ TEST_CASE("commit makes changes visible to other connections, rollback discards 
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto writer = co_await engine.connect();
         auto reader = co_await engine.connect();
         co_await writer.execute(insert(n.notes).values({n.body, "first"}));
@@ -63,7 +54,7 @@ TEST_CASE("engine.begin commits on return and rolls back on an exception", "[con
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
             co_await conn.execute(insert(n.notes).values({n.body, "kept"}));
         });
@@ -89,7 +80,7 @@ TEST_CASE("savepoints: a nested rollback keeps the outer transaction's work", "[
     auto engine = test::make_engine();
     RETORT_REQUIRE_CAPABILITY(engine.dialect(), savepoints);
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto conn = co_await engine.connect();
         co_await conn.transaction([&](AsyncConnection& c) -> awaitable<void> {
             co_await c.execute(insert(n.notes).values({n.body, "outer"}));
@@ -114,7 +105,7 @@ TEST_CASE("stream() fetches in batches and holds the connection until read", "[c
     Notes n;
     auto engine = test::make_engine({.stream_batch_rows = 100});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto conn = co_await engine.connect();
         for (int batch = 0; batch < 5; ++batch) {
             std::vector<std::vector<Assignment>> rows;
@@ -154,7 +145,7 @@ TEST_CASE("run_sync runs blocking code against the connection and returns its va
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto conn = co_await engine.connect();
         // create_all again: checkfirst leaves existing tables alone.
         co_await conn.run_sync([&](Connection& c) { n.metadata.create_all(c); });
@@ -178,7 +169,7 @@ TEST_CASE("a statement shape is compiled once, however often it runs", "[connect
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto conn = co_await engine.connect();
         co_await conn.execute(insert(n.notes).values({n.body, "x"}, {n.rank, 1}));
         auto before = engine.compiled_cache_stats();
@@ -203,7 +194,7 @@ TEST_CASE("the statement hook sees every statement with its parameters", "[conne
         param_counts.push_back(e.parameters.size());
     }});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         statements.clear();
         param_counts.clear();
         auto conn = co_await engine.connect();
@@ -220,7 +211,7 @@ TEST_CASE("parameters: bindparam values, a missing one, and a closed connection"
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, n.metadata);
+        co_await test::recreate_tables(engine, n.metadata);
         auto conn = co_await engine.connect();
         auto ins = insert(n.notes).values({n.body, bindparam<std::string>("body")}, {n.rank, bindparam<int>("rank")});
         co_await conn.execute(ins, {{"body", "one"}, {"rank", 1}});

@@ -22,11 +22,8 @@ struct Shop {
 };
 
 awaitable<AsyncConnection> fresh(AsyncEngine& engine, const Shop& s) {
+    co_await test::recreate_tables(engine, s.metadata);
     co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
-        co_await conn.run_sync([&](Connection& c) {
-            s.metadata.drop_all(c);
-            s.metadata.create_all(c);
-        });
         // Customer 1: the key is generated (an explicit one would leave PostgreSQL's identity behind).
         co_await conn.execute(insert(s.customers).values({s.email, "a@example.com"}));
     });

@@ -17,15 +17,6 @@ struct Ledger {
     Column<int> amount = entries.column<int>("amount");
 };
 
-awaitable<void> recreate(AsyncEngine& engine, const MetaData& md) {
-    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
-        co_await conn.run_sync([&](Connection& c) {
-            md.drop_all(c);
-            md.create_all(c);
-        });
-    });
-}
-
 bool offers(const AsyncEngine& engine, IsolationLevel level) {
     auto levels = engine.dialect().isolation_levels();
     return std::find(levels.begin(), levels.end(), level) != levels.end();
@@ -62,7 +53,7 @@ TEST_CASE("isolation: snapshot transactions do not see commits made after they b
     if (!offers(probe, snapshot_level(probe))) test::skip("the backend offers neither REPEATABLE READ nor SERIALIZABLE");
     auto engine = test::make_engine({.isolation_level = snapshot_level(probe)});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, l.metadata);
+        co_await test::recreate_tables(engine, l.metadata);
         auto reader = co_await engine.connect();
         auto writer = co_await engine.connect();
         auto saw = co_await sees_concurrent_commit(reader, writer, l);
@@ -80,7 +71,7 @@ TEST_CASE("isolation: READ COMMITTED per connection sees commits, and the pool r
         test::skip("the backend does not offer READ COMMITTED and a snapshot level");
     auto engine = test::make_engine({.pool_size = 1, .max_overflow = 1, .isolation_level = snapshot_level(probe)});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, l.metadata);
+        co_await test::recreate_tables(engine, l.metadata);
         auto reader = co_await engine.connect();
         co_await reader.set_isolation_level(IsolationLevel::read_committed);
         auto writer = co_await engine.connect();
@@ -102,7 +93,7 @@ TEST_CASE("isolation: changing the level inside a transaction is refused", "[iso
     Ledger l;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, l.metadata);
+        co_await test::recreate_tables(engine, l.metadata);
         auto conn = co_await engine.connect();
         co_await conn.execute(select(l.amount));
         auto e = co_await test::capture<InvalidRequestError>(conn.set_isolation_level(IsolationLevel::serializable));
@@ -121,7 +112,7 @@ TEST_CASE("isolation: AUTOCOMMIT commits each statement, and explicit transactio
     Ledger l;
     auto engine = test::make_engine({.isolation_level = IsolationLevel::autocommit});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, l.metadata);
+        co_await test::recreate_tables(engine, l.metadata);
         auto a = co_await engine.connect();
         auto b = co_await engine.connect();
         co_await a.execute(insert(l.entries).values({l.amount, 1}));

@@ -26,15 +26,6 @@ struct Counter {
     Column<int> n = items.column<int>("n");
 };
 
-awaitable<void> recreate(AsyncEngine& engine, const MetaData& md) {
-    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
-        co_await conn.run_sync([&](Connection& c) {
-            md.drop_all(c);
-            md.create_all(c);
-        });
-    });
-}
-
 awaitable<void> sleep_for(std::chrono::milliseconds d) {
     boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
     co_await t.async_wait(boost::asio::use_awaitable);
@@ -166,7 +157,7 @@ TEST_CASE("pool: a returned connection is rolled back and reused", "[pool]") {
     Counter c;
     auto engine = test::make_engine({.pool_size = 2});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, c.metadata);
+        co_await test::recreate_tables(engine, c.metadata);
         auto conn = co_await engine.connect();
         auto session = conn.session_id();
         co_await conn.execute(insert(c.items).values({c.n, 1}));
@@ -189,7 +180,7 @@ TEST_CASE("pool: closing mid-stream ends the result and keeps the connection usa
     Counter c;
     auto engine = test::make_engine({.stream_batch_rows = 10, .pool_size = 1, .max_overflow = 0});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, c.metadata);
+        co_await test::recreate_tables(engine, c.metadata);
         auto conn = co_await engine.connect();
         std::vector<std::vector<Assignment>> rows;
         for (int i = 0; i < 100; ++i) rows.push_back({{c.n, i}});
@@ -238,7 +229,7 @@ TEST_CASE("pool: a connection the server killed raises OperationalError and is r
     auto engine = test::make_engine({.pool_size = 2, .max_overflow = 0});
     require_server_sessions(engine);
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, c.metadata);
+        co_await test::recreate_tables(engine, c.metadata);
         auto victim = co_await engine.connect();
         auto victim_session = victim.session_id();
         REQUIRE(victim_session.has_value());
@@ -407,7 +398,7 @@ TEST_CASE("pool: a result outlives its connection object, which returns to the p
     Counter c;
     auto engine = test::make_engine({.stream_batch_rows = 100, .pool_size = 1, .max_overflow = 0});
     test::run([&]() -> awaitable<void> {
-        co_await recreate(engine, c.metadata);
+        co_await test::recreate_tables(engine, c.metadata);
         {
             auto conn = co_await engine.connect();
             std::vector<std::vector<Assignment>> rows;

@@ -33,12 +33,7 @@ struct AllTypes {
 };
 
 awaitable<AsyncConnection> fresh(AsyncEngine& engine, const MetaData& md) {
-    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
-        co_await conn.run_sync([&](Connection& c) {
-            md.drop_all(c);
-            md.create_all(c);
-        });
-    });
+    co_await test::recreate_tables(engine, md);
     co_return co_await engine.connect();
 }
 

@@ -62,6 +62,15 @@ std::string backend_url() {
     return fallback;
 }
 
+boost::asio::awaitable<void> recreate_tables(AsyncEngine& engine, const MetaData& metadata) {
+    co_await engine.begin([&](AsyncConnection& conn) -> awaitable<void> {
+        co_await conn.run_sync([&](Connection& c) {
+            metadata.drop_all(c);
+            metadata.create_all(c);
+        });
+    });
+}
+
 AsyncEngine make_engine(EngineOptions options) { return create_async_engine(backend_url(), std::move(options)); }
 
 void skip(const std::string& reason) {

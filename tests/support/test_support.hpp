@@ -27,6 +27,9 @@ std::optional<std::string> backend_setting(const std::string& name);
 /// An engine on the backend under test.
 AsyncEngine make_engine(EngineOptions options = {});
 
+/// Drops and creates the tables of `metadata` on the engine's database, committed.
+boost::asio::awaitable<void> recreate_tables(AsyncEngine& engine, const MetaData& metadata);
+
 /// Awaits `op` and returns the E it threw, or nullopt when it completed (any
 /// other exception propagates). Catch's assertion macros cannot hold a co_await
 /// (GCC 12 miscompiles it), so tests await first and assert on the outcome.
