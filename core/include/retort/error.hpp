@@ -87,6 +87,42 @@ public:
     ~TimeoutError() override;
 };
 
+// ---- ORM errors -------------------------------------------------------------
+
+/// A relationship that is not loaded was read or changed. The async ORM never
+/// loads behind the caller's back: load it with an eager loader (selectinload,
+/// joinedload) or explicitly with AsyncSession::load().
+class LazyLoadError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+    ~LazyLoadError() override;
+};
+
+/// A flush could not write the session's changes (a dependency cycle between
+/// rows, an object in a state that cannot be written...). Database errors raised
+/// during a flush keep their own type (IntegrityError...).
+class FlushError : public InvalidRequestError {
+public:
+    using InvalidRequestError::InvalidRequestError;
+    ~FlushError() override;
+};
+
+/// An UPDATE or DELETE of the flush matched fewer rows than it expected: the row
+/// was changed or removed by someone else.
+class StaleDataError : public FlushError {
+public:
+    using FlushError::FlushError;
+    ~StaleDataError() override;
+};
+
+/// A mapped class is declared wrongly (a relationship with no foreign key to
+/// follow, a back_populates naming nothing...). Raised when mappers are configured.
+class MappingError : public ArgumentError {
+public:
+    using ArgumentError::ArgumentError;
+    ~MappingError() override;
+};
+
 /// What the database (or its client library) reported, beside the message.
 struct Diagnostics {
     int native_code = 0;    ///< errno-like code of the client library or server; 0 when none

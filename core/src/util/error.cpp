@@ -13,6 +13,10 @@ NoResultFound::~NoResultFound() = default;
 MultipleResultsFound::~MultipleResultsFound() = default;
 InvalidRequestError::~InvalidRequestError() = default;
 TimeoutError::~TimeoutError() = default;
+LazyLoadError::~LazyLoadError() = default;
+FlushError::~FlushError() = default;
+StaleDataError::~StaleDataError() = default;
+MappingError::~MappingError() = default;
 
 namespace {
 std::string locate(const std::string& source, const std::string& key, const std::string& problem, std::size_t line) {

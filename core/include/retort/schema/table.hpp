@@ -192,8 +192,11 @@ public:
     const TableNode& table() const { return static_cast<const TableNode&>(*node_); }
     std::shared_ptr<const TableNode> table_node() const { return std::static_pointer_cast<const TableNode>(node_); }
 
-private:
+    /// Adds a column of SQL type `type`, for code that knows column types only at
+    /// run time (the ORM's mappers); returns its index. Prefer column<T>().
     std::size_t add_column(std::string name, SqlType type, bool not_null, std::vector<ColumnOption> opts);
+
+private:
     std::size_t own_column(const Expr& e, std::string_view what) const;
     TableNode& mutable_table() { return const_cast<TableNode&>(table()); }
 };

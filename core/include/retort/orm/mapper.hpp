@@ -1,0 +1,144 @@
+// The run-time description of a mapped class that the session, the unit of
+// work and the loaders work from: its table, how to read and write each column
+// attribute of an object, and its relationships. Built once per class from the
+// class's mapping() (see orm/mapping.hpp); read-only afterwards.
+//
+// Objects are handled here as `void*` with one function pointer per attribute
+// operation, generated per member at compile time: no virtual call, no
+// allocation per attribute beyond the Value itself.
+#pragma once
+
+#include <cstddef>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <typeindex>
+#include <vector>
+
+#include "retort/orm/collection.hpp"
+#include "retort/schema/table.hpp"
+#include "retort/value.hpp"
+
+namespace retort::orm {
+
+class Mapper;
+class Registry;
+
+/// One column attribute of a mapped class.
+struct ColumnProperty {
+    std::string name;   ///< the member's (and the column's) name
+    std::size_t index;  ///< its position in the mapper's columns and in the table
+    Value (*get)(const void* object);
+    /// Throws ArgumentError when `v` does not convert to the member's type.
+    void (*set)(void* object, const Value& v);
+    /// Whether the member holds `v` (without building a Value for it).
+    bool (*equals)(const void* object, const Value& v);
+    /// Whether the member still holds its type's value-initialised state (0, "",
+    /// nullopt, the epoch): on INSERT such a column is left to its database
+    /// default, its generated key or its client default when it has one.
+    bool (*is_unset)(const void* object);
+};
+
+enum class Direction : std::uint8_t { one_to_many, many_to_one, many_to_many };
+
+/// How a relationship is loaded when no loader option says otherwise.
+enum class Lazy : std::uint8_t {
+    raise,     ///< not loaded: reading it throws LazyLoadError (load it explicitly)
+    selectin,  ///< loaded by a second SELECT ... WHERE key IN (...) per batch of parents
+    joined,    ///< loaded in the same SELECT by a LEFT OUTER JOIN
+};
+
+/// What an operation on a parent does to the objects of one of its relationships.
+struct Cascade {
+    bool save_update = true;     ///< adding the parent adds them; flush writes them
+    bool delete_ = false;        ///< deleting the parent deletes them
+    bool delete_orphan = false;  ///< removing one from the parent's collection deletes it
+    /// SQLAlchemy's spelling: "save-update", "delete", "delete-orphan", "all"
+    /// (save-update and delete), separated by commas. Throws MappingError on an unknown word.
+    static Cascade parse(std::string_view text);
+};
+
+/// One relationship of a mapped class.
+class RelationshipProperty {
+public:
+    std::string name;
+    const Mapper* parent = nullptr;
+    const Mapper* target = nullptr;
+    Direction direction = Direction::one_to_many;
+    Lazy lazy = Lazy::raise;
+    Cascade cascade;
+    /// The columns joined, pairwise. one-to-many: parent's referenced columns ->
+    /// target's foreign key columns. many-to-one: parent's foreign key columns ->
+    /// target's referenced columns. many-to-many: parent's key -> `secondary_local`,
+    /// and `secondary_remote` -> target's key.
+    std::vector<std::size_t> local_columns, remote_columns;
+    std::shared_ptr<const sql::TableNode> secondary;
+    std::vector<std::size_t> secondary_local, secondary_remote;
+    /// ORDER BY of the related objects: target column index and descending flag.
+    std::vector<std::pair<std::size_t, bool>> order_by;
+    /// The relationship of the target that mirrors this one, if back_populates names it.
+    const RelationshipProperty* reverse = nullptr;
+
+    /// "A.bs", for messages.
+    std::string qualified_name() const;
+    bool is_collection() const { return direction != Direction::many_to_one; }
+
+    // ---- access to the member (Collection<T> or Reference<T>) of a parent object ----
+    RelationshipSlot& (*slot)(void* object) = nullptr;
+    /// The related objects (a Reference gives zero or one), ignoring the loaded flag.
+    std::vector<std::shared_ptr<void>> (*items)(const void* object) = nullptr;
+    /// Replaces the related objects and marks the relationship loaded.
+    void (*assign)(void* object, const std::vector<std::shared_ptr<void>>& items) = nullptr;
+    /// Marks the relationship not loaded (its content is cleared).
+    void (*unload)(void* object, const RelationshipProperty& rel) = nullptr;
+};
+
+class Mapper {
+public:
+    const std::string& class_name() const { return class_name_; }
+    std::type_index type() const { return type_; }
+    const sql::Table& table() const { return table_; }
+    const sql::TableNode& table_node() const { return table_.table(); }
+    const std::vector<ColumnProperty>& columns() const { return columns_; }
+    const std::vector<RelationshipProperty>& relationships() const { return relationships_; }
+    /// Indexes into columns() of the primary key, in key order.
+    const std::vector<std::size_t>& primary_key() const { return primary_key_; }
+    /// The column the database generates on INSERT, if any.
+    std::optional<std::size_t> generated_key() const { return generated_key_; }
+    /// The column or relationship named `name`; throws ArgumentError naming the
+    /// class when there is none.
+    const ColumnProperty& column(std::string_view name) const;
+    const RelationshipProperty& relationship(std::string_view name) const;
+    /// A new, value-initialised object of the class.
+    std::shared_ptr<void> create() const { return create_(); }
+    Registry& registry() const { return *registry_; }
+
+    // Filled by the mapping declaration (orm/mapping.hpp) when the mapper is built.
+    struct Parts;
+    explicit Mapper(Parts parts);
+    std::vector<ColumnProperty>& mutable_columns() { return columns_; }
+    std::vector<RelationshipProperty>& mutable_relationships() { return relationships_; }
+    void finish_columns();
+
+private:
+    std::string class_name_;
+    std::type_index type_;
+    Registry* registry_;
+    sql::Table table_;
+    std::shared_ptr<void> (*create_)();
+    std::vector<ColumnProperty> columns_;
+    std::vector<RelationshipProperty> relationships_;
+    std::vector<std::size_t> primary_key_;
+    std::optional<std::size_t> generated_key_;
+};
+
+struct Mapper::Parts {
+    std::string class_name;
+    std::type_index type;
+    Registry* registry;
+    sql::Table table;
+    std::shared_ptr<void> (*create)();
+};
+
+}  // namespace retort::orm

@@ -1,0 +1,356 @@
+// AsyncSession: the ORM's unit of work over one connection and transaction.
+//
+//   orm::async_sessionmaker make_session(engine, {.expire_on_commit = false});
+//   auto session = make_session();
+//   co_await session.begin([&](orm::AsyncSession& s) -> awaitable<void> {
+//       s.add(a);                                  // INSERTed at flush, with its children
+//       co_return;
+//   });                                            // flushed and committed here
+//   auto as = co_await session.scalars(orm::select<A>().options(orm::selectinload(&A::bs)));
+//   as.first()->data = "new data";                // plain assignment, found at flush
+//   co_await session.commit();
+//   co_await session.close();
+//
+// The session holds its objects strongly: one object per (class, primary key)
+// for as long as the session keeps it (close(), expunge() and commit of a
+// delete release them). It begins a transaction on first use and keeps its
+// connection until commit(), rollback() or close().
+//
+// When a flush fails (a constraint violation...), the session rolls its
+// transaction back and throws the database's error. Every object returns to
+// the state it had when the transaction began, as after rollback(): objects
+// inserted in it are pending again (their generated keys and fetched server
+// defaults cleared, to be fetched anew), objects deleted in it are persistent
+// again (no longer marked for deletion), and objects updated in it keep their
+// in-memory values, which are again pending changes. Nothing was committed.
+//
+// A session is used by one coroutine at a time.
+#pragma once
+
+#include <exception>
+#include <memory>
+#include <optional>
+#include <tuple>
+#include <vector>
+
+#include "retort/engine/engine.hpp"
+#include "retort/orm/query.hpp"
+
+namespace retort::orm {
+
+struct SessionOptions {
+    /// After commit(), objects are expired: the next query that returns their
+    /// rows overwrites their attributes, and their relationships are unloaded.
+    /// (No attribute is ever loaded behind the caller's back.)
+    bool expire_on_commit = true;
+    /// Flush pending changes before each query, so the query sees them.
+    bool autoflush = true;
+};
+
+namespace detail {
+struct SessionImpl;
+struct StreamImpl;
+}  // namespace detail
+
+/// The objects of a buffered ORM query.
+template <class T>
+class ScalarResult {
+public:
+    explicit ScalarResult(std::vector<std::shared_ptr<T>> objects) : objects_(std::move(objects)) {}
+    auto begin() const { return objects_.begin(); }
+    auto end() const { return objects_.end(); }
+    std::size_t size() const { return objects_.size(); }
+    bool empty() const { return objects_.empty(); }
+    const std::vector<std::shared_ptr<T>>& all() const& { return objects_; }
+    std::vector<std::shared_ptr<T>> all() && { return std::move(objects_); }
+    /// The first object, or nullptr.
+    std::shared_ptr<T> first() const { return objects_.empty() ? nullptr : objects_.front(); }
+    /// Exactly one object; throws NoResultFound or MultipleResultsFound otherwise.
+    std::shared_ptr<T> one() const {
+        if (objects_.empty()) throw NoResultFound("one(): the query returned no object");
+        if (objects_.size() > 1) throw MultipleResultsFound("one(): the query returned more than one object");
+        return objects_.front();
+    }
+    /// At most one object (nullptr for none); throws MultipleResultsFound for more.
+    std::shared_ptr<T> one_or_none() const {
+        if (objects_.size() > 1) throw MultipleResultsFound("one_or_none(): the query returned more than one object");
+        return first();
+    }
+
+private:
+    std::vector<std::shared_ptr<T>> objects_;
+};
+
+/// The result of execute(orm::select<T>()): rows of one object each.
+template <class T>
+class Result {
+public:
+    explicit Result(std::vector<std::shared_ptr<T>> objects) : objects_(std::move(objects)) {}
+    ScalarResult<T> scalars() const& { return ScalarResult<T>(objects_); }
+    ScalarResult<T> scalars() && { return ScalarResult<T>(std::move(objects_)); }
+    std::size_t size() const { return objects_.size(); }
+
+private:
+    std::vector<std::shared_ptr<T>> objects_;
+};
+
+/// Type-erased part of a streamed ORM result (session/stream.cpp).
+class StreamedObjects {
+public:
+    explicit StreamedObjects(std::unique_ptr<detail::StreamImpl> impl);
+    StreamedObjects(StreamedObjects&&) noexcept;
+    StreamedObjects& operator=(StreamedObjects&&) noexcept;
+    ~StreamedObjects();
+    /// The next object, nullptr at the end.
+    awaitable<std::shared_ptr<void>> next();
+    awaitable<void> close();
+
+private:
+    std::unique_ptr<detail::StreamImpl> impl_;
+};
+
+/// Objects read as they are fetched. Rows arrive in chunks; each chunk's
+/// relationships are loaded by the query's loaders before its objects are handed out.
+template <class T>
+class AsyncScalarResult {
+public:
+    explicit AsyncScalarResult(StreamedObjects s) : s_(std::move(s)) {}
+    /// The next object, or nullptr at the end.
+    awaitable<std::shared_ptr<T>> next() { co_return std::static_pointer_cast<T>(co_await s_.next()); }
+    /// Up to `n` more objects; fewer only at the end.
+    awaitable<std::vector<std::shared_ptr<T>>> fetchmany(std::size_t n) {
+        std::vector<std::shared_ptr<T>> out;
+        while (out.size() < n) {
+            auto o = co_await next();
+            if (!o) break;
+            out.push_back(std::move(o));
+        }
+        co_return out;
+    }
+    awaitable<std::vector<std::shared_ptr<T>>> all() {
+        std::vector<std::shared_ptr<T>> out;
+        while (auto o = co_await next()) out.push_back(std::move(o));
+        co_return out;
+    }
+    /// Stops reading; the rest of the result is discarded.
+    awaitable<void> close() { return s_.close(); }
+
+private:
+    StreamedObjects s_;
+};
+
+/// The result of stream(orm::select<T>()).
+template <class T>
+class AsyncResult {
+public:
+    explicit AsyncResult(StreamedObjects s) : s_(std::move(s)) {}
+    /// The objects of the rows (this result is consumed).
+    AsyncScalarResult<T> scalars() { return AsyncScalarResult<T>(std::move(s_)); }
+
+private:
+    StreamedObjects s_;
+};
+
+class AsyncSession {
+public:
+    AsyncSession(AsyncEngine engine, SessionOptions options = {});
+    AsyncSession(AsyncSession&&) noexcept;
+    AsyncSession& operator=(AsyncSession&&) noexcept;
+    /// A session still holding a connection rolls back and returns it in the
+    /// background; prefer close().
+    ~AsyncSession();
+
+    // ---- objects in and out ----
+    /// Makes `object` pending (INSERTed at the next flush), with what it reaches
+    /// through relationships that cascade save-update. Adding an object already
+    /// in the session does nothing. Throws InvalidRequestError for an object of
+    /// another session or a second object with the identity of one present.
+    template <class T>
+    void add(const std::shared_ptr<T>& object) {
+        add_object(mapper<T>(), object);
+    }
+    template <class T>
+    void add_all(const std::vector<std::shared_ptr<T>>& objects) {
+        for (const auto& o : objects) add(o);
+    }
+    /// Marks a persistent object for deletion at the next flush (and, through
+    /// relationships that cascade delete, its related objects). A pending
+    /// object is simply removed. Throws InvalidRequestError for an object not in the session.
+    template <class T>
+    void delete_(const std::shared_ptr<T>& object) {
+        delete_object(mapper<T>(), object.get());
+    }
+    /// Removes an object from the session without touching the database; its
+    /// pending changes are forgotten.
+    template <class T>
+    void expunge(const std::shared_ptr<T>& object) {
+        expunge_object(mapper<T>(), object.get());
+    }
+    void expunge_all();
+    /// The next query returning the object's row overwrites its attributes; its
+    /// relationships become unloaded.
+    template <class T>
+    void expire(const std::shared_ptr<T>& object) {
+        expire_object(mapper<T>(), object.get());
+    }
+    void expire_all();
+    /// Reloads the object's attributes from the database now (its relationships
+    /// become unloaded). Throws NoResultFound when its row is gone.
+    template <class T>
+    awaitable<void> refresh(const std::shared_ptr<T>& object) {
+        return refresh_object(mapper<T>(), object.get());
+    }
+    template <class T>
+    bool contains(const std::shared_ptr<T>& object) const {
+        return contains_object(object.get());
+    }
+
+    // ---- queries ----
+    /// The object of class T with this primary key: from the identity map
+    /// without any statement when present, else by a SELECT (nullptr when there
+    /// is no such row). Give one value per primary key column.
+    template <class T, class... K>
+    awaitable<std::shared_ptr<T>> get(const K&... key) {
+        std::vector<Value> values{to_value(key)...};
+        co_return std::static_pointer_cast<T>(co_await get_object(mapper<T>(), std::move(values)));
+    }
+    template <class T>
+    awaitable<ScalarResult<T>> scalars(const Select<T>& stmt) {
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        co_return ScalarResult<T>(cast_all<T>(objects));
+    }
+    /// The first object of the query, or nullptr.
+    template <class T>
+    awaitable<std::shared_ptr<T>> scalar(const Select<T>& stmt) {
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        co_return objects.empty() ? nullptr : std::static_pointer_cast<T>(objects.front());
+    }
+    template <class T>
+    awaitable<Result<T>> execute(const Select<T>& stmt) {
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        co_return Result<T>(cast_all<T>(objects));
+    }
+    /// A Core statement in the session's transaction (after autoflush).
+    awaitable<retort::Result> execute(const sql::Statement& stmt, const Params& params = {});
+    /// Streams the objects of the query, a chunk of `chunk_rows` rows at a time
+    /// (loaders run per chunk). The session runs other statements meanwhile:
+    /// where the backend cannot while a result is open, the rest of the result
+    /// is read into memory first.
+    template <class T>
+    awaitable<AsyncResult<T>> stream(const Select<T>& stmt, std::size_t chunk_rows = 0) {
+        co_return AsyncResult<T>(co_await stream_objects(mapper<T>(), stmt.statement(), stmt.loaders(), chunk_rows));
+    }
+    template <class T>
+    awaitable<AsyncScalarResult<T>> stream_scalars(const Select<T>& stmt, std::size_t chunk_rows = 0) {
+        co_return AsyncScalarResult<T>(co_await stream_objects(mapper<T>(), stmt.statement(), stmt.loaders(), chunk_rows));
+    }
+    /// Loads one relationship of one object now (what SQLAlchemy's
+    /// awaitable_attrs does): `for (auto& b : co_await session.load(a, &A::bs))`.
+    /// Returns (a copy of) the loaded member; an already loaded relationship is not reloaded.
+    template <class C, class S>
+    awaitable<S> load(const std::shared_ptr<C>& object, S C::*member) {
+        const auto& rel = mapper<C>().relationship(detail::member_name(member));
+        co_await load_relationship(object.get(), rel);
+        co_return (*object).*member;
+    }
+
+    // ---- transactions ----
+    /// Writes pending changes to the database (in the session's transaction).
+    awaitable<void> flush();
+    /// Flushes, then commits the transaction (and expires objects if expire_on_commit).
+    awaitable<void> commit();
+    /// Rolls the transaction back and returns every object to its state at its beginning.
+    awaitable<void> rollback();
+    /// Runs `body` in a transaction: commits when it returns, rolls back and
+    /// rethrows when it throws. Throws InvalidRequestError if one is already begun.
+    template <class F>
+    awaitable<void> begin(F body) {
+        co_await begin_transaction();
+        std::exception_ptr failure;
+        try {
+            co_await body(*this);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            try {
+                co_await rollback();
+            } catch (...) {
+                // the body's error is the one to report
+            }
+            std::rethrow_exception(failure);
+        }
+        co_await commit();
+    }
+    /// Runs `body` inside a SAVEPOINT: its changes are flushed and released when it
+    /// returns; when it throws, they are rolled back to the savepoint (objects
+    /// included) and the error is rethrown, while the outer transaction goes on.
+    template <class F>
+    awaitable<void> begin_nested(F body) {
+        std::size_t level = co_await open_savepoint();
+        std::exception_ptr failure;
+        try {
+            co_await body(*this);
+            co_await flush();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            try {
+                co_await close_savepoint(level, false);
+            } catch (...) {
+            }
+            std::rethrow_exception(failure);
+        }
+        co_await close_savepoint(level, true);
+    }
+    bool in_transaction() const;
+    /// The session's connection (beginning its transaction if needed), for Core work in it.
+    awaitable<AsyncConnection*> connection();
+    /// Rolls back what is not committed, releases the connection and every object.
+    awaitable<void> close();
+
+    // ---- introspection ----
+    std::size_t size() const;          ///< objects in the session
+    std::size_t pending_count() const; ///< objects to INSERT at the next flush (not counting cascades)
+
+private:
+    template <class T>
+    static std::vector<std::shared_ptr<T>> cast_all(const std::vector<std::shared_ptr<void>>& objects) {
+        std::vector<std::shared_ptr<T>> out;
+        out.reserve(objects.size());
+        for (const auto& o : objects) out.push_back(std::static_pointer_cast<T>(o));
+        return out;
+    }
+    void add_object(const Mapper& m, std::shared_ptr<void> object);
+    void delete_object(const Mapper& m, const void* object);
+    void expunge_object(const Mapper& m, const void* object);
+    void expire_object(const Mapper& m, const void* object);
+    bool contains_object(const void* object) const;
+    awaitable<void> refresh_object(const Mapper& m, const void* object);
+    awaitable<std::shared_ptr<void>> get_object(const Mapper& m, std::vector<Value> key);
+    awaitable<std::vector<std::shared_ptr<void>>> query_objects(const Mapper& m, const sql::Select& stmt,
+                                                                const std::vector<LoaderOption>& loaders);
+    awaitable<StreamedObjects> stream_objects(const Mapper& m, const sql::Select& stmt,
+                                              const std::vector<LoaderOption>& loaders, std::size_t chunk_rows);
+    awaitable<void> load_relationship(const void* object, const RelationshipProperty& rel);
+    awaitable<void> begin_transaction();
+    awaitable<std::size_t> open_savepoint();
+    awaitable<void> close_savepoint(std::size_t level, bool release);
+
+    std::unique_ptr<detail::SessionImpl> impl_;
+};
+
+/// Makes sessions on one engine with the same options: SQLAlchemy's async_sessionmaker.
+class async_sessionmaker {
+public:
+    explicit async_sessionmaker(AsyncEngine engine, SessionOptions options = {})
+        : engine_(std::move(engine)), options_(options) {}
+    AsyncSession operator()() const { return AsyncSession(engine_, options_); }
+
+private:
+    AsyncEngine engine_;
+    SessionOptions options_;
+};
+
+}  // namespace retort::orm

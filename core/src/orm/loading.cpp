@@ -1,0 +1,471 @@
+// Turning rows into objects, and the loaders that fill relationships:
+// joined (LEFT OUTER JOINs in the entity's own SELECT) and selectin (one more
+// SELECT per relationship per batch of parents, keys in IN (...)).
+#include <algorithm>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "session_impl.hpp"
+
+namespace retort::orm::detail {
+
+namespace {
+
+using sql::ExprPtr;
+using sql::FromPtr;
+
+std::shared_ptr<const sql::ColumnNode> column_of(const FromPtr& from, const Mapper& m, std::size_t i) {
+    const auto& c = m.table_node().columns[i];
+    return std::make_shared<sql::ColumnNode>(from, i, c.name, c.type);
+}
+std::shared_ptr<const sql::ColumnNode> column_of(const FromPtr& from, const sql::TableNode& t, std::size_t i) {
+    return std::make_shared<sql::ColumnNode>(from, i, t.columns[i].name, t.columns[i].type);
+}
+
+ExprPtr equal(ExprPtr a, ExprPtr b) {
+    return sql::make_binary(sql::BinaryOp::eq, std::move(a), std::move(b), types::Boolean());
+}
+ExprPtr all_of(std::vector<ExprPtr> terms) {
+    return terms.size() == 1 ? terms.front() : sql::make_list(sql::ListOp::and_, std::move(terms));
+}
+
+/// `columns IN keys`: one IN list for a single column; for a composite key,
+/// a disjunction of conjunctions, which every backend plans as an index lookup.
+ExprPtr key_in(const std::vector<ExprPtr>& columns, const std::vector<std::vector<Value>>& keys) {
+    if (columns.size() == 1) {
+        std::vector<Value> flat;
+        flat.reserve(keys.size());
+        for (const auto& k : keys) flat.push_back(k.front());
+        return sql::make_in(columns.front(), std::move(flat), false);
+    }
+    std::vector<ExprPtr> alternatives;
+    alternatives.reserve(keys.size());
+    for (const auto& k : keys) {
+        std::vector<ExprPtr> terms;
+        for (std::size_t i = 0; i < columns.size(); ++i)
+            terms.push_back(equal(columns[i], std::make_shared<sql::BindNode>(k[i], columns[i]->type)));
+        alternatives.push_back(all_of(std::move(terms)));
+    }
+    return sql::make_list(sql::ListOp::or_, std::move(alternatives));
+}
+
+std::vector<Value> values_at(const Value* row, const std::vector<std::size_t>& columns) {
+    std::vector<Value> out;
+    out.reserve(columns.size());
+    for (auto c : columns) out.push_back(row[c]);
+    return out;
+}
+std::vector<Value> object_values(const InstanceState& s, const std::vector<std::size_t>& columns) {
+    std::vector<Value> out;
+    out.reserve(columns.size());
+    for (auto c : columns) out.push_back(s.mapper->columns()[c].get(s.ptr()));
+    return out;
+}
+bool any_null(const std::vector<Value>& key) {
+    return std::any_of(key.begin(), key.end(), [](const Value& v) { return is_null(v); });
+}
+
+void append_order_by(sql::SelectNode& n, const RelationshipProperty& rel, const FromPtr& target) {
+    for (auto [column, desc] : rel.order_by)
+        n.order_by.push_back(std::make_shared<sql::OrderItemNode>(column_of(target, *rel.target, column), desc,
+                                                                  sql::NullsOrder::default_));
+}
+
+/// One joined eager load inside an entity query: where its columns start and
+/// which level's objects it hangs from.
+struct JoinedLoad {
+    const SessionImpl::LoadNode* node;
+    std::size_t parent;  ///< index of the parent level (0: the entity itself)
+    std::size_t offset;  ///< first column of the target in each row
+};
+
+struct JoinBuilder {
+    std::shared_ptr<sql::SelectNode> select;
+    std::vector<JoinedLoad> loads;
+    std::vector<FromPtr> level_from{};  ///< FROM element of each level (0: the entity's table)
+    int aliases = 0;
+
+    void add(const std::vector<SessionImpl::LoadNode>& plan, std::size_t parent) {
+        for (const auto& node : plan) {
+            if (node.strategy != Lazy::joined) continue;
+            const auto& rel = *node.rel;
+            const FromPtr& from = level_from[parent];
+            auto target = sql::FromClause(rel.target->table().from_node()).alias(
+                rel.target->table_node().name + "_" + std::to_string(++aliases));
+            FromPtr target_from = target.from_node();
+            std::vector<ExprPtr> on;
+            if (rel.direction == Direction::many_to_many) {
+                auto sec = sql::FromClause(rel.secondary).alias(rel.secondary->name + "_" + std::to_string(++aliases));
+                for (std::size_t k = 0; k < rel.local_columns.size(); ++k)
+                    on.push_back(equal(column_of(from, *rel.parent, rel.local_columns[k]),
+                                       column_of(sec.from_node(), *rel.secondary, rel.secondary_local[k])));
+                join(sec.from_node(), all_of(std::move(on)));
+                on.clear();
+                for (std::size_t k = 0; k < rel.remote_columns.size(); ++k)
+                    on.push_back(equal(column_of(sec.from_node(), *rel.secondary, rel.secondary_remote[k]),
+                                       column_of(target_from, *rel.target, rel.remote_columns[k])));
+            } else {
+                for (std::size_t k = 0; k < rel.local_columns.size(); ++k)
+                    on.push_back(equal(column_of(from, *rel.parent, rel.local_columns[k]),
+                                       column_of(target_from, *rel.target, rel.remote_columns[k])));
+            }
+            join(target_from, all_of(std::move(on)));
+            std::size_t offset = select->columns.size();
+            for (std::size_t i = 0; i < rel.target->columns().size(); ++i)
+                select->columns.push_back(column_of(target_from, *rel.target, i));
+            append_order_by(*select, rel, target_from);
+            level_from.push_back(target_from);
+            loads.push_back({&node, parent, offset});
+            add(node.children, level_from.size() - 1);
+        }
+    }
+    void join(FromPtr right, ExprPtr on) {
+        if (select->froms.empty()) select->froms.push_back(level_from[0]);
+        select->froms.front() =
+            std::make_shared<sql::JoinNode>(select->froms.front(), std::move(right), std::move(on), true, false);
+    }
+};
+
+bool has_joined_collection(const std::vector<SessionImpl::LoadNode>& plan) {
+    return std::any_of(plan.begin(), plan.end(), [](const auto& n) {
+        return n.strategy == Lazy::joined && (n.rel->is_collection() || has_joined_collection(n.children));
+    });
+}
+
+void insert_plan(std::vector<SessionImpl::LoadNode>& level, const std::vector<LoadStep>& path, std::size_t i) {
+    if (i == path.size()) return;
+    const auto& step = path[i];
+    auto it = std::find_if(level.begin(), level.end(), [&](const auto& n) { return n.rel == step.relationship; });
+    if (it == level.end()) {
+        level.push_back({step.relationship, step.strategy, step.batch_size, {}});
+        it = level.end() - 1;
+    } else if (i + 1 == path.size()) {
+        it->strategy = step.strategy;  // the option that ends here decides
+        it->batch_size = step.batch_size;
+    }
+    insert_plan(it->children, path, i + 1);
+}
+
+}  // namespace
+
+std::vector<SessionImpl::LoadNode> build_plan(const Mapper& m, const std::vector<LoaderOption>& loaders) {
+    std::vector<SessionImpl::LoadNode> plan;
+    for (const auto& option : loaders) {
+        const auto& path = option.path();
+        if (path.empty()) continue;
+        if (path.front().relationship->parent != &m)
+            throw ArgumentError("loader option for " + path.front().relationship->qualified_name() +
+                                " given to a query of " + m.class_name());
+        insert_plan(plan, path, 0);
+    }
+    return plan;
+}
+
+namespace {
+void add_defaults(const Mapper& m, std::vector<SessionImpl::LoadNode>& plan,
+                  std::vector<const RelationshipProperty*>& path) {
+    for (const auto& rel : m.relationships()) {
+        bool given = std::any_of(plan.begin(), plan.end(), [&](const auto& n) { return n.rel == &rel; });
+        // Joined defaults recurse when the query is built: stop where the path
+        // comes back along the same relationship (a tree, A.bs -> B.a...).
+        bool on_path = std::any_of(path.begin(), path.end(),
+                                   [&](auto* p) { return p == &rel || p == rel.reverse || p->reverse == &rel; });
+        if (!given && rel.lazy == Lazy::joined && !on_path)
+            plan.push_back({&rel, Lazy::joined, 0, {}});
+    }
+    for (auto& n : plan)
+        if (n.strategy == Lazy::joined) {
+            path.push_back(n.rel);
+            add_defaults(*n.rel->target, n.children, path);
+            path.pop_back();
+        }
+}
+}  // namespace
+
+std::vector<SessionImpl::LoadNode> with_defaults(const Mapper& m, const std::vector<SessionImpl::LoadNode>& plan) {
+    auto out = plan;
+    for (const auto& rel : m.relationships()) {
+        bool given = std::any_of(out.begin(), out.end(), [&](const auto& n) { return n.rel == &rel; });
+        if (!given && rel.lazy == Lazy::selectin) out.push_back({&rel, Lazy::selectin, default_selectin_batch_size, {}});
+    }
+    std::vector<const RelationshipProperty*> path;
+    add_defaults(m, out, path);
+    return out;
+}
+
+InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool overwrite, bool* created) {
+    if (created) *created = false;
+    const auto& pk = m.primary_key();
+    IdentityKey key{&m, {}};
+    key.key.reserve(pk.size());
+    for (auto i : pk) {
+        if (is_null(row[i])) return nullptr;  // an outer join that matched nothing
+        key.key.push_back(row[i]);
+    }
+    const auto& columns = m.columns();
+    if (InstanceState* s = find_identity(key)) {
+        if (overwrite || s->expired) {
+            journal_state(*s);
+            for (std::size_t i = 0; i < columns.size(); ++i) {
+                columns[i].set(s->ptr(), row[i]);
+                s->committed[i] = columns[i].get(s->ptr());
+            }
+            if (s->expired) mark_unloaded(*s);
+            s->expired = false;
+        }
+        return s;
+    }
+    auto object = m.create();
+    auto state = std::make_unique<InstanceState>();
+    state->mapper = &m;
+    state->object = std::move(object);
+    state->status = Status::persistent;
+    state->order = next_order++;
+    state->committed.reserve(columns.size());
+    // The snapshot is read back through the member, so that it compares equal
+    // to the member until the application changes it, whatever the driver returned.
+    for (std::size_t i = 0; i < columns.size(); ++i) {
+        columns[i].set(state->ptr(), row[i]);
+        state->committed.push_back(columns[i].get(state->ptr()));
+    }
+    state->committed_related.resize(m.relationships().size());
+    mark_unloaded(*state);
+    InstanceState* s = state.get();
+    states.emplace(s->ptr(), std::move(state));
+    identity_map.emplace(std::move(key), s);
+    if (created) *created = true;
+    return s;
+}
+
+namespace {
+
+/// Runs an entity SELECT (with its joined loads) and returns its distinct
+/// objects in row order. `on_row` sees each row's object and values.
+awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Mapper& m,
+                                                    std::shared_ptr<sql::SelectNode> select,
+                                                    const std::vector<SessionImpl::LoadNode>& plan, bool overwrite,
+                                                    const std::function<void(InstanceState*, const Value*)>& on_row) {
+    JoinBuilder joins{select, {}, {m.table().from_node()}};
+    joins.add(plan, 0);
+    AsyncConnection* conn = co_await impl.connection();
+    sql::Statement stmt(select);
+    auto result = co_await conn->execute(stmt);
+    const auto& data = *result.data();
+    const std::size_t width = data.width(), rows = data.size();
+
+    std::vector<InstanceState*> objects;
+    std::unordered_set<InstanceState*> seen;
+    // Per joined load: the parents to fill (their relationship was not loaded
+    // when first met in this result) and the objects found for each.
+    struct Fill {
+        std::vector<InstanceState*> parents;
+        std::unordered_map<InstanceState*, std::vector<InstanceState*>> related;
+        std::unordered_set<InstanceState*> targets_seen;
+        std::vector<InstanceState*> targets;
+    };
+    std::vector<Fill> fills(joins.loads.size());
+    std::vector<InstanceState*> level(joins.level_from.size());
+    for (std::size_t r = 0; r < rows; ++r) {
+        const Value* row = data.values.data() + r * width;
+        InstanceState* s = impl.load_row(m, row, overwrite);
+        if (!s) continue;
+        if (seen.insert(s).second) objects.push_back(s);
+        if (on_row) on_row(s, row);
+        level[0] = s;
+        for (std::size_t j = 0; j < joins.loads.size(); ++j) {
+            const auto& load = joins.loads[j];
+            const auto& rel = *load.node->rel;
+            InstanceState* parent = level[load.parent];
+            InstanceState* target = parent ? impl.load_row(*rel.target, row + load.offset, false) : nullptr;
+            level[j + 1] = target;
+            if (!parent) continue;
+            auto& fill = fills[j];
+            auto [it, first_time] = fill.related.try_emplace(parent);
+            if (first_time) {
+                if (rel.slot(parent->ptr()).loaded()) fill.related.erase(it);  // keep what it has
+                else fill.parents.push_back(parent);
+            }
+            if (!target) continue;
+            if (fill.targets_seen.insert(target).second) fill.targets.push_back(target);
+            auto found = fill.related.find(parent);
+            if (found != fill.related.end() &&
+                std::find(found->second.begin(), found->second.end(), target) == found->second.end())
+                found->second.push_back(target);
+        }
+    }
+    for (std::size_t j = 0; j < joins.loads.size(); ++j) {
+        const auto& rel = *joins.loads[j].node->rel;
+        std::size_t r = &rel - rel.parent->relationships().data();
+        for (InstanceState* parent : fills[j].parents) {
+            const auto& related = fills[j].related[parent];
+            std::vector<std::shared_ptr<void>> items;
+            std::vector<const void*> ptrs;
+            for (auto* t : related) {
+                items.push_back(t->object);
+                ptrs.push_back(t->ptr());
+            }
+            rel.assign(parent->ptr(), items);
+            parent->committed_related[r] = std::move(ptrs);
+        }
+    }
+    // Selectin loads below joined ones run on the objects the joins found.
+    for (std::size_t j = 0; j < joins.loads.size(); ++j) {
+        const auto* node = joins.loads[j].node;
+        co_await impl.apply_loaders(*node->rel->target, fills[j].targets, node->children);
+    }
+    co_await impl.apply_loaders(m, objects, plan);
+    co_return objects;
+}
+
+}  // namespace
+
+awaitable<std::vector<InstanceState*>> SessionImpl::run_query(const Mapper& m, const sql::Select& stmt,
+                                                              const std::vector<LoaderOption>& loaders, bool overwrite) {
+    auto plan = with_defaults(m, build_plan(m, loaders));
+    const auto& node = stmt.node();
+    if ((node.limit || node.offset) && has_joined_collection(plan))
+        throw ArgumentError("joinedload of a collection cannot be combined with limit() or offset() on " +
+                            m.class_name() + ": the LIMIT would count joined rows; use selectinload");
+    auto select = std::make_shared<sql::SelectNode>(node);
+    co_return co_await entity_query(*this, m, std::move(select), plan, overwrite, nullptr);
+}
+
+awaitable<void> SessionImpl::apply_loaders(const Mapper& m, const std::vector<InstanceState*>& objects,
+                                           const std::vector<LoadNode>& plan) {
+    if (objects.empty()) co_return;
+    auto full = with_defaults(m, plan);
+    for (const auto& node : full) {
+        if (node.strategy == Lazy::selectin) {
+            co_await load_related(objects, *node.rel, node.batch_size, node.children);
+        }
+    }
+}
+
+awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& candidates, const RelationshipProperty& rel,
+                                          std::size_t batch_size, const std::vector<LoadNode>& children) {
+    const std::size_t r = &rel - rel.parent->relationships().data();
+    // Only parents with a row whose relationship is not loaded yet.
+    std::vector<InstanceState*> parents;
+    {
+        std::unordered_set<InstanceState*> seen;
+        for (auto* p : candidates)
+            if (p && p->status == Status::persistent && !rel.slot(p->ptr()).loaded() && seen.insert(p).second)
+                parents.push_back(p);
+    }
+    if (parents.empty()) co_return;
+    const Mapper& target = *rel.target;
+    auto child_plan = with_defaults(target, children);
+    FromPtr target_from = target.table().from_node();
+    std::vector<InstanceState*> all_children;
+    std::unordered_set<InstanceState*> children_seen;
+    auto note_child = [&](InstanceState* c) {
+        if (c && children_seen.insert(c).second) all_children.push_back(c);
+    };
+
+    for (std::size_t begin = 0; begin < parents.size(); begin += batch_size) {
+        std::vector<InstanceState*> batch(parents.begin() + begin,
+                                          parents.begin() + std::min(parents.size(), begin + batch_size));
+        // Parent key (the local columns' values) -> parents with that key.
+        std::unordered_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;
+        std::vector<std::vector<Value>> keys;
+        for (auto* p : batch) {
+            auto k = object_values(*p, rel.local_columns);
+            if (any_null(k)) continue;
+            auto [it, fresh] = by_key.try_emplace(IdentityKey{nullptr, k});
+            if (fresh) keys.push_back(std::move(k));
+            it->second.push_back(p);
+        }
+        std::unordered_map<InstanceState*, std::vector<InstanceState*>> found;
+
+        if (rel.direction == Direction::many_to_one) {
+            // Targets already in the identity map need no query when the join
+            // is on their primary key.
+            bool on_pk = rel.remote_columns == target.primary_key();
+            std::vector<std::vector<Value>> missing;
+            for (auto& k : keys) {
+                InstanceState* t = on_pk ? find_identity({&target, k}) : nullptr;
+                if (t && !t->expired && t->status == Status::persistent) {
+                    for (auto* p : by_key[{nullptr, k}]) found[p].push_back(t);
+                    note_child(t);
+                } else {
+                    missing.push_back(k);
+                }
+            }
+            if (!missing.empty()) {
+                auto select = std::make_shared<sql::SelectNode>();
+                for (std::size_t i = 0; i < target.columns().size(); ++i)
+                    select->columns.push_back(column_of(target_from, target, i));
+                std::vector<ExprPtr> cols;
+                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target, c));
+                select->where = key_in(cols, missing);
+                co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
+                    auto it = by_key.find({nullptr, values_at(row, rel.remote_columns)});
+                    if (it == by_key.end()) return;
+                    for (auto* p : it->second) found[p] = {t};
+                    note_child(t);
+                });
+            }
+        } else if (!keys.empty()) {
+            auto select = std::make_shared<sql::SelectNode>();
+            for (std::size_t i = 0; i < target.columns().size(); ++i)
+                select->columns.push_back(column_of(target_from, target, i));
+            std::vector<ExprPtr> cols;
+            std::vector<std::size_t> key_at;  // where each row's parent key is
+            if (rel.direction == Direction::one_to_many) {
+                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target, c));
+                key_at = rel.remote_columns;
+            } else {
+                FromPtr sec = rel.secondary;
+                std::vector<ExprPtr> on;
+                for (std::size_t k = 0; k < rel.remote_columns.size(); ++k)
+                    on.push_back(equal(column_of(sec, *rel.secondary, rel.secondary_remote[k]),
+                                       column_of(target_from, target, rel.remote_columns[k])));
+                select->froms.push_back(std::make_shared<sql::JoinNode>(target_from, sec, all_of(std::move(on)), false, false));
+                for (auto c : rel.secondary_local) {
+                    key_at.push_back(select->columns.size());
+                    auto col = column_of(sec, *rel.secondary, c);
+                    select->columns.push_back(col);
+                    cols.push_back(col);
+                }
+            }
+            select->where = key_in(cols, keys);
+            append_order_by(*select, rel, target_from);
+            co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
+                auto it = by_key.find({nullptr, values_at(row, key_at)});
+                if (it == by_key.end()) return;
+                for (auto* p : it->second) {
+                    auto& list = found[p];
+                    if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+                }
+                note_child(t);
+            });
+        }
+
+        for (auto* p : batch) {
+            std::vector<std::shared_ptr<void>> items;
+            std::vector<const void*> ptrs;
+            if (auto it = found.find(p); it != found.end())
+                for (auto* t : it->second) {
+                    items.push_back(t->object);
+                    ptrs.push_back(t->ptr());
+                }
+            rel.assign(p->ptr(), items);
+            p->committed_related[r] = ptrs;
+            // The many-to-one side of a one-to-many is known now too.
+            if (rel.direction == Direction::one_to_many && rel.reverse) {
+                const auto& back = *rel.reverse;
+                std::size_t br = &back - target.relationships().data();
+                for (const auto& item : items) {
+                    auto* child = find(item.get());
+                    if (!child || back.slot(child->ptr()).loaded()) continue;
+                    back.assign(child->ptr(), {p->object});
+                    child->committed_related[br] = std::vector<const void*>{p->ptr()};
+                }
+            }
+        }
+    }
+    (void)r;
+    co_await apply_loaders(target, all_children, children);
+}
+
+}  // namespace retort::orm::detail

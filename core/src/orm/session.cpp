@@ -1,0 +1,428 @@
+// AsyncSession: objects in and out, the identity map, transactions and the
+// journal that makes a rollback restore objects.
+#include <functional>
+
+#include "session_impl.hpp"
+
+namespace retort::orm {
+
+namespace detail {
+
+std::size_t hash_value(const Value& v) {
+    auto mix = [](std::size_t h) { return h * 0x9e3779b97f4a7c15ULL; };
+    auto bytes = [](const auto& container) {
+        return std::hash<std::string_view>{}(
+            std::string_view(reinterpret_cast<const char*>(container.data()), container.size()));
+    };
+    std::size_t h = std::visit(
+        [&](const auto& x) -> std::size_t {
+            using X = std::decay_t<decltype(x)>;
+            if constexpr (std::is_same_v<X, Null>) return 0;
+            else if constexpr (std::is_same_v<X, bool> || std::is_same_v<X, std::int64_t> || std::is_same_v<X, double>)
+                return std::hash<X>{}(x);
+            else if constexpr (std::is_same_v<X, std::string>) return std::hash<std::string>{}(x);
+            else if constexpr (std::is_same_v<X, Bytes>) return bytes(x);
+            else if constexpr (std::is_same_v<X, Decimal>) return std::hash<std::string>{}(x.str());
+            else if constexpr (std::is_same_v<X, Date>)
+                return std::hash<long>{}(std::chrono::sys_days(x).time_since_epoch().count());
+            else if constexpr (std::is_same_v<X, Time>) return std::hash<long>{}(x.since_midnight.count());
+            else if constexpr (std::is_same_v<X, DateTime> || std::is_same_v<X, Timestamp>)
+                return std::hash<long>{}(x.time_since_epoch().count());
+            else if constexpr (std::is_same_v<X, Uuid>) return bytes(x.bytes);
+            else return std::hash<std::string>{}(x.text);  // Json
+        },
+        v);
+    return mix(h ^ v.index());
+}
+
+std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const {
+    std::size_t h = std::hash<const void*>{}(k.mapper);
+    for (const auto& v : k.key) h = (h ^ hash_value(v)) * 0x100000001b3ULL;
+    return h;
+}
+
+std::vector<Value> InstanceState::key_values() const {
+    std::vector<Value> key;
+    key.reserve(mapper->primary_key().size());
+    for (auto i : mapper->primary_key()) key.push_back(committed[i]);
+    return key;
+}
+
+void SessionImpl::journal_state(InstanceState& s) {
+    if (!transaction_begun || s.journal_level >= level()) return;
+    journal.push_back({level(), &s, true, s.status, s.marked_deleted, s.committed, s.committed_related,
+                       s.fetched_on_insert, s.journal_level});
+    s.journal_level = level();
+}
+
+InstanceState& SessionImpl::add_pending(const Mapper& m, std::shared_ptr<void> object) {
+    auto state = std::make_unique<InstanceState>();
+    state->mapper = &m;
+    state->object = std::move(object);
+    state->status = Status::pending;
+    state->order = next_order++;
+    state->committed_related.resize(m.relationships().size());
+    auto& ref = *state;
+    states.emplace(ref.ptr(), std::move(state));
+    return ref;
+}
+
+void SessionImpl::remove_state(InstanceState& s) {
+    if (s.status != Status::pending) {
+        auto it = identity_map.find(s.identity());
+        if (it != identity_map.end() && it->second == &s) identity_map.erase(it);
+    }
+    std::erase_if(journal, [&](const JournalEntry& e) { return e.state == &s; });
+    states.erase(s.ptr());
+}
+
+void SessionImpl::undo_journal(int to_level) {
+    while (!journal.empty() && journal.back().level >= to_level) {
+        JournalEntry e = std::move(journal.back());
+        journal.pop_back();
+        InstanceState& s = *e.state;
+        bool was_identified = s.status != Status::pending;
+        if (was_identified) {
+            auto it = identity_map.find(s.identity());
+            if (it != identity_map.end() && it->second == &s) identity_map.erase(it);
+        }
+        // Values the flush fetched from the database (a generated key, server
+        // defaults) belong to rows that no longer exist.
+        if (e.status == Status::pending)
+            for (const auto& [column, before] : s.fetched_on_insert) s.mapper->columns()[column].set(s.ptr(), before);
+        s.status = e.status;
+        s.marked_deleted = e.marked_deleted;
+        s.committed = std::move(e.committed);
+        s.committed_related = std::move(e.committed_related);
+        s.fetched_on_insert = std::move(e.fetched_on_insert);
+        s.journal_level = e.journal_level;
+        if (s.status != Status::pending) identity_map[s.identity()] = &s;
+    }
+}
+
+void SessionImpl::merge_journal(int from_level) {
+    for (auto it = journal.begin(); it != journal.end();) {
+        if (it->level != from_level) {
+            ++it;
+            continue;
+        }
+        InstanceState& s = *it->state;
+        // The older entry is the state to return to when the outer level rolls back.
+        if (it->journal_level == from_level - 1) {
+            s.journal_level = from_level - 1;
+            it = journal.erase(it);
+        } else {
+            it->level = from_level - 1;
+            s.journal_level = from_level - 1;
+            ++it;
+        }
+    }
+}
+
+awaitable<AsyncConnection*> SessionImpl::connection() {
+    if (!conn) conn.emplace(co_await engine.connect());
+    if (!transaction_begun) {
+        if (!conn->in_transaction()) co_await conn->begin();
+        transaction_begun = true;
+    }
+    co_return &*conn;
+}
+
+awaitable<void> SessionImpl::rollback_all() {
+    std::exception_ptr failure;
+    if (conn) {
+        try {
+            co_await conn->rollback();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        try {
+            co_await conn->close();
+        } catch (...) {
+        }
+        conn.reset();
+    }
+    transaction_begun = false;
+    savepoints.clear();
+    undo_journal(0);
+    // What was read in the transaction may not be what the database holds now.
+    for (auto& [_, s] : states)
+        if (s->status == Status::persistent) s->expired = true;
+    if (failure) std::rethrow_exception(failure);
+}
+
+void SessionImpl::mark_unloaded(InstanceState& s) {
+    const auto& rels = s.mapper->relationships();
+    for (std::size_t r = 0; r < rels.size(); ++r) {
+        rels[r].unload(s.ptr(), rels[r]);
+        s.committed_related[r].reset();
+    }
+}
+
+}  // namespace detail
+
+using detail::InstanceState;
+using detail::Status;
+
+namespace {
+void cascade_add(detail::SessionImpl& impl, InstanceState& root) {
+    std::vector<InstanceState*> work{&root};
+    while (!work.empty()) {
+        InstanceState* s = work.back();
+        work.pop_back();
+        for (const auto& rel : s->mapper->relationships()) {
+            if (!rel.cascade.save_update || !rel.slot(s->ptr()).loaded()) continue;
+            for (auto& item : rel.items(s->ptr())) {
+                if (!item || impl.find(item.get())) continue;
+                work.push_back(&impl.add_pending(*rel.target, std::move(item)));
+            }
+        }
+    }
+}
+
+std::string describe_object(const Mapper& m) { return "an object of " + m.class_name(); }
+}  // namespace
+
+AsyncSession::AsyncSession(AsyncEngine engine, SessionOptions options)
+    : impl_(std::make_unique<detail::SessionImpl>(std::move(engine), options)) {}
+AsyncSession::AsyncSession(AsyncSession&&) noexcept = default;
+AsyncSession& AsyncSession::operator=(AsyncSession&&) noexcept = default;
+AsyncSession::~AsyncSession() = default;
+
+void AsyncSession::add_object(const Mapper& m, std::shared_ptr<void> object) {
+    if (!object) throw ArgumentError("add(): the object is null");
+    auto& impl = *impl_;
+    InstanceState* s = impl.find(object.get());
+    if (s) {
+        if (s->marked_deleted) {
+            impl.journal_state(*s);
+            s->marked_deleted = false;
+        }
+    } else {
+        s = &impl.add_pending(m, std::move(object));
+    }
+    cascade_add(impl, *s);
+}
+
+void AsyncSession::delete_object(const Mapper& m, const void* object) {
+    auto& impl = *impl_;
+    InstanceState* s = impl.find(object);
+    if (!s) throw InvalidRequestError("delete_(): " + describe_object(m) + " that is not in this session");
+    if (s->status == Status::pending) {
+        impl.remove_state(*s);
+        return;
+    }
+    if (s->status == Status::deleted) return;
+    impl.journal_state(*s);
+    s->marked_deleted = true;
+}
+
+void AsyncSession::expunge_object(const Mapper& m, const void* object) {
+    auto& impl = *impl_;
+    InstanceState* s = impl.find(object);
+    if (!s) throw InvalidRequestError("expunge(): " + describe_object(m) + " that is not in this session");
+    impl.remove_state(*s);
+}
+
+void AsyncSession::expunge_all() {
+    impl_->identity_map.clear();
+    impl_->journal.clear();
+    impl_->states.clear();
+}
+
+void AsyncSession::expire_object(const Mapper& m, const void* object) {
+    InstanceState* s = impl_->find(object);
+    if (!s || s->status != Status::persistent)
+        throw InvalidRequestError("expire(): " + describe_object(m) + " that is not persistent in this session");
+    s->expired = true;
+    impl_->mark_unloaded(*s);
+}
+
+void AsyncSession::expire_all() {
+    for (auto& [_, s] : impl_->states)
+        if (s->status == Status::persistent) {
+            s->expired = true;
+            impl_->mark_unloaded(*s);
+        }
+}
+
+bool AsyncSession::contains_object(const void* object) const { return impl_->find(object) != nullptr; }
+
+awaitable<void> AsyncSession::refresh_object(const Mapper& m, const void* object) {
+    InstanceState* s = impl_->find(object);
+    if (!s || s->status != Status::persistent)
+        throw InvalidRequestError("refresh(): " + describe_object(m) + " that is not persistent in this session");
+    auto key = s->key_values();
+    auto stmt = sql::select(m.table());
+    for (std::size_t k = 0; k < key.size(); ++k) {
+        auto col = m.table().c<Value>(m.columns()[m.primary_key()[k]].name);
+        stmt = stmt.where(col == key[k]);
+    }
+    s->expired = true;
+    impl_->mark_unloaded(*s);
+    auto found = co_await impl_->run_query(m, stmt, {}, true);
+    if (found.empty()) throw NoResultFound("refresh(): the row of " + describe_object(m) + " is gone");
+}
+
+awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::vector<Value> key) {
+    if (key.size() != m.primary_key().size())
+        throw ArgumentError("get<" + m.class_name() + ">(): give " + std::to_string(m.primary_key().size()) +
+                            " primary key value(s), not " + std::to_string(key.size()));
+    if (InstanceState* s = impl_->find_identity({&m, key})) {
+        if (s->marked_deleted || s->status == Status::deleted) co_return nullptr;
+        if (!s->expired) co_return s->object;
+    }
+    if (impl_->options.autoflush) co_await flush();
+    auto stmt = sql::select(m.table());
+    for (std::size_t k = 0; k < key.size(); ++k) {
+        auto col = m.table().c<Value>(m.columns()[m.primary_key()[k]].name);
+        stmt = stmt.where(col == key[k]);
+    }
+    auto found = co_await impl_->run_query(m, stmt, {}, false);
+    co_return found.empty() ? nullptr : found.front()->object;
+}
+
+awaitable<std::vector<std::shared_ptr<void>>> AsyncSession::query_objects(const Mapper& m, const sql::Select& stmt,
+                                                                          const std::vector<LoaderOption>& loaders) {
+    if (impl_->options.autoflush) co_await flush();
+    auto states = co_await impl_->run_query(m, stmt, loaders, false);
+    std::vector<std::shared_ptr<void>> out;
+    out.reserve(states.size());
+    for (auto* s : states) out.push_back(s->object);
+    co_return out;
+}
+
+awaitable<retort::Result> AsyncSession::execute(const sql::Statement& stmt, const Params& params) {
+    if (impl_->options.autoflush) co_await flush();
+    auto* conn = co_await impl_->connection();
+    co_return co_await conn->execute(stmt, params);
+}
+
+awaitable<void> AsyncSession::load_relationship(const void* object, const RelationshipProperty& rel) {
+    InstanceState* s = impl_->find(object);
+    if (!s) throw InvalidRequestError("load(): " + describe_object(*rel.parent) + " that is not in this session");
+    if (rel.slot(s->ptr()).loaded()) co_return;
+    if (s->status != Status::persistent)
+        throw InvalidRequestError("load(): " + rel.qualified_name() + " of an object that has no row");
+    if (impl_->options.autoflush) co_await flush();
+    std::vector<InstanceState*> parents{s};
+    co_await impl_->load_related(parents, rel, default_selectin_batch_size, {});
+}
+
+awaitable<void> AsyncSession::flush() { co_await impl_->flush(); }
+
+awaitable<void> AsyncSession::commit() {
+    auto& impl = *impl_;
+    co_await impl.flush();
+    if (impl.conn) {
+        std::exception_ptr failure;
+        try {
+            if (impl.conn->in_transaction()) co_await impl.conn->commit();
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            try {
+                co_await impl.rollback_all();
+            } catch (...) {
+            }
+            std::rethrow_exception(failure);
+        }
+        co_await impl.conn->close();
+        impl.conn.reset();
+    }
+    impl.transaction_begun = false;
+    impl.savepoints.clear();
+    impl.journal.clear();
+    std::vector<InstanceState*> gone;
+    for (auto& [_, s] : impl.states) {
+        s->journal_level = -1;
+        s->fetched_on_insert.clear();
+        if (s->status == Status::deleted) gone.push_back(s.get());
+        else if (s->status == Status::persistent && impl.options.expire_on_commit) {
+            s->expired = true;
+            impl.mark_unloaded(*s);
+        }
+    }
+    for (auto* s : gone) impl.remove_state(*s);
+}
+
+awaitable<void> AsyncSession::rollback() { co_await impl_->rollback_all(); }
+
+awaitable<void> AsyncSession::begin_transaction() {
+    if (impl_->transaction_begun)
+        throw InvalidRequestError("begin(): the session's transaction is already begun; commit() or rollback() it first");
+    co_await impl_->connection();
+}
+
+awaitable<std::size_t> AsyncSession::open_savepoint() {
+    auto& impl = *impl_;
+    co_await impl.flush();
+    auto* conn = co_await impl.connection();
+    impl.savepoints.push_back(co_await conn->begin_nested());
+    co_return impl.savepoints.size();
+}
+
+awaitable<void> AsyncSession::close_savepoint(std::size_t level, bool release) {
+    auto& impl = *impl_;
+    if (impl.savepoints.size() != level || !impl.conn)
+        throw InvalidRequestError("begin_nested(): the savepoint was already ended");
+    std::string name = impl.savepoints.back();
+    if (release) {
+        co_await impl.conn->commit_nested(name);
+        impl.savepoints.pop_back();
+        impl.merge_journal(static_cast<int>(level));
+    } else {
+        std::exception_ptr failure;
+        try {
+            co_await impl.conn->rollback_nested(name);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        impl.undo_journal(static_cast<int>(level));
+        impl.savepoints.pop_back();
+        if (failure) std::rethrow_exception(failure);
+    }
+}
+
+bool AsyncSession::in_transaction() const { return impl_->transaction_begun; }
+
+awaitable<AsyncConnection*> AsyncSession::connection() { return impl_->connection(); }
+
+awaitable<void> AsyncSession::close() {
+    auto& impl = *impl_;
+    if (impl.conn) {
+        try {
+            co_await impl.conn->close();  // rolls back what is not committed
+        } catch (...) {
+        }
+        impl.conn.reset();
+    }
+    impl.transaction_begun = false;
+    impl.savepoints.clear();
+    impl.journal.clear();
+    impl.identity_map.clear();
+    impl.states.clear();
+}
+
+std::size_t AsyncSession::size() const { return impl_->states.size(); }
+
+std::size_t AsyncSession::pending_count() const {
+    std::size_t n = 0;
+    for (const auto& [_, s] : impl_->states) n += s->status == Status::pending;
+    return n;
+}
+
+// ---- LoaderOption -----------------------------------------------------------------
+
+LoaderOption LoaderOption::then(LoadStep s) const {
+    if (!path_.empty() && path_.back().relationship->target != s.relationship->parent)
+        throw ArgumentError("loader option: " + s.relationship->qualified_name() + " does not start from " +
+                            path_.back().relationship->target->class_name() + ", which " +
+                            path_.back().relationship->qualified_name() + " loads");
+    LoaderOption out = *this;
+    out.path_.push_back(s);
+    return out;
+}
+
+}  // namespace retort::orm

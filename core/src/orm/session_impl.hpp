@@ -1,0 +1,141 @@
+// The state behind an AsyncSession: the objects it holds, the identity map,
+// and the journal that lets a rollback return every object to its state at
+// the start of the transaction (or savepoint).
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <unordered_map>
+#include <vector>
+
+#include "retort/orm/session.hpp"
+
+namespace retort::orm::detail {
+
+std::size_t hash_value(const Value& v);
+
+/// (mapper, primary key values): one object per identity per session.
+struct IdentityKey {
+    const Mapper* mapper = nullptr;
+    std::vector<Value> key;
+    friend bool operator==(const IdentityKey&, const IdentityKey&) = default;
+};
+struct IdentityKeyHash {
+    std::size_t operator()(const IdentityKey& k) const;
+};
+
+enum class Status : std::uint8_t {
+    pending,     ///< added, not INSERTed yet
+    persistent,  ///< has a row
+    deleted,     ///< its DELETE was flushed; leaves the session at commit
+};
+
+/// What the session knows of one object.
+struct InstanceState {
+    const Mapper* mapper = nullptr;
+    std::shared_ptr<void> object;
+    Status status = Status::pending;
+    bool marked_deleted = false;  ///< delete_() called, DELETE not flushed yet
+    bool expired = false;         ///< the next row read for it overwrites its attributes
+    std::uint64_t order = 0;      ///< when it was added: INSERTs keep this order
+    /// The column values its row holds as far as the session knows (empty while pending).
+    std::vector<Value> committed;
+    /// Per relationship: the related objects as of the last load or flush, when it was loaded.
+    std::vector<std::optional<std::vector<const void*>>> committed_related;
+    /// Columns a flush filled from the database (generated key, server defaults),
+    /// with the values they had before: a rollback puts those back.
+    std::vector<std::pair<std::size_t, Value>> fetched_on_insert;
+    /// The savepoint level of this state's newest journal entry (-1: none).
+    int journal_level = -1;
+
+    void* ptr() const { return object.get(); }
+    std::vector<Value> key_values() const;  ///< primary key from `committed`
+    IdentityKey identity() const { return {mapper, key_values()}; }
+};
+
+/// A copy of a state taken before its first change at a savepoint level.
+struct JournalEntry {
+    int level;
+    InstanceState* state;
+    bool was_in_session;  ///< false: the state was created in this transaction (pending added)
+    Status status;
+    bool marked_deleted;
+    std::vector<Value> committed;
+    std::vector<std::optional<std::vector<const void*>>> committed_related;
+    std::vector<std::pair<std::size_t, Value>> fetched_on_insert;
+    int journal_level;
+};
+
+struct SessionImpl {
+    AsyncEngine engine;
+    SessionOptions options;
+    std::optional<AsyncConnection> conn;
+    bool transaction_begun = false;  ///< the session's transaction is open
+    std::vector<std::string> savepoints;
+    bool flushing = false;
+
+    std::unordered_map<const void*, std::unique_ptr<InstanceState>> states;
+    std::unordered_map<IdentityKey, InstanceState*, IdentityKeyHash> identity_map;
+    std::uint64_t next_order = 0;
+    std::vector<JournalEntry> journal;
+
+    SessionImpl(AsyncEngine e, SessionOptions o) : engine(std::move(e)), options(o) {}
+
+    InstanceState* find(const void* object) const {
+        auto it = states.find(object);
+        return it == states.end() ? nullptr : it->second.get();
+    }
+    InstanceState* find_identity(const IdentityKey& key) const {
+        auto it = identity_map.find(key);
+        return it == identity_map.end() ? nullptr : it->second;
+    }
+    int level() const { return static_cast<int>(savepoints.size()); }
+
+    /// Records the state as it is before a change (once per savepoint level).
+    void journal_state(InstanceState& s);
+    /// A new pending state for `object`.
+    InstanceState& add_pending(const Mapper& m, std::shared_ptr<void> object);
+    void remove_state(InstanceState& s);
+    /// Undoes the journal down to `level` (0: the whole transaction).
+    void undo_journal(int level);
+    /// Keeps the changes of savepoint `level` as part of the level below.
+    void merge_journal(int level);
+
+    /// The connection, beginning the session's transaction if none is open.
+    awaitable<AsyncConnection*> connection();
+    /// Rolls the transaction back (if begun) and undoes the whole journal.
+    awaitable<void> rollback_all();
+
+    // ---- loading (loading.cpp) ----
+    /// The object for one row (columns [offset, offset + columns) of `row`),
+    /// from the identity map or newly made; nullptr when its key is NULL.
+    InstanceState* load_row(const Mapper& m, const Value* row, bool overwrite, bool* created = nullptr);
+    /// Runs an entity query of mapper `m` and applies `loaders`.
+    awaitable<std::vector<InstanceState*>> run_query(const Mapper& m, const sql::Select& stmt,
+                                                     const std::vector<LoaderOption>& loaders, bool overwrite);
+    struct LoadNode;
+    awaitable<void> load_related(const std::vector<InstanceState*>& parents, const RelationshipProperty& rel,
+                                 std::size_t batch_size, const std::vector<LoadNode>& children);
+    awaitable<void> apply_loaders(const Mapper& m, const std::vector<InstanceState*>& objects,
+                                  const std::vector<LoadNode>& plan);
+    void mark_unloaded(InstanceState& s);
+
+    // ---- flush (unit_of_work.cpp) ----
+    awaitable<void> flush();
+};
+
+/// A loader plan: per relationship, the strategy and what to load below it.
+struct SessionImpl::LoadNode {
+    const RelationshipProperty* rel;
+    Lazy strategy;
+    std::size_t batch_size;
+    std::vector<LoadNode> children;
+};
+
+/// The plan of loader options for entities of mapper `m` (defaults not included).
+std::vector<SessionImpl::LoadNode> build_plan(const Mapper& m, const std::vector<LoaderOption>& loaders);
+/// `plan` plus the default loaders of `m`'s relationships it does not mention.
+std::vector<SessionImpl::LoadNode> with_defaults(const Mapper& m, const std::vector<SessionImpl::LoadNode>& plan);
+
+}  // namespace retort::orm::detail

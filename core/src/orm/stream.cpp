@@ -1,0 +1,114 @@
+// Streamed ORM results: rows are read a chunk at a time, turned into objects,
+// and each chunk's relationships are loaded before its objects are handed out.
+//
+// A loader's SELECT needs the connection while the stream is open. The core
+// runs one statement at a time on a connection, so when a chunk needs a loader
+// query and rows remain, the rest of the result is read into memory first
+// (in the stream's own batches); the loaders still run chunk by chunk.
+#include <unordered_set>
+
+#include "session_impl.hpp"
+
+namespace retort::orm {
+
+namespace detail {
+
+struct StreamImpl {
+    SessionImpl* session = nullptr;
+    const Mapper* mapper = nullptr;
+    std::optional<retort::AsyncResult> rows;
+    std::vector<Row> rest;  ///< rows read ahead so that loaders could run
+    std::size_t rest_position = 0;
+    bool rows_done = false;
+    std::vector<SessionImpl::LoadNode> plan;
+    std::size_t chunk_rows = 1000;
+    std::vector<InstanceState*> ready;
+    std::size_t position = 0;
+
+    awaitable<std::vector<Row>> next_chunk() {
+        std::vector<Row> out;
+        if (!rows_done) {
+            out = co_await rows->fetchmany(chunk_rows);
+            if (out.size() < chunk_rows) rows_done = true;
+            co_return out;
+        }
+        while (out.size() < chunk_rows && rest_position < rest.size()) out.push_back(std::move(rest[rest_position++]));
+        co_return out;
+    }
+};
+
+namespace {
+// In a stream, rows cannot be de-duplicated across chunks, so joined loads
+// run as selectin loads of each chunk.
+void joined_to_selectin(std::vector<SessionImpl::LoadNode>& plan) {
+    for (auto& n : plan) {
+        if (n.strategy == Lazy::joined) {
+            n.strategy = Lazy::selectin;
+            n.batch_size = default_selectin_batch_size;
+        }
+        joined_to_selectin(n.children);
+    }
+}
+bool loads_anything(const std::vector<SessionImpl::LoadNode>& plan) {
+    for (const auto& n : plan)
+        if (n.strategy != Lazy::raise) return true;
+    return false;
+}
+}  // namespace
+
+}  // namespace detail
+
+StreamedObjects::StreamedObjects(std::unique_ptr<detail::StreamImpl> impl) : impl_(std::move(impl)) {}
+StreamedObjects::StreamedObjects(StreamedObjects&&) noexcept = default;
+StreamedObjects& StreamedObjects::operator=(StreamedObjects&&) noexcept = default;
+StreamedObjects::~StreamedObjects() = default;
+
+awaitable<std::shared_ptr<void>> StreamedObjects::next() {
+    auto& s = *impl_;
+    while (s.position >= s.ready.size()) {
+        if (s.rows_done && s.rest_position >= s.rest.size()) co_return nullptr;
+        auto chunk = co_await s.next_chunk();
+        if (chunk.empty()) co_return nullptr;
+        s.ready.clear();
+        s.position = 0;
+        std::unordered_set<detail::InstanceState*> seen;
+        for (const auto& row : chunk) {
+            auto* state = s.session->load_row(*s.mapper, row.values().data(), false);
+            if (state && seen.insert(state).second) s.ready.push_back(state);
+        }
+        auto plan = detail::with_defaults(*s.mapper, s.plan);
+        detail::joined_to_selectin(plan);
+        if (detail::loads_anything(plan)) {
+            if (!s.rows_done) {
+                s.rest = co_await s.rows->all();
+                s.rows_done = true;
+            }
+            co_await s.session->apply_loaders(*s.mapper, s.ready, plan);
+        }
+    }
+    co_return s.ready[s.position++]->object;
+}
+
+awaitable<void> StreamedObjects::close() {
+    auto& s = *impl_;
+    s.ready.clear();
+    s.rest.clear();
+    if (!s.rows_done) co_await s.rows->close();
+    s.rows_done = true;
+}
+
+awaitable<StreamedObjects> AsyncSession::stream_objects(const Mapper& m, const sql::Select& stmt,
+                                                         const std::vector<LoaderOption>& loaders, std::size_t chunk_rows) {
+    auto& impl = *impl_;
+    if (impl.options.autoflush) co_await flush();
+    auto s = std::make_unique<detail::StreamImpl>();
+    s->session = &impl;
+    s->mapper = &m;
+    s->plan = detail::build_plan(m, loaders);
+    if (chunk_rows) s->chunk_rows = chunk_rows;
+    AsyncConnection* conn = co_await impl.connection();
+    s->rows.emplace(co_await conn->stream(stmt));
+    co_return StreamedObjects(std::move(s));
+}
+
+}  // namespace retort::orm

@@ -1,0 +1,656 @@
+// The unit of work: what a flush writes and in which order.
+//
+// 1. Cascades: objects reachable through save-update relationships join the
+//    session; deletes cascade along delete relationships; children removed
+//    from a delete-orphan collection are deleted, others lose their parent key.
+// 2. Per mapper, parents before children (the tables' foreign-key order):
+//    foreign keys are filled from relationships, INSERTs go out in batches of
+//    the same shape (multi-row VALUES, RETURNING the generated key and server
+//    defaults where the dialect can), then UPDATEs of the changed columns,
+//    grouped by which columns changed, as one execute_many per group.
+// 3. Association rows of many-to-many relationships.
+// 4. DELETEs, children before parents.
+// A failure anywhere rolls the session's transaction back (SessionImpl::rollback_all).
+#include <algorithm>
+#include <map>
+#include <set>
+#include <unordered_map>
+#include <unordered_set>
+
+#include "retort/plugin/dialect.hpp"
+#include "session_impl.hpp"
+
+namespace retort::orm::detail {
+
+namespace {
+
+using sql::ExprPtr;
+
+std::shared_ptr<const sql::ColumnNode> table_column(const sql::TableNode& t, std::size_t i,
+                                                    const std::shared_ptr<const sql::TableNode>& owner) {
+    return std::make_shared<sql::ColumnNode>(owner, i, t.columns[i].name, t.columns[i].type);
+}
+
+std::shared_ptr<const sql::TableNode> table_ptr(const Mapper& m) { return m.table().table_node(); }
+
+ExprPtr named_param(const std::string& name, const SqlType& type) {
+    return std::make_shared<sql::BindNode>(name, type, false);
+}
+ExprPtr equal(ExprPtr a, ExprPtr b) {
+    return sql::make_binary(sql::BinaryOp::eq, std::move(a), std::move(b), types::Boolean());
+}
+ExprPtr all_of(std::vector<ExprPtr> terms) {
+    return terms.size() == 1 ? terms.front() : sql::make_list(sql::ListOp::and_, std::move(terms));
+}
+
+std::size_t rel_index(const RelationshipProperty& rel) { return &rel - rel.parent->relationships().data(); }
+
+std::vector<Value> get_values(const InstanceState& s, const std::vector<std::size_t>& columns) {
+    std::vector<Value> out;
+    out.reserve(columns.size());
+    for (auto c : columns) out.push_back(s.mapper->columns()[c].get(s.ptr()));
+    return out;
+}
+
+/// Sets a foreign key member; a NULL into a non-optional member is a flush error.
+void set_columns(InstanceState& s, const std::vector<std::size_t>& columns, const std::vector<Value>& values,
+                 const std::string& why) {
+    for (std::size_t k = 0; k < columns.size(); ++k) {
+        const auto& col = s.mapper->columns()[columns[k]];
+        if (col.equals(s.ptr(), values[k])) continue;
+        try {
+            col.set(s.ptr(), values[k]);
+        } catch (const ArgumentError&) {
+            throw FlushError(s.mapper->class_name() + "." + col.name + " cannot be set to " +
+                             to_display_string(values[k]) + " (" + why + ")");
+        }
+    }
+}
+
+/// Which objects point at which through one-to-many collections: child -> (parent, relationship).
+using ParentMap = std::unordered_map<const void*, std::vector<std::pair<InstanceState*, const RelationshipProperty*>>>;
+
+}  // namespace
+
+awaitable<void> SessionImpl::flush() {
+    if (flushing) co_return;
+    flushing = true;
+    struct Reset {
+        bool& flag;
+        ~Reset() { flag = false; }
+    } reset{flushing};
+
+    // ---- 1. cascades ----------------------------------------------------------
+    {
+        std::vector<InstanceState*> work;
+        for (auto& [_, s] : states)
+            if (!s->marked_deleted && s->status != Status::deleted) work.push_back(s.get());
+        while (!work.empty()) {
+            InstanceState* s = work.back();
+            work.pop_back();
+            for (const auto& rel : s->mapper->relationships()) {
+                if (!rel.cascade.save_update || !rel.slot(s->ptr()).loaded()) continue;
+                for (auto& item : rel.items(s->ptr())) {
+                    if (!item) continue;
+                    InstanceState* t = find(item.get());
+                    if (!t) work.push_back(&add_pending(*rel.target, std::move(item)));
+                }
+            }
+        }
+    }
+    // Deletes: load what a deleted parent's one-to-many children need to know.
+    {
+        std::vector<InstanceState*> work;
+        for (auto& [_, s] : states)
+            if (s->marked_deleted) work.push_back(s.get());
+        std::unordered_set<InstanceState*> done;
+        while (!work.empty()) {
+            std::vector<InstanceState*> round;
+            round.swap(work);
+            for (auto* s : round) {
+                if (!done.insert(s).second) continue;
+                for (const auto& rel : s->mapper->relationships()) {
+                    bool needs_children = rel.direction == Direction::one_to_many ||
+                                          (rel.direction == Direction::many_to_one && rel.cascade.delete_);
+                    if (!needs_children) continue;
+                    if (!rel.slot(s->ptr()).loaded()) {
+                        std::vector<InstanceState*> parents{s};
+                        co_await load_related(parents, rel, default_selectin_batch_size, {});
+                    }
+                    for (auto& item : rel.items(s->ptr())) {
+                        InstanceState* child = find(item.get());
+                        if (!child || child->marked_deleted) continue;
+                        if (rel.cascade.delete_) {
+                            if (child->status == Status::pending) continue;  // never written: nothing to delete
+                            journal_state(*child);
+                            child->marked_deleted = true;
+                            work.push_back(child);
+                        } else if (rel.direction == Direction::one_to_many) {
+                            std::vector<Value> nulls(rel.remote_columns.size(), Value{null});
+                            set_columns(*child, rel.remote_columns, nulls,
+                                        "its parent " + s->mapper->class_name() + " is deleted and " +
+                                            rel.qualified_name() + " does not cascade delete");
+                        }
+                    }
+                }
+            }
+        }
+    }
+    // Parents of each child, through loaded one-to-many collections.
+    ParentMap parents;
+    for (auto& [_, s] : states) {
+        if (s->marked_deleted || s->status == Status::deleted) continue;
+        for (const auto& rel : s->mapper->relationships()) {
+            if (rel.direction != Direction::one_to_many || !rel.slot(s->ptr()).loaded()) continue;
+            for (const auto& item : rel.items(s->ptr())) parents[item.get()].emplace_back(s.get(), &rel);
+        }
+    }
+    // Children removed from a collection: deleted (delete-orphan) or detached from it.
+    for (auto& [_, holder] : states) {
+        InstanceState* s = holder.get();
+        if (s->marked_deleted || s->status != Status::persistent) continue;
+        for (const auto& rel : s->mapper->relationships()) {
+            if (rel.direction != Direction::one_to_many || !rel.slot(s->ptr()).loaded()) continue;
+            const auto& before = s->committed_related[rel_index(rel)];
+            if (!before) continue;
+            auto now = rel.items(s->ptr());
+            for (const void* old : *before) {
+                bool kept = std::any_of(now.begin(), now.end(), [&](const auto& p) { return p.get() == old; });
+                if (kept) continue;
+                InstanceState* child = find(old);
+                if (!child || child->marked_deleted || child->status != Status::persistent) continue;
+                auto it = parents.find(old);
+                bool reparented = it != parents.end() &&
+                                  std::any_of(it->second.begin(), it->second.end(),
+                                              [&](const auto& pr) { return pr.second == &rel || pr.second == rel.reverse; });
+                if (reparented) continue;
+                if (rel.cascade.delete_orphan) {
+                    journal_state(*child);
+                    child->marked_deleted = true;
+                } else {
+                    std::vector<Value> nulls(rel.remote_columns.size(), Value{null});
+                    set_columns(*child, rel.remote_columns, nulls,
+                                "it was removed from " + rel.qualified_name() + ", which is not delete-orphan");
+                }
+            }
+        }
+    }
+
+    // ---- what to write, in which order -------------------------------------------
+    std::map<std::pair<const Registry*, std::size_t>, const Mapper*> by_position;
+    {
+        std::unordered_map<const Registry*, std::vector<std::shared_ptr<const sql::TableNode>>> sorted;
+        for (auto& [_, s] : states) {
+            const Mapper* m = s->mapper;
+            const Registry* reg = &m->registry();
+            auto it = sorted.find(reg);
+            if (it == sorted.end()) it = sorted.emplace(reg, m->registry().metadata().sorted_tables()).first;
+            const auto& tables = it->second;
+            std::size_t pos = std::find_if(tables.begin(), tables.end(),
+                                           [&](const auto& t) { return t.get() == &m->table_node(); }) -
+                              tables.begin();
+            by_position.emplace(std::make_pair(reg, pos), m);
+        }
+    }
+    std::vector<const Mapper*> order;
+    for (auto& [_, m] : by_position) order.push_back(m);
+
+    std::unordered_map<const Mapper*, std::vector<InstanceState*>> pending, persistent, deleting;
+    for (auto& [_, s] : states) {
+        if (s->status == Status::pending) pending[s->mapper].push_back(s.get());
+        else if (s->status == Status::persistent && s->marked_deleted) deleting[s->mapper].push_back(s.get());
+        else if (s->status == Status::persistent) persistent[s->mapper].push_back(s.get());
+    }
+    for (auto& [_, list] : pending)
+        std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->order < b->order; });
+
+    // Foreign keys from relationships: the many-to-one targets and the parents
+    // whose collections hold the object.
+    auto sync_foreign_keys = [&](InstanceState& s) {
+        const auto& rels = s.mapper->relationships();
+        for (const auto& rel : rels) {
+            if (rel.direction != Direction::many_to_one || !rel.slot(s.ptr()).loaded()) continue;
+            auto items = rel.items(s.ptr());
+            if (!items.empty()) {
+                InstanceState* t = find(items.front().get());
+                if (!t)
+                    throw FlushError(rel.qualified_name() + " refers to an object that is not in the session "
+                                     "(add it, or let the relationship cascade save-update)");
+                set_columns(s, rel.local_columns, get_values(*t, rel.remote_columns), rel.qualified_name());
+            } else if (const auto& before = s.committed_related[rel_index(rel)]; before && !before->empty()) {
+                std::vector<Value> nulls(rel.local_columns.size(), Value{null});
+                set_columns(s, rel.local_columns, nulls, rel.qualified_name() + " was set to nullptr");
+            }
+        }
+        if (auto it = parents.find(s.ptr()); it != parents.end())
+            for (auto [parent, rel] : it->second)
+                set_columns(s, rel->remote_columns, get_values(*parent, rel->local_columns), rel->qualified_name());
+    };
+    // Whether `s` needs the key of another object of its own mapper not inserted yet.
+    auto waits_on_same_mapper = [&](const InstanceState& s, const std::unordered_set<const InstanceState*>& unwritten) {
+        for (const auto& rel : s.mapper->relationships()) {
+            if (rel.direction != Direction::many_to_one || rel.target != s.mapper || !rel.slot(s.ptr()).loaded()) continue;
+            for (const auto& item : rel.items(s.ptr())) {
+                auto* t = find(item.get());
+                if (t && t != &s && unwritten.count(t)) return true;
+            }
+        }
+        if (auto it = parents.find(s.ptr()); it != parents.end())
+            for (auto [parent, rel] : it->second)
+                if (parent != &s && parent->mapper == s.mapper && unwritten.count(parent)) return true;
+        return false;
+    };
+
+    // Many-to-many rows to insert and delete: (relationship, parent key + child key).
+    bool has_m2m = false;
+    for (auto* m : order)
+        for (const auto& rel : m->relationships()) has_m2m |= rel.direction == Direction::many_to_many;
+
+    // Dirty objects: any column that differs from what the row holds.
+    auto changed_columns = [](const InstanceState& s) {
+        std::vector<std::size_t> changed;
+        const auto& cols = s.mapper->columns();
+        for (std::size_t i = 0; i < cols.size(); ++i)
+            if (!cols[i].equals(s.ptr(), s.committed[i])) changed.push_back(i);
+        return changed;
+    };
+    bool work = !pending.empty() || !deleting.empty() || has_m2m;
+    if (!work) {
+        for (auto& [m, list] : persistent) {
+            for (auto* s : list) {
+                sync_foreign_keys(*s);
+                if (!changed_columns(*s).empty()) {
+                    work = true;
+                    break;
+                }
+            }
+            if (work) break;
+        }
+    }
+    if (!work) co_return;
+
+    std::exception_ptr failure;
+    try {
+        AsyncConnection* conn = co_await connection();
+        const auto& caps = conn->dialect().capabilities();
+
+        // ---- 2. INSERT and UPDATE, parents first ----
+        for (const Mapper* m : order) {
+            const auto& table = m->table_node();
+            const auto owner = table_ptr(*m);
+            const auto& cols = m->columns();
+            auto gen = m->generated_key();
+
+            std::vector<InstanceState*> todo = pending[m];
+            std::unordered_set<const InstanceState*> unwritten(todo.begin(), todo.end());
+            while (!todo.empty()) {
+                std::vector<InstanceState*> ready, later;
+                for (auto* s : todo) (waits_on_same_mapper(*s, unwritten) ? later : ready).push_back(s);
+                if (ready.empty())
+                    throw FlushError("a cycle of " + m->class_name() +
+                                     " objects each needing another's key: break it, flush, then link them");
+                for (auto* s : ready) sync_foreign_keys(*s);
+
+                // Group by shape: which columns the INSERT names.
+                std::vector<std::vector<bool>> shapes;
+                std::vector<std::vector<InstanceState*>> groups;
+                for (auto* s : ready) {
+                    std::vector<bool> shape(cols.size(), true);
+                    for (std::size_t i = 0; i < cols.size(); ++i) {
+                        if (!cols[i].is_unset(s->ptr())) continue;
+                        const auto& spec = table.columns[i];
+                        if (gen && *gen == i) shape[i] = false;
+                        else if (spec.default_factory) cols[i].set(s->ptr(), spec.default_factory());
+                        else if (spec.server_default) shape[i] = false;
+                    }
+                    auto it = std::find(shapes.begin(), shapes.end(), shape);
+                    if (it == shapes.end()) {
+                        shapes.push_back(shape);
+                        groups.emplace_back();
+                        it = shapes.end() - 1;
+                    }
+                    groups[it - shapes.begin()].push_back(s);
+                }
+                for (std::size_t g = 0; g < groups.size(); ++g) {
+                    const auto& shape = shapes[g];
+                    std::vector<std::size_t> named, fetched;
+                    for (std::size_t i = 0; i < cols.size(); ++i) (shape[i] ? named : fetched).push_back(i);
+                    bool key_generated = gen && !shape[*gen];
+                    bool returning = !fetched.empty() && caps.insert_returning;
+                    std::size_t chunk = caps.multi_row_values ? caps.max_rows_per_insert : 1;
+                    if (!named.empty()) chunk = std::min(chunk, std::max<std::size_t>(1, caps.max_parameters / named.size()));
+                    if (named.empty() || (!fetched.empty() && !caps.insert_returning)) chunk = 1;
+                    std::vector<InstanceState*> need_select;  // server defaults to read back without RETURNING
+
+                    const auto& group = groups[g];
+                    for (std::size_t begin = 0; begin < group.size(); begin += chunk) {
+                        std::vector<InstanceState*> rows(group.begin() + begin,
+                                                         group.begin() + std::min(group.size(), begin + chunk));
+                        auto insert = std::make_shared<sql::InsertNode>();
+                        insert->table = owner;
+                        for (auto i : named) insert->columns.push_back(table_column(table, i, owner));
+                        for (auto* s : rows) {
+                            std::vector<ExprPtr> values;
+                            values.reserve(named.size());
+                            for (auto i : named)
+                                values.push_back(std::make_shared<sql::BindNode>(cols[i].get(s->ptr()), table.columns[i].type));
+                            insert->rows.push_back(std::move(values));
+                        }
+                        std::vector<std::size_t> returned;
+                        if (returning) {
+                            for (auto i : m->primary_key()) returned.push_back(i);
+                            for (auto i : fetched)
+                                if (std::find(returned.begin(), returned.end(), i) == returned.end()) returned.push_back(i);
+                            for (auto i : returned) insert->returning.push_back(table_column(table, i, owner));
+                        }
+                        for (auto* s : rows) journal_state(*s);
+                        auto result = co_await conn->execute(sql::Statement(insert));
+
+                        // Match the rows that came back to the objects.
+                        auto fetch_into = [&](InstanceState& s, const Value* row) {
+                            for (std::size_t k = 0; k < returned.size(); ++k) {
+                                std::size_t i = returned[k];
+                                if (shape[i]) continue;
+                                s.fetched_on_insert.emplace_back(i, cols[i].get(s.ptr()));
+                                cols[i].set(s.ptr(), row[k]);
+                            }
+                        };
+                        if (returning) {
+                            const auto& data = *result.data();
+                            if (data.size() != rows.size())
+                                throw FlushError("INSERT into '" + table.name + "' returned " + std::to_string(data.size()) +
+                                                 " rows for " + std::to_string(rows.size()) + " objects");
+                            std::vector<std::size_t> idx(rows.size());
+                            for (std::size_t k = 0; k < idx.size(); ++k) idx[k] = k;
+                            if (key_generated) {
+                                // RETURNING promises no order; the keys of one statement are
+                                // handed out in VALUES order, so the sorted keys match the rows.
+                                std::size_t kpos = std::find(returned.begin(), returned.end(), *gen) - returned.begin();
+                                auto key_of = [&](std::size_t r) { return from_value<std::int64_t>(data.values[r * data.width() + kpos]); };
+                                std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return key_of(a) < key_of(b); });
+                                for (std::size_t k = 0; k < rows.size(); ++k)
+                                    fetch_into(*rows[k], data.values.data() + idx[k] * data.width());
+                            } else {
+                                std::vector<std::size_t> pk_pos;
+                                for (auto i : m->primary_key())
+                                    pk_pos.push_back(std::find(returned.begin(), returned.end(), i) - returned.begin());
+                                for (std::size_t r = 0; r < rows.size(); ++r) {
+                                    const Value* row = data.values.data() + r * data.width();
+                                    auto match = std::find_if(rows.begin(), rows.end(), [&](InstanceState* s) {
+                                        for (std::size_t k = 0; k < pk_pos.size(); ++k)
+                                            if (!cols[m->primary_key()[k]].equals(s->ptr(), row[pk_pos[k]])) return false;
+                                        return true;
+                                    });
+                                    if (match == rows.end())
+                                        throw FlushError("INSERT into '" + table.name + "' returned a key no object has");
+                                    fetch_into(**match, row);
+                                }
+                            }
+                        } else if (!fetched.empty()) {
+                            InstanceState& s = *rows.front();
+                            if (key_generated) {
+                                auto id = result.last_insert_id();
+                                if (!id) throw FlushError("INSERT into '" + table.name + "': the driver reported no generated key");
+                                s.fetched_on_insert.emplace_back(*gen, cols[*gen].get(s.ptr()));
+                                cols[*gen].set(s.ptr(), Value{*id});
+                            }
+                            if (fetched.size() > (key_generated ? 1u : 0u)) need_select.push_back(&s);
+                        }
+                        for (auto* s : rows) {
+                            s->status = Status::persistent;
+                            s->committed.clear();
+                            for (std::size_t i = 0; i < cols.size(); ++i) s->committed.push_back(cols[i].get(s->ptr()));
+                            identity_map[s->identity()] = s;
+                            unwritten.erase(s);
+                        }
+                    }
+                    // Server defaults of a backend without RETURNING: one SELECT by key per batch.
+                    for (std::size_t begin = 0; begin < need_select.size(); begin += default_selectin_batch_size) {
+                        std::vector<InstanceState*> batch(
+                            need_select.begin() + begin,
+                            need_select.begin() + std::min(need_select.size(), begin + default_selectin_batch_size));
+                        auto select = std::make_shared<sql::SelectNode>();
+                        for (std::size_t i = 0; i < cols.size(); ++i) select->columns.push_back(table_column(table, i, owner));
+                        std::vector<ExprPtr> alternatives;
+                        for (auto* s : batch) {
+                            std::vector<ExprPtr> terms;
+                            for (auto i : m->primary_key())
+                                terms.push_back(equal(table_column(table, i, owner),
+                                                      std::make_shared<sql::BindNode>(s->committed[i], table.columns[i].type)));
+                            alternatives.push_back(all_of(std::move(terms)));
+                        }
+                        select->where = alternatives.size() == 1 ? alternatives.front()
+                                                                 : sql::make_list(sql::ListOp::or_, std::move(alternatives));
+                        auto result = co_await conn->execute(sql::Statement(select));
+                        const auto& data = *result.data();
+                        for (std::size_t r = 0; r < data.size(); ++r) {
+                            const Value* row = data.values.data() + r * data.width();
+                            std::vector<Value> key;
+                            for (auto i : m->primary_key()) key.push_back(row[i]);
+                            InstanceState* s = find_identity({m, key});
+                            if (!s) continue;
+                            for (auto i : fetched) {
+                                if (gen && *gen == i) continue;
+                                s->fetched_on_insert.emplace_back(i, cols[i].get(s->ptr()));
+                                cols[i].set(s->ptr(), row[i]);
+                                s->committed[i] = cols[i].get(s->ptr());
+                            }
+                        }
+                    }
+                }
+                todo = std::move(later);
+            }
+
+            // UPDATEs, grouped by the set of changed columns.
+            std::map<std::vector<std::size_t>, std::vector<InstanceState*>> updates;
+            for (auto* s : persistent[m]) {
+                sync_foreign_keys(*s);
+                auto changed = changed_columns(*s);
+                if (!changed.empty()) updates[changed].push_back(s);
+            }
+            for (auto& [changed, group] : updates) {
+                auto update = std::make_shared<sql::UpdateNode>();
+                update->table = owner;
+                for (auto i : changed)
+                    update->set.emplace_back(table_column(table, i, owner), named_param("v" + std::to_string(i), table.columns[i].type));
+                std::vector<ExprPtr> where;
+                for (auto i : m->primary_key())
+                    where.push_back(equal(table_column(table, i, owner), named_param("k" + std::to_string(i), table.columns[i].type)));
+                update->where = all_of(std::move(where));
+                std::vector<Params> params;
+                params.reserve(group.size());
+                for (auto* s : group) {
+                    Params p;
+                    for (auto i : changed) p.set("v" + std::to_string(i), cols[i].get(s->ptr()));
+                    for (auto i : m->primary_key()) p.set("k" + std::to_string(i), s->committed[i]);
+                    params.push_back(std::move(p));
+                    journal_state(*s);
+                }
+                auto result = co_await conn->execute_many(sql::Statement(update), params);
+                if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != group.size())
+                    throw StaleDataError("UPDATE of '" + table.name + "' expected to match " + std::to_string(group.size()) +
+                                         " row(s) and matched " + std::to_string(result.rowcount()) +
+                                         ": a row was changed or deleted by someone else");
+                for (auto* s : group) {
+                    bool rekey = false;
+                    for (auto i : changed)
+                        rekey |= std::find(m->primary_key().begin(), m->primary_key().end(), i) != m->primary_key().end();
+                    if (rekey) identity_map.erase(s->identity());
+                    for (auto i : changed) s->committed[i] = cols[i].get(s->ptr());
+                    if (rekey) identity_map[s->identity()] = s;
+                }
+            }
+        }
+
+        // ---- 3. association rows of many-to-many relationships ----
+        // A pair seen from both sides (back_populates) is written once: rows are
+        // compared by (association column, value), whatever side produced them.
+        std::set<std::vector<std::string>> seen_insert, seen_delete;
+        struct AssocBatch {
+            const RelationshipProperty* rel;
+            std::vector<std::vector<Value>> rows;  ///< secondary_local values, then secondary_remote values
+        };
+        std::vector<AssocBatch> inserts, deletes, clears;
+        auto add_row = [&](std::vector<AssocBatch>& batches, std::set<std::vector<std::string>>& seen,
+                           const RelationshipProperty& rel, const InstanceState& parent, const InstanceState& child) {
+            std::vector<Value> row = get_values(parent, rel.local_columns);
+            auto remote = get_values(child, rel.remote_columns);
+            row.insert(row.end(), remote.begin(), remote.end());
+            std::vector<std::size_t> columns = rel.secondary_local;
+            columns.insert(columns.end(), rel.secondary_remote.begin(), rel.secondary_remote.end());
+            std::vector<std::pair<std::size_t, std::string>> canonical;
+            for (std::size_t k = 0; k < row.size(); ++k)
+                canonical.emplace_back(columns[k], std::string(value_kind_name(row[k])) + ":" + to_display_string(row[k]));
+            std::sort(canonical.begin(), canonical.end());
+            std::vector<std::string> id{rel.secondary->name};
+            for (auto& [c, v] : canonical) id.push_back(std::to_string(c) + "=" + v);
+            if (!seen.insert(std::move(id)).second) return;
+            auto it = std::find_if(batches.begin(), batches.end(), [&](const auto& b) { return b.rel == &rel; });
+            if (it == batches.end()) {
+                batches.push_back({&rel, {}});
+                it = batches.end() - 1;
+            }
+            it->rows.push_back(std::move(row));
+        };
+        std::unordered_set<const InstanceState*> inserted_now;
+        for (auto& [_, list] : pending) inserted_now.insert(list.begin(), list.end());
+        for (auto& [_, holder] : states) {
+            InstanceState& s = *holder;
+            for (const auto& rel : s.mapper->relationships()) {
+                if (rel.direction != Direction::many_to_many) continue;
+                if (s.marked_deleted) {
+                    clears.push_back({&rel, {get_values(s, rel.local_columns)}});
+                    continue;
+                }
+                if (s.status != Status::persistent || !rel.slot(s.ptr()).loaded()) continue;
+                auto now = rel.items(s.ptr());
+                const auto& before = s.committed_related[rel_index(rel)];
+                // A persistent object's collection replaced without being loaded:
+                // its old rows are unknown, so they all go before the new ones.
+                if (!before && !inserted_now.count(&s)) clears.push_back({&rel, {get_values(s, rel.local_columns)}});
+                for (const auto& item : now) {
+                    InstanceState* child = find(item.get());
+                    if (!child || child->marked_deleted) continue;
+                    if (child->status != Status::persistent)
+                        throw FlushError(rel.qualified_name() + " holds an object that was not written");
+                    bool existed = before && std::find(before->begin(), before->end(), child->ptr()) != before->end();
+                    if (!existed) add_row(inserts, seen_insert, rel, s, *child);
+                }
+                if (before)
+                    for (const void* old : *before) {
+                        bool kept = std::any_of(now.begin(), now.end(), [&](const auto& p) { return p.get() == old; });
+                        InstanceState* child = find(old);
+                        if (kept || !child || child->status != Status::persistent) continue;
+                        add_row(deletes, seen_delete, rel, s, *child);
+                    }
+            }
+        }
+        for (const auto& batch : clears) {
+            const auto& rel = *batch.rel;
+            auto del = std::make_shared<sql::DeleteNode>();
+            del->table = rel.secondary;
+            std::vector<ExprPtr> where;
+            for (std::size_t k = 0; k < rel.secondary_local.size(); ++k)
+                where.push_back(equal(table_column(*rel.secondary, rel.secondary_local[k], rel.secondary),
+                                      std::make_shared<sql::BindNode>(batch.rows.front()[k], rel.secondary->columns[rel.secondary_local[k]].type)));
+            del->where = all_of(std::move(where));
+            co_await conn->execute(sql::Statement(del));
+        }
+        for (const auto& batch : deletes) {
+            const auto& rel = *batch.rel;
+            auto del = std::make_shared<sql::DeleteNode>();
+            del->table = rel.secondary;
+            std::vector<ExprPtr> where;
+            std::vector<std::size_t> columns = rel.secondary_local;
+            columns.insert(columns.end(), rel.secondary_remote.begin(), rel.secondary_remote.end());
+            for (std::size_t k = 0; k < columns.size(); ++k)
+                where.push_back(equal(table_column(*rel.secondary, columns[k], rel.secondary),
+                                      named_param("c" + std::to_string(k), rel.secondary->columns[columns[k]].type)));
+            del->where = all_of(std::move(where));
+            std::vector<Params> params;
+            for (const auto& row : batch.rows) {
+                Params p;
+                for (std::size_t k = 0; k < row.size(); ++k) p.set("c" + std::to_string(k), row[k]);
+                params.push_back(std::move(p));
+            }
+            co_await conn->execute_many(sql::Statement(del), params);
+        }
+        for (const auto& batch : inserts) {
+            const auto& rel = *batch.rel;
+            auto insert = std::make_shared<sql::InsertNode>();
+            insert->table = rel.secondary;
+            std::vector<std::size_t> columns = rel.secondary_local;
+            columns.insert(columns.end(), rel.secondary_remote.begin(), rel.secondary_remote.end());
+            for (auto c : columns) insert->columns.push_back(table_column(*rel.secondary, c, rel.secondary));
+            std::vector<ExprPtr> row;
+            for (std::size_t k = 0; k < columns.size(); ++k)
+                row.push_back(named_param("c" + std::to_string(k), rel.secondary->columns[columns[k]].type));
+            insert->rows.push_back(std::move(row));
+            std::vector<Params> params;
+            for (const auto& values : batch.rows) {
+                Params p;
+                for (std::size_t k = 0; k < values.size(); ++k) p.set("c" + std::to_string(k), values[k]);
+                params.push_back(std::move(p));
+            }
+            co_await conn->execute_many(sql::Statement(insert), params);
+        }
+
+        // ---- 4. DELETEs, children first ----
+        for (auto it = order.rbegin(); it != order.rend(); ++it) {
+            const Mapper* m = *it;
+            auto& group = deleting[m];
+            if (group.empty()) continue;
+            const auto& table = m->table_node();
+            const auto owner = table_ptr(*m);
+            auto del = std::make_shared<sql::DeleteNode>();
+            del->table = owner;
+            std::vector<ExprPtr> where;
+            for (auto i : m->primary_key())
+                where.push_back(equal(table_column(table, i, owner), named_param("k" + std::to_string(i), table.columns[i].type)));
+            del->where = all_of(std::move(where));
+            std::vector<Params> params;
+            for (auto* s : group) {
+                Params p;
+                for (auto i : m->primary_key()) p.set("k" + std::to_string(i), s->committed[i]);
+                params.push_back(std::move(p));
+                journal_state(*s);
+            }
+            auto result = co_await conn->execute_many(sql::Statement(del), params);
+            if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != group.size())
+                throw StaleDataError("DELETE from '" + table.name + "' expected to match " + std::to_string(group.size()) +
+                                     " row(s) and matched " + std::to_string(result.rowcount()) +
+                                     ": a row was already deleted by someone else");
+            for (auto* s : group) {
+                identity_map.erase(s->identity());
+                s->status = Status::deleted;
+                s->marked_deleted = false;
+            }
+        }
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        try {
+            co_await rollback_all();
+        } catch (...) {
+            // the flush's error is the one to report
+        }
+        std::rethrow_exception(failure);
+    }
+
+    // What the rows hold now, for the next flush to compare against.
+    for (auto& [_, s] : states) {
+        if (s->status != Status::persistent) continue;
+        const auto& rels = s->mapper->relationships();
+        for (std::size_t r = 0; r < rels.size(); ++r) {
+            if (!rels[r].slot(s->ptr()).loaded()) continue;
+            std::vector<const void*> ptrs;
+            for (const auto& item : rels[r].items(s->ptr())) ptrs.push_back(item.get());
+            if (s->committed_related[r] == ptrs) continue;
+            journal_state(*s);  // a rollback must see the collection as it was
+            s->committed_related[r] = std::move(ptrs);
+        }
+    }
+}
+
+}  // namespace retort::orm::detail
