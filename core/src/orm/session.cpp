@@ -49,7 +49,7 @@ std::vector<Value> InstanceState::key_values() const {
 }
 
 void SessionImpl::journal_state(InstanceState& s) {
-    if (!transaction_begun || s.journal_level >= level()) return;
+    if (s.journal_level >= level()) return;
     journal.push_back({level(), &s, true, s.status, s.marked_deleted, s.committed, s.committed_related,
                        s.fetched_on_insert, s.journal_level});
     s.journal_level = level();

@@ -171,6 +171,14 @@ awaitable<void> SessionImpl::flush() {
                     std::vector<Value> nulls(rel.remote_columns.size(), Value{null});
                     set_columns(*child, rel.remote_columns, nulls,
                                 "it was removed from " + rel.qualified_name() + ", which is not delete-orphan");
+                    // Its reference back to this parent goes too (back_populates).
+                    if (rel.reverse && rel.reverse->slot(child->ptr()).loaded()) {
+                        auto back = rel.reverse->items(child->ptr());
+                        if (!back.empty() && back.front().get() == s->ptr()) {
+                            rel.reverse->assign(child->ptr(), {});
+                            child->committed_related[rel_index(*rel.reverse)] = std::vector<const void*>{};
+                        }
+                    }
                 }
             }
         }
@@ -206,11 +214,21 @@ awaitable<void> SessionImpl::flush() {
 
     // Foreign keys from relationships: the many-to-one targets and the parents
     // whose collections hold the object.
+    // A collection that gained the object speaks first; a many-to-one reference
+    // only when it was re-pointed since the last flush (so that the side the
+    // application changed wins where both describe the same foreign key).
     auto sync_foreign_keys = [&](InstanceState& s) {
+        if (auto it = parents.find(s.ptr()); it != parents.end())
+            for (auto [parent, rel] : it->second)
+                set_columns(s, rel->remote_columns, get_values(*parent, rel->local_columns), rel->qualified_name());
         const auto& rels = s.mapper->relationships();
         for (const auto& rel : rels) {
             if (rel.direction != Direction::many_to_one || !rel.slot(s.ptr()).loaded()) continue;
             auto items = rel.items(s.ptr());
+            const auto& before = s.committed_related[rel_index(rel)];
+            bool changed = s.status == Status::pending || !before || before->size() != items.size() ||
+                           (!items.empty() && before->front() != items.front().get());
+            if (!changed) continue;
             if (!items.empty()) {
                 InstanceState* t = find(items.front().get());
                 if (!t)
@@ -222,9 +240,6 @@ awaitable<void> SessionImpl::flush() {
                 set_columns(s, rel.local_columns, nulls, rel.qualified_name() + " was set to nullptr");
             }
         }
-        if (auto it = parents.find(s.ptr()); it != parents.end())
-            for (auto [parent, rel] : it->second)
-                set_columns(s, rel->remote_columns, get_values(*parent, rel->local_columns), rel->qualified_name());
     };
     // Whether `s` needs the key of another object of its own mapper not inserted yet.
     auto waits_on_same_mapper = [&](const InstanceState& s, const std::unordered_set<const InstanceState*>& unwritten) {

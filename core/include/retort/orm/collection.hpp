@@ -60,6 +60,9 @@ public:
         mark_loaded();
         return *this;
     }
+    Collection& operator=(std::initializer_list<std::shared_ptr<T>> items) {
+        return *this = std::vector<std::shared_ptr<T>>(items);
+    }
 
     const_iterator begin() const { require_loaded(); return items_.begin(); }
     const_iterator end() const { require_loaded(); return items_.end(); }

@@ -1,0 +1,265 @@
+// Relationship kinds on every backend: many-to-one assignment, one-to-many
+// without delete-orphan, many-to-many through an association table, and a
+// self-referential tree (adjacency list).
+#include <catch2/catch.hpp>
+
+#include "retort/orm.hpp"
+#include "support/test_support.hpp"
+
+using namespace retort;
+
+namespace orm_relationships_test {
+
+orm::Registry& registry() {
+    static orm::Registry r;
+    return r;
+}
+
+struct Course;
+
+struct Student {
+    std::int64_t id = 0;
+    std::string name;
+    orm::Collection<Course> courses;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_student",
+                          orm::column(&Student::id, orm::primary_key()),
+                          orm::column(&Student::name, types::String(40)),
+                          orm::relationship(&Student::courses,
+                                            {.back_populates = "students", .order_by = {"title"}, .secondary = "or_enrollment"}));
+    }
+};
+RETORT_MAPPED(Student, id, name, courses)
+
+struct Course {
+    std::int64_t id = 0;
+    std::string title;
+    orm::Collection<Student> students;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_course",
+                          orm::column(&Course::id, orm::primary_key()),
+                          orm::column(&Course::title, types::String(40)),
+                          orm::relationship(&Course::students,
+                                            {.back_populates = "courses", .order_by = {"name"}, .secondary = "or_enrollment"}));
+    }
+};
+RETORT_MAPPED(Course, id, title, students)
+
+[[maybe_unused]] const bool enrollment = orm::association_table(
+    registry(), "or_enrollment", {{"student_id", "or_student.id"}, {"course_id", "or_course.id"}});
+
+struct Node {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> parent_id;
+    std::string name;
+    orm::Reference<Node> parent;
+    orm::Collection<Node> children;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_node",
+                          orm::column(&Node::id, orm::primary_key()),
+                          orm::column(&Node::parent_id, orm::foreign_key(&Node::id)),
+                          orm::column(&Node::name, types::String(40)),
+                          orm::relationship(&Node::parent, {.back_populates = "children"}),
+                          orm::relationship(&Node::children, {.back_populates = "parent",
+                                                              .lazy = orm::Lazy::selectin,
+                                                              .cascade = "all",
+                                                              .order_by = {"name"}}));
+    }
+};
+RETORT_MAPPED(Node, id, parent_id, name, parent, children)
+
+struct Team;
+struct Player {
+    std::int64_t id = 0;
+    std::optional<std::int64_t> team_id;
+    std::string name;
+    orm::Reference<Team> team;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_player",
+                          orm::column(&Player::id, orm::primary_key()),
+                          orm::column(&Player::team_id, orm::foreign_key("or_team.id")),
+                          orm::column(&Player::name, types::String(40)),
+                          orm::relationship(&Player::team, {.back_populates = "players", .lazy = orm::Lazy::joined}));
+    }
+};
+RETORT_MAPPED(Player, id, team_id, name, team)
+
+struct Team {
+    std::int64_t id = 0;
+    std::string name;
+    orm::Collection<Player> players;  // no delete-orphan: removed players keep their row
+
+    static auto mapping() {
+        return orm::table(registry(), "or_team",
+                          orm::column(&Team::id, orm::primary_key()),
+                          orm::column(&Team::name, types::String(40)),
+                          orm::relationship(&Team::players, {.back_populates = "team"}));
+    }
+};
+RETORT_MAPPED(Team, id, name, players)
+
+template <class T>
+std::shared_ptr<T> make(T value) {
+    return std::make_shared<T>(std::move(value));
+}
+
+awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
+    auto conn = co_await engine.connect();
+    auto n = co_await conn.scalar<std::int64_t>(sql::select(sql::func::count()).select_from(registry().metadata().table(table)));
+    co_await conn.close();
+    co_return n;
+}
+
+}  // namespace orm_relationships_test
+
+using namespace orm_relationships_test;
+
+TEST_CASE("orm relationships: the mapping makes tables, keys and an association table", "[orm]") {
+    auto& md = registry().metadata();
+    auto enrollment_table = md.table("or_enrollment");
+    CHECK(enrollment_table.table().primary_key.size() == 2);
+    CHECK(enrollment_table.table().foreign_keys.size() == 2);
+    auto node = md.table("or_node").table();
+    CHECK(node.foreign_keys.size() == 1);
+    CHECK(node.columns[node.foreign_keys[0].columns[0]].name == "parent_id");
+    CHECK(node.columns[1].nullable);      // optional<int64>: nullable
+    CHECK(!node.columns[2].nullable);     // std::string: NOT NULL
+    const auto& student = orm::mapper<Student>();
+    CHECK(student.relationship("courses").direction == orm::Direction::many_to_many);
+    CHECK(student.relationship("courses").reverse == &orm::mapper<Course>().relationship("students"));
+    CHECK(orm::mapper<Node>().relationship("children").direction == orm::Direction::one_to_many);
+    CHECK(orm::mapper<Node>().relationship("parent").direction == orm::Direction::many_to_one);
+    // Typed attribute expressions.
+    auto cond = orm::attr(&Student::name) == "ann";
+    CHECK(cond.type().kind == TypeKind::boolean);
+}
+
+TEST_CASE("orm relationships: many-to-many rows follow the collections", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession session(engine, {.expire_on_commit = false});
+        auto math = make(Course{.title = "math"});
+        auto art = make(Course{.title = "art"});
+        auto ann = make(Student{.name = "ann", .courses = {math, art}});
+        auto bob = make(Student{.name = "bob", .courses = {math}});
+        session.add_all(std::vector{ann, bob});
+        co_await session.commit();
+        auto rows = co_await count_rows(engine, "or_enrollment");
+        CHECK(rows == 3);
+
+        // Both sides say the same thing once: one row.
+        auto cat = make(Student{.name = "cat", .courses = {art}});
+        art->students.push_back(cat);  // art's students were set (empty) when it was created
+        session.add(cat);
+        co_await session.commit();
+        auto rows2 = co_await count_rows(engine, "or_enrollment");
+        CHECK(rows2 == 4);
+
+        ann->courses.remove(math);
+        co_await session.commit();
+        auto rows3 = co_await count_rows(engine, "or_enrollment");
+        CHECK(rows3 == 3);
+
+        orm::AsyncSession other(engine);
+        auto students = co_await other.scalars(
+            orm::select<Student>().order_by(&Student::name).options(orm::selectinload(&Student::courses)));
+        REQUIRE(students.size() == 3);
+        auto s0 = students.all()[0];
+        REQUIRE(s0->courses.size() == 1);
+        CHECK(s0->courses[0]->title == "art");
+        CHECK(students.all()[1]->courses[0]->title == "math");
+        auto joined = co_await other.scalars(orm::select<Course>().order_by(&Course::title).options(orm::joinedload(&Course::students)));
+        REQUIRE(joined.size() == 2);
+        CHECK(joined.first()->students.size() == 2);  // art: ann, cat
+
+        // Deleting a student removes its association rows.
+        other.delete_(s0);
+        co_await other.commit();
+        auto rows4 = co_await count_rows(engine, "or_enrollment");
+        CHECK(rows4 == 2);
+        co_await other.close();
+        co_await session.close();
+    });
+}
+
+TEST_CASE("orm relationships: a self-referential tree is written parents first and loaded whole", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession session(engine, {.expire_on_commit = false});
+        auto leaf1 = make(Node{.name = "leaf1"});
+        auto leaf2 = make(Node{.name = "leaf2"});
+        auto mid = make(Node{.name = "mid", .children = {leaf1, leaf2}});
+        auto root = make(Node{.name = "root", .children = {mid}});
+        session.add(root);
+        co_await session.commit();
+        CHECK(mid->parent_id == root->id);
+        CHECK(leaf1->parent_id == mid->id);
+        CHECK(!root->parent_id);
+
+        orm::AsyncSession other(engine);
+        auto top = co_await other.scalar(orm::select<Node>().where(orm::attr(&Node::parent_id) == null));
+        REQUIRE(top);
+        // children is lazy = selectin: the whole tree came with the query.
+        REQUIRE(top->children.size() == 1);
+        REQUIRE(top->children[0]->children.size() == 2);
+        CHECK(top->children[0]->children[1]->name == "leaf2");
+        CHECK(top->children[0]->children[0]->parent.get() == top->children[0]);
+
+        // Cascade delete takes the subtree.
+        other.delete_(top);
+        co_await other.commit();
+        auto left = co_await count_rows(engine, "or_node");
+        CHECK(left == 0);
+        co_await other.close();
+        co_await session.close();
+    });
+}
+
+TEST_CASE("orm relationships: many-to-one assignment and a one-to-many without delete-orphan", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession session(engine, {.expire_on_commit = false});
+        auto red = make(Team{.name = "red"});
+        auto blue = make(Team{.name = "blue"});
+        auto pia = make(Player{.name = "pia", .team = red});
+        session.add(pia);  // the team comes along through the reference
+        session.add(blue);
+        co_await session.commit();
+        CHECK(pia->team_id == red->id);
+
+        pia->team = blue;  // re-pointing the reference moves the foreign key
+        co_await session.commit();
+        CHECK(pia->team_id == blue->id);
+
+        orm::AsyncSession other(engine);
+        auto player = co_await other.scalar(orm::select<Player>());
+        REQUIRE(player->team.loaded());  // lazy = joined
+        CHECK(player->team->name == "blue");
+        auto team = co_await other.get<Team>(blue->id);
+        CHECK(team == player->team.get());
+        auto players = co_await other.load(team, &Team::players);
+        REQUIRE(players.size() == 1);
+        team->players.clear();  // not delete-orphan: the player stays, without a team
+        co_await other.flush();
+        CHECK(!player->team_id);
+        CHECK(!player->team);  // back_populates: the reference went with it
+        co_await other.commit();
+        auto players_left = co_await count_rows(engine, "or_player");
+        CHECK(players_left == 1);
+        co_await other.close();
+        co_await session.close();
+    });
+}
+
+TEST_CASE("orm relationships: mapping mistakes are reported when mappers are configured", "[orm]") {
+    CHECK_THROWS_AS(orm::Cascade::parse("save-update, explode"), MappingError);
+    CHECK(orm::Cascade::parse("all, delete-orphan").delete_orphan);
+    CHECK_THROWS_WITH(orm::mapper<Student>().relationship("nope"), Catch::Contains("Student") && Catch::Contains("nope"));
+}
