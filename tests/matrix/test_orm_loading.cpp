@@ -62,16 +62,6 @@ struct Chapter {
 };
 RETORT_MAPPED(Chapter, id, book_id, number)
 
-struct StatementLog {
-    std::vector<std::string> sql;
-    EngineOptions options() {
-        return {.on_statement = [this](const StatementEvent& e) { sql.emplace_back(e.sql); }};
-    }
-    std::size_t count_containing(std::string_view part) const {
-        return std::count_if(sql.begin(), sql.end(), [&](const auto& s) { return s.find(part) != std::string::npos; });
-    }
-};
-
 /// `authors` authors with 2 books of 3 chapters each, committed.
 awaitable<void> populate(AsyncEngine& engine, int authors) {
     co_await test::recreate_tables(engine, registry().metadata());
@@ -97,7 +87,7 @@ awaitable<void> populate(AsyncEngine& engine, int authors) {
 using namespace orm_loading_test;
 
 TEST_CASE("orm loading: selectinload sends one query per batch of 500 parents", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await populate(engine, 1200);
@@ -134,7 +124,7 @@ TEST_CASE("orm loading: selectinload sends one query per batch of 500 parents", 
 }
 
 TEST_CASE("orm loading: chained loaders and the many-to-one direction", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await populate(engine, 3);
@@ -156,7 +146,7 @@ TEST_CASE("orm loading: chained loaders and the many-to-one direction", "[orm]")
 }
 
 TEST_CASE("orm loading: joinedload fills collections in one query with parents de-duplicated", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await populate(engine, 4);
@@ -192,7 +182,7 @@ TEST_CASE("orm loading: joinedload fills collections in one query with parents d
 }
 
 TEST_CASE("orm loading: a stream loads each chunk's relationships", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await populate(engine, 1200);
@@ -213,7 +203,7 @@ TEST_CASE("orm loading: a stream loads each chunk's relationships", "[orm]") {
 }
 
 TEST_CASE("orm loading: load() fills one relationship of one object", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await populate(engine, 2);

@@ -63,17 +63,6 @@ std::shared_ptr<Owner> owner(std::string name, std::vector<std::string> labels =
     return o;
 }
 
-/// Counts statements sent, and keeps their SQL.
-struct StatementLog {
-    std::vector<std::string> sql;
-    EngineOptions options() {
-        return {.on_statement = [this](const StatementEvent& e) { sql.emplace_back(e.sql); }};
-    }
-    std::size_t count_starting(std::string_view prefix) const {
-        return std::count_if(sql.begin(), sql.end(), [&](const auto& s) { return s.rfind(prefix, 0) == 0; });
-    }
-};
-
 awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
     auto conn = co_await engine.connect();
     auto n = co_await conn.scalar<std::int64_t>(sql::select(sql::func::count()).select_from(registry().metadata().table(table)));
@@ -86,7 +75,7 @@ awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
 using namespace orm_session_test;
 
 TEST_CASE("orm session: a flush inserts objects with their children, generated keys and defaults", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await test::recreate_tables(engine, registry().metadata());
@@ -117,7 +106,7 @@ TEST_CASE("orm session: a flush inserts objects with their children, generated k
 }
 
 TEST_CASE("orm session: get() answers from the identity map without a statement", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await test::recreate_tables(engine, registry().metadata());
@@ -154,7 +143,7 @@ TEST_CASE("orm session: get() answers from the identity map without a statement"
 }
 
 TEST_CASE("orm session: a plain assignment is flushed as an UPDATE of the changed column only", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await test::recreate_tables(engine, registry().metadata());
@@ -392,7 +381,7 @@ TEST_CASE("orm session: refresh() and expire() take the database's values", "[or
 }
 
 TEST_CASE("orm session: thousands of objects go out in multi-row batches with their own keys", "[orm]") {
-    StatementLog log;
+    test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {
         co_await test::recreate_tables(engine, registry().metadata());

@@ -2,10 +2,13 @@
 // under test, and skipping a test whose backend lacks a capability.
 #pragma once
 
+#include <algorithm>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "retort/retort.hpp"
 
@@ -42,6 +45,21 @@ boost::asio::awaitable<std::optional<E>> capture(boost::asio::awaitable<T> op) {
     }
     co_return std::nullopt;
 }
+
+/// Collects the SQL of every statement an engine sends (one entry per row of
+/// an execute_many): `auto engine = make_engine(log.options());`.
+struct StatementLog {
+    std::vector<std::string> sql;
+    EngineOptions options() {
+        return {.on_statement = [this](const StatementEvent& e) { sql.emplace_back(e.sql); }};
+    }
+    std::size_t count_starting(std::string_view prefix) const {
+        return std::count_if(sql.begin(), sql.end(), [&](const auto& s) { return s.rfind(prefix, 0) == 0; });
+    }
+    std::size_t count_containing(std::string_view part) const {
+        return std::count_if(sql.begin(), sql.end(), [&](const auto& s) { return s.find(part) != std::string::npos; });
+    }
+};
 
 /// Ends the test as skipped (CTest reports it so) with `reason`.
 [[noreturn]] void skip(const std::string& reason);

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "session_impl.hpp"
+#include "statement_building.hpp"
 
 namespace retort::orm::detail {
 
@@ -13,41 +14,6 @@ namespace {
 
 using sql::ExprPtr;
 using sql::FromPtr;
-
-std::shared_ptr<const sql::ColumnNode> column_of(const FromPtr& from, const Mapper& m, std::size_t i) {
-    const auto& c = m.table_node().columns[i];
-    return std::make_shared<sql::ColumnNode>(from, i, c.name, c.type);
-}
-std::shared_ptr<const sql::ColumnNode> column_of(const FromPtr& from, const sql::TableNode& t, std::size_t i) {
-    return std::make_shared<sql::ColumnNode>(from, i, t.columns[i].name, t.columns[i].type);
-}
-
-ExprPtr equal(ExprPtr a, ExprPtr b) {
-    return sql::make_binary(sql::BinaryOp::eq, std::move(a), std::move(b), types::Boolean());
-}
-ExprPtr all_of(std::vector<ExprPtr> terms) {
-    return terms.size() == 1 ? terms.front() : sql::make_list(sql::ListOp::and_, std::move(terms));
-}
-
-/// `columns IN keys`: one IN list for a single column; for a composite key,
-/// a disjunction of conjunctions, which every backend plans as an index lookup.
-ExprPtr key_in(const std::vector<ExprPtr>& columns, const std::vector<std::vector<Value>>& keys) {
-    if (columns.size() == 1) {
-        std::vector<Value> flat;
-        flat.reserve(keys.size());
-        for (const auto& k : keys) flat.push_back(k.front());
-        return sql::make_in(columns.front(), std::move(flat), false);
-    }
-    std::vector<ExprPtr> alternatives;
-    alternatives.reserve(keys.size());
-    for (const auto& k : keys) {
-        std::vector<ExprPtr> terms;
-        for (std::size_t i = 0; i < columns.size(); ++i)
-            terms.push_back(equal(columns[i], std::make_shared<sql::BindNode>(k[i], columns[i]->type)));
-        alternatives.push_back(all_of(std::move(terms)));
-    }
-    return sql::make_list(sql::ListOp::or_, std::move(alternatives));
-}
 
 std::vector<Value> values_at(const Value* row, const std::vector<std::size_t>& columns) {
     std::vector<Value> out;
@@ -67,7 +33,7 @@ bool any_null(const std::vector<Value>& key) {
 
 void append_order_by(sql::SelectNode& n, const RelationshipProperty& rel, const FromPtr& target) {
     for (auto [column, desc] : rel.order_by)
-        n.order_by.push_back(std::make_shared<sql::OrderItemNode>(column_of(target, *rel.target, column), desc,
+        n.order_by.push_back(std::make_shared<sql::OrderItemNode>(column_of(target, rel.target->table_node(), column), desc,
                                                                   sql::NullsOrder::default_));
 }
 
@@ -97,22 +63,22 @@ struct JoinBuilder {
             if (rel.direction == Direction::many_to_many) {
                 auto sec = sql::FromClause(rel.secondary).alias(rel.secondary->name + "_" + std::to_string(++aliases));
                 for (std::size_t k = 0; k < rel.local_columns.size(); ++k)
-                    on.push_back(equal(column_of(from, *rel.parent, rel.local_columns[k]),
+                    on.push_back(equal(column_of(from, rel.parent->table_node(), rel.local_columns[k]),
                                        column_of(sec.from_node(), *rel.secondary, rel.secondary_local[k])));
                 join(sec.from_node(), all_of(std::move(on)));
                 on.clear();
                 for (std::size_t k = 0; k < rel.remote_columns.size(); ++k)
                     on.push_back(equal(column_of(sec.from_node(), *rel.secondary, rel.secondary_remote[k]),
-                                       column_of(target_from, *rel.target, rel.remote_columns[k])));
+                                       column_of(target_from, rel.target->table_node(), rel.remote_columns[k])));
             } else {
                 for (std::size_t k = 0; k < rel.local_columns.size(); ++k)
-                    on.push_back(equal(column_of(from, *rel.parent, rel.local_columns[k]),
-                                       column_of(target_from, *rel.target, rel.remote_columns[k])));
+                    on.push_back(equal(column_of(from, rel.parent->table_node(), rel.local_columns[k]),
+                                       column_of(target_from, rel.target->table_node(), rel.remote_columns[k])));
             }
             join(target_from, all_of(std::move(on)));
             std::size_t offset = select->columns.size();
             for (std::size_t i = 0; i < rel.target->columns().size(); ++i)
-                select->columns.push_back(column_of(target_from, *rel.target, i));
+                select->columns.push_back(column_of(target_from, rel.target->table_node(), i));
             append_order_by(*select, rel, target_from);
             level_from.push_back(target_from);
             loads.push_back({&node, parent, offset});
@@ -394,9 +360,9 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
             if (!missing.empty()) {
                 auto select = std::make_shared<sql::SelectNode>();
                 for (std::size_t i = 0; i < target.columns().size(); ++i)
-                    select->columns.push_back(column_of(target_from, target, i));
+                    select->columns.push_back(column_of(target_from, target.table_node(), i));
                 std::vector<ExprPtr> cols;
-                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target, c));
+                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
                 select->where = key_in(cols, missing);
                 co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
                     auto it = by_key.find({nullptr, values_at(row, rel.remote_columns)});
@@ -408,18 +374,18 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
         } else if (!keys.empty()) {
             auto select = std::make_shared<sql::SelectNode>();
             for (std::size_t i = 0; i < target.columns().size(); ++i)
-                select->columns.push_back(column_of(target_from, target, i));
+                select->columns.push_back(column_of(target_from, target.table_node(), i));
             std::vector<ExprPtr> cols;
             std::vector<std::size_t> key_at;  // where each row's parent key is
             if (rel.direction == Direction::one_to_many) {
-                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target, c));
+                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
                 key_at = rel.remote_columns;
             } else {
                 FromPtr sec = rel.secondary;
                 std::vector<ExprPtr> on;
                 for (std::size_t k = 0; k < rel.remote_columns.size(); ++k)
                     on.push_back(equal(column_of(sec, *rel.secondary, rel.secondary_remote[k]),
-                                       column_of(target_from, target, rel.remote_columns[k])));
+                                       column_of(target_from, target.table_node(), rel.remote_columns[k])));
                 select->froms.push_back(std::make_shared<sql::JoinNode>(target_from, sec, all_of(std::move(on)), false, false));
                 for (auto c : rel.secondary_local) {
                     key_at.push_back(select->columns.size());
@@ -464,7 +430,6 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
             }
         }
     }
-    (void)r;
     co_await apply_loaders(target, all_children, children);
 }
 

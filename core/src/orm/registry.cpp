@@ -123,6 +123,11 @@ void Registry::Impl::configure(Registry& self) {
             resolve(*m, m->mutable_relationships()[i], *mappers.at(r.target->type), r.options);
         }
     }
+    // The flush order: sorted once here rather than at every flush.
+    auto sorted = metadata.sorted_tables();
+    for (auto& [_, m] : mappers)
+        for (std::size_t i = 0; i < sorted.size(); ++i)
+            if (sorted[i].get() == &m->table_node()) m->set_flush_order(i);
     // back_populates once every relationship exists.
     for (auto [m, d] : built)
         for (std::size_t i = 0; i < d->relationships.size(); ++i) {

@@ -159,13 +159,7 @@ void SessionImpl::mark_unloaded(InstanceState& s) {
     }
 }
 
-}  // namespace detail
-
-using detail::InstanceState;
-using detail::Status;
-
-namespace {
-void cascade_add(detail::SessionImpl& impl, InstanceState& root) {
+void SessionImpl::cascade_add(InstanceState& root) {
     std::vector<InstanceState*> work{&root};
     while (!work.empty()) {
         InstanceState* s = work.back();
@@ -173,11 +167,25 @@ void cascade_add(detail::SessionImpl& impl, InstanceState& root) {
         for (const auto& rel : s->mapper->relationships()) {
             if (!rel.cascade.save_update || !rel.slot(s->ptr()).loaded()) continue;
             for (auto& item : rel.items(s->ptr())) {
-                if (!item || impl.find(item.get())) continue;
-                work.push_back(&impl.add_pending(*rel.target, std::move(item)));
+                if (!item || find(item.get())) continue;
+                work.push_back(&add_pending(*rel.target, std::move(item)));
             }
         }
     }
+}
+
+}  // namespace detail
+
+using detail::InstanceState;
+using detail::Status;
+
+namespace {
+/// SELECT of the row of `m` with primary key `key`.
+sql::Select select_by_key(const Mapper& m, const std::vector<Value>& key) {
+    auto stmt = sql::select(m.table());
+    for (std::size_t k = 0; k < key.size(); ++k)
+        stmt = stmt.where(m.table().c<Value>(m.columns()[m.primary_key()[k]].name) == key[k]);
+    return stmt;
 }
 
 std::string describe_object(const Mapper& m) { return "an object of " + m.class_name(); }
@@ -201,7 +209,7 @@ void AsyncSession::add_object(const Mapper& m, std::shared_ptr<void> object) {
     } else {
         s = &impl.add_pending(m, std::move(object));
     }
-    cascade_add(impl, *s);
+    impl.cascade_add(*s);
 }
 
 void AsyncSession::delete_object(const Mapper& m, const void* object) {
@@ -253,11 +261,7 @@ awaitable<void> AsyncSession::refresh_object(const Mapper& m, const void* object
     if (!s || s->status != Status::persistent)
         throw InvalidRequestError("refresh(): " + describe_object(m) + " that is not persistent in this session");
     auto key = s->key_values();
-    auto stmt = sql::select(m.table());
-    for (std::size_t k = 0; k < key.size(); ++k) {
-        auto col = m.table().c<Value>(m.columns()[m.primary_key()[k]].name);
-        stmt = stmt.where(col == key[k]);
-    }
+    auto stmt = select_by_key(m, key);
     s->expired = true;
     impl_->mark_unloaded(*s);
     auto found = co_await impl_->run_query(m, stmt, {}, true);
@@ -273,11 +277,7 @@ awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::
         if (!s->expired) co_return s->object;
     }
     if (impl_->options.autoflush) co_await flush();
-    auto stmt = sql::select(m.table());
-    for (std::size_t k = 0; k < key.size(); ++k) {
-        auto col = m.table().c<Value>(m.columns()[m.primary_key()[k]].name);
-        stmt = stmt.where(col == key[k]);
-    }
+    auto stmt = select_by_key(m, key);
     auto found = co_await impl_->run_query(m, stmt, {}, false);
     co_return found.empty() ? nullptr : found.front()->object;
 }

@@ -97,6 +97,8 @@ struct SessionImpl {
     /// A new pending state for `object`.
     InstanceState& add_pending(const Mapper& m, std::shared_ptr<void> object);
     void remove_state(InstanceState& s);
+    /// Adds, as pending, what `root` reaches through loaded save-update relationships.
+    void cascade_add(InstanceState& root);
     /// Undoes the journal down to `level` (0: the whole transaction).
     void undo_journal(int level);
     /// Keeps the changes of savepoint `level` as part of the level below.
@@ -122,7 +124,9 @@ struct SessionImpl {
     void mark_unloaded(InstanceState& s);
 
     // ---- flush (unit_of_work.cpp) ----
+    /// Writes pending changes; on any failure rolls everything back (rollback_all) and rethrows.
     awaitable<void> flush();
+    awaitable<void> write_changes();
 };
 
 /// A loader plan: per relationship, the strategy and what to load below it.

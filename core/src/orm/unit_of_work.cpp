@@ -19,6 +19,7 @@
 
 #include "retort/plugin/dialect.hpp"
 #include "session_impl.hpp"
+#include "statement_building.hpp"
 
 namespace retort::orm::detail {
 
@@ -26,22 +27,7 @@ namespace {
 
 using sql::ExprPtr;
 
-std::shared_ptr<const sql::ColumnNode> table_column(const sql::TableNode& t, std::size_t i,
-                                                    const std::shared_ptr<const sql::TableNode>& owner) {
-    return std::make_shared<sql::ColumnNode>(owner, i, t.columns[i].name, t.columns[i].type);
-}
-
 std::shared_ptr<const sql::TableNode> table_ptr(const Mapper& m) { return m.table().table_node(); }
-
-ExprPtr named_param(const std::string& name, const SqlType& type) {
-    return std::make_shared<sql::BindNode>(name, type, false);
-}
-ExprPtr equal(ExprPtr a, ExprPtr b) {
-    return sql::make_binary(sql::BinaryOp::eq, std::move(a), std::move(b), types::Boolean());
-}
-ExprPtr all_of(std::vector<ExprPtr> terms) {
-    return terms.size() == 1 ? terms.front() : sql::make_list(sql::ListOp::and_, std::move(terms));
-}
 
 std::size_t rel_index(const RelationshipProperty& rel) { return &rel - rel.parent->relationships().data(); }
 
@@ -67,6 +53,47 @@ void set_columns(InstanceState& s, const std::vector<std::size_t>& columns, cons
     }
 }
 
+/// Orders rows of one mapper so that, along its self-referential foreign keys,
+/// every row comes before the row it references (deleting a parent row first
+/// would break the key). Uses the key values the rows hold (`committed`).
+std::vector<InstanceState*> children_first(const Mapper& m, const std::vector<InstanceState*>& rows) {
+    std::unordered_map<const InstanceState*, std::size_t> waiting;  // parent -> children not placed yet
+    std::unordered_map<const InstanceState*, std::vector<InstanceState*>> parents_of;
+    for (const auto& rel : m.relationships()) {
+        if (rel.target != &m || rel.direction == Direction::many_to_many) continue;
+        const auto& parent_cols = rel.direction == Direction::one_to_many ? rel.local_columns : rel.remote_columns;
+        const auto& child_cols = rel.direction == Direction::one_to_many ? rel.remote_columns : rel.local_columns;
+        auto values = [](const InstanceState* s, const std::vector<std::size_t>& cols) {
+            std::vector<Value> v;
+            for (auto c : cols) v.push_back(s->committed[c]);
+            return IdentityKey{nullptr, std::move(v)};
+        };
+        std::unordered_map<IdentityKey, InstanceState*, IdentityKeyHash> by_key;
+        for (auto* s : rows) by_key.emplace(values(s, parent_cols), s);
+        for (auto* c : rows) {
+            auto it = by_key.find(values(c, child_cols));
+            if (it == by_key.end() || it->second == c) continue;
+            ++waiting[it->second];
+            parents_of[c].push_back(it->second);
+        }
+    }
+    if (parents_of.empty()) return rows;
+    std::vector<InstanceState*> out, ready;
+    for (auto* s : rows)
+        if (!waiting[s]) ready.push_back(s);
+    while (!ready.empty()) {
+        auto* s = ready.back();
+        ready.pop_back();
+        out.push_back(s);
+        for (auto* p : parents_of[s])
+            if (--waiting[p] == 0) ready.push_back(p);
+    }
+    // A cycle of rows: send the rest as they are and let the database say which key it breaks.
+    for (auto* s : rows)
+        if (waiting[s]) out.push_back(s);
+    return out;
+}
+
 /// Which objects point at which through one-to-many collections: child -> (parent, relationship).
 using ParentMap = std::unordered_map<const void*, std::vector<std::pair<InstanceState*, const RelationshipProperty*>>>;
 
@@ -75,28 +102,30 @@ using ParentMap = std::unordered_map<const void*, std::vector<std::pair<Instance
 awaitable<void> SessionImpl::flush() {
     if (flushing) co_return;
     flushing = true;
-    struct Reset {
-        bool& flag;
-        ~Reset() { flag = false; }
-    } reset{flushing};
+    std::exception_ptr failure;
+    try {
+        co_await write_changes();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    flushing = false;
+    if (failure) {
+        try {
+            co_await rollback_all();
+        } catch (...) {
+            // the flush's error is the one to report
+        }
+        std::rethrow_exception(failure);
+    }
+}
 
+awaitable<void> SessionImpl::write_changes() {
     // ---- 1. cascades ----------------------------------------------------------
     {
-        std::vector<InstanceState*> work;
+        std::vector<InstanceState*> roots;
         for (auto& [_, s] : states)
-            if (!s->marked_deleted && s->status != Status::deleted) work.push_back(s.get());
-        while (!work.empty()) {
-            InstanceState* s = work.back();
-            work.pop_back();
-            for (const auto& rel : s->mapper->relationships()) {
-                if (!rel.cascade.save_update || !rel.slot(s->ptr()).loaded()) continue;
-                for (auto& item : rel.items(s->ptr())) {
-                    if (!item) continue;
-                    InstanceState* t = find(item.get());
-                    if (!t) work.push_back(&add_pending(*rel.target, std::move(item)));
-                }
-            }
-        }
+            if (!s->marked_deleted && s->status != Status::deleted) roots.push_back(s.get());
+        for (auto* s : roots) cascade_add(*s);
     }
     // Deletes: load what a deleted parent's one-to-many children need to know.
     {
@@ -186,20 +215,7 @@ awaitable<void> SessionImpl::flush() {
 
     // ---- what to write, in which order -------------------------------------------
     std::map<std::pair<const Registry*, std::size_t>, const Mapper*> by_position;
-    {
-        std::unordered_map<const Registry*, std::vector<std::shared_ptr<const sql::TableNode>>> sorted;
-        for (auto& [_, s] : states) {
-            const Mapper* m = s->mapper;
-            const Registry* reg = &m->registry();
-            auto it = sorted.find(reg);
-            if (it == sorted.end()) it = sorted.emplace(reg, m->registry().metadata().sorted_tables()).first;
-            const auto& tables = it->second;
-            std::size_t pos = std::find_if(tables.begin(), tables.end(),
-                                           [&](const auto& t) { return t.get() == &m->table_node(); }) -
-                              tables.begin();
-            by_position.emplace(std::make_pair(reg, pos), m);
-        }
-    }
+    for (auto& [_, s] : states) by_position.emplace(std::make_pair(&s->mapper->registry(), s->mapper->flush_order()), s->mapper);
     std::vector<const Mapper*> order;
     for (auto& [_, m] : by_position) order.push_back(m);
 
@@ -256,11 +272,19 @@ awaitable<void> SessionImpl::flush() {
         return false;
     };
 
-    // Many-to-many rows to insert and delete: (relationship, parent key + child key).
-    bool has_m2m = false;
-    for (auto* m : order)
-        for (const auto& rel : m->relationships()) has_m2m |= rel.direction == Direction::many_to_many;
-
+    // A loaded many-to-many collection that differs from what its rows hold.
+    auto m2m_changed = [&](const InstanceState& s) {
+        const auto& rels = s.mapper->relationships();
+        for (std::size_t r = 0; r < rels.size(); ++r) {
+            if (rels[r].direction != Direction::many_to_many || !rels[r].slot(s.ptr()).loaded()) continue;
+            const auto& before = s.committed_related[r];
+            auto now = rels[r].items(s.ptr());
+            if (!before || before->size() != now.size()) return true;
+            for (std::size_t i = 0; i < now.size(); ++i)
+                if ((*before)[i] != now[i].get()) return true;
+        }
+        return false;
+    };
     // Dirty objects: any column that differs from what the row holds.
     auto changed_columns = [](const InstanceState& s) {
         std::vector<std::size_t> changed;
@@ -269,23 +293,19 @@ awaitable<void> SessionImpl::flush() {
             if (!cols[i].equals(s.ptr(), s.committed[i])) changed.push_back(i);
         return changed;
     };
-    bool work = !pending.empty() || !deleting.empty() || has_m2m;
-    if (!work) {
-        for (auto& [m, list] : persistent) {
-            for (auto* s : list) {
-                sync_foreign_keys(*s);
-                if (!changed_columns(*s).empty()) {
-                    work = true;
-                    break;
-                }
+    // Most autoflushes find nothing to write: then no connection is taken.
+    bool work = !pending.empty() || !deleting.empty();
+    for (auto it = persistent.begin(); !work && it != persistent.end(); ++it)
+        for (auto* s : it->second) {
+            sync_foreign_keys(*s);
+            if (!changed_columns(*s).empty() || m2m_changed(*s)) {
+                work = true;
+                break;
             }
-            if (work) break;
         }
-    }
     if (!work) co_return;
 
-    std::exception_ptr failure;
-    try {
+    {
         AsyncConnection* conn = co_await connection();
         const auto& caps = conn->dialect().capabilities();
 
@@ -343,7 +363,7 @@ awaitable<void> SessionImpl::flush() {
                                                          group.begin() + std::min(group.size(), begin + chunk));
                         auto insert = std::make_shared<sql::InsertNode>();
                         insert->table = owner;
-                        for (auto i : named) insert->columns.push_back(table_column(table, i, owner));
+                        for (auto i : named) insert->columns.push_back(column_of(owner, table, i));
                         for (auto* s : rows) {
                             std::vector<ExprPtr> values;
                             values.reserve(named.size());
@@ -356,7 +376,7 @@ awaitable<void> SessionImpl::flush() {
                             for (auto i : m->primary_key()) returned.push_back(i);
                             for (auto i : fetched)
                                 if (std::find(returned.begin(), returned.end(), i) == returned.end()) returned.push_back(i);
-                            for (auto i : returned) insert->returning.push_back(table_column(table, i, owner));
+                            for (auto i : returned) insert->returning.push_back(column_of(owner, table, i));
                         }
                         for (auto* s : rows) journal_state(*s);
                         auto result = co_await conn->execute(sql::Statement(insert));
@@ -425,17 +445,12 @@ awaitable<void> SessionImpl::flush() {
                             need_select.begin() + begin,
                             need_select.begin() + std::min(need_select.size(), begin + default_selectin_batch_size));
                         auto select = std::make_shared<sql::SelectNode>();
-                        for (std::size_t i = 0; i < cols.size(); ++i) select->columns.push_back(table_column(table, i, owner));
-                        std::vector<ExprPtr> alternatives;
-                        for (auto* s : batch) {
-                            std::vector<ExprPtr> terms;
-                            for (auto i : m->primary_key())
-                                terms.push_back(equal(table_column(table, i, owner),
-                                                      std::make_shared<sql::BindNode>(s->committed[i], table.columns[i].type)));
-                            alternatives.push_back(all_of(std::move(terms)));
-                        }
-                        select->where = alternatives.size() == 1 ? alternatives.front()
-                                                                 : sql::make_list(sql::ListOp::or_, std::move(alternatives));
+                        for (std::size_t i = 0; i < cols.size(); ++i) select->columns.push_back(column_of(owner, table, i));
+                        std::vector<ExprPtr> key_columns;
+                        for (auto i : m->primary_key()) key_columns.push_back(column_of(owner, table, i));
+                        std::vector<std::vector<Value>> keys;
+                        for (auto* s : batch) keys.push_back(s->key_values());
+                        select->where = key_in(key_columns, keys);
                         auto result = co_await conn->execute(sql::Statement(select));
                         const auto& data = *result.data();
                         for (std::size_t r = 0; r < data.size(); ++r) {
@@ -467,10 +482,10 @@ awaitable<void> SessionImpl::flush() {
                 auto update = std::make_shared<sql::UpdateNode>();
                 update->table = owner;
                 for (auto i : changed)
-                    update->set.emplace_back(table_column(table, i, owner), named_param("v" + std::to_string(i), table.columns[i].type));
+                    update->set.emplace_back(column_of(owner, table, i), named_param("v" + std::to_string(i), table.columns[i].type));
                 std::vector<ExprPtr> where;
                 for (auto i : m->primary_key())
-                    where.push_back(equal(table_column(table, i, owner), named_param("k" + std::to_string(i), table.columns[i].type)));
+                    where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
                 update->where = all_of(std::move(where));
                 std::vector<Params> params;
                 params.reserve(group.size());
@@ -566,7 +581,7 @@ awaitable<void> SessionImpl::flush() {
             del->table = rel.secondary;
             std::vector<ExprPtr> where;
             for (std::size_t k = 0; k < rel.secondary_local.size(); ++k)
-                where.push_back(equal(table_column(*rel.secondary, rel.secondary_local[k], rel.secondary),
+                where.push_back(equal(column_of(rel.secondary, *rel.secondary, rel.secondary_local[k]),
                                       std::make_shared<sql::BindNode>(batch.rows.front()[k], rel.secondary->columns[rel.secondary_local[k]].type)));
             del->where = all_of(std::move(where));
             co_await conn->execute(sql::Statement(del));
@@ -579,7 +594,7 @@ awaitable<void> SessionImpl::flush() {
             std::vector<std::size_t> columns = rel.secondary_local;
             columns.insert(columns.end(), rel.secondary_remote.begin(), rel.secondary_remote.end());
             for (std::size_t k = 0; k < columns.size(); ++k)
-                where.push_back(equal(table_column(*rel.secondary, columns[k], rel.secondary),
+                where.push_back(equal(column_of(rel.secondary, *rel.secondary, columns[k]),
                                       named_param("c" + std::to_string(k), rel.secondary->columns[columns[k]].type)));
             del->where = all_of(std::move(where));
             std::vector<Params> params;
@@ -596,7 +611,7 @@ awaitable<void> SessionImpl::flush() {
             insert->table = rel.secondary;
             std::vector<std::size_t> columns = rel.secondary_local;
             columns.insert(columns.end(), rel.secondary_remote.begin(), rel.secondary_remote.end());
-            for (auto c : columns) insert->columns.push_back(table_column(*rel.secondary, c, rel.secondary));
+            for (auto c : columns) insert->columns.push_back(column_of(rel.secondary, *rel.secondary, c));
             std::vector<ExprPtr> row;
             for (std::size_t k = 0; k < columns.size(); ++k)
                 row.push_back(named_param("c" + std::to_string(k), rel.secondary->columns[columns[k]].type));
@@ -613,15 +628,15 @@ awaitable<void> SessionImpl::flush() {
         // ---- 4. DELETEs, children first ----
         for (auto it = order.rbegin(); it != order.rend(); ++it) {
             const Mapper* m = *it;
-            auto& group = deleting[m];
-            if (group.empty()) continue;
+            if (deleting[m].empty()) continue;
+            auto group = children_first(*m, deleting[m]);
             const auto& table = m->table_node();
             const auto owner = table_ptr(*m);
             auto del = std::make_shared<sql::DeleteNode>();
             del->table = owner;
             std::vector<ExprPtr> where;
             for (auto i : m->primary_key())
-                where.push_back(equal(table_column(table, i, owner), named_param("k" + std::to_string(i), table.columns[i].type)));
+                where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
             del->where = all_of(std::move(where));
             std::vector<Params> params;
             for (auto* s : group) {
@@ -641,16 +656,6 @@ awaitable<void> SessionImpl::flush() {
                 s->marked_deleted = false;
             }
         }
-    } catch (...) {
-        failure = std::current_exception();
-    }
-    if (failure) {
-        try {
-            co_await rollback_all();
-        } catch (...) {
-            // the flush's error is the one to report
-        }
-        std::rethrow_exception(failure);
     }
 
     // What the rows hold now, for the next flush to compare against.

@@ -113,6 +113,9 @@ public:
     /// A new, value-initialised object of the class.
     std::shared_ptr<void> create() const { return create_(); }
     Registry& registry() const { return *registry_; }
+    /// Position of its table among the registry's tables in foreign-key order
+    /// (referenced tables first): the order in which a flush writes mappers.
+    std::size_t flush_order() const { return flush_order_; }
 
     // Filled by the mapping declaration (orm/mapping.hpp) when the mapper is built.
     struct Parts;
@@ -120,6 +123,7 @@ public:
     std::vector<ColumnProperty>& mutable_columns() { return columns_; }
     std::vector<RelationshipProperty>& mutable_relationships() { return relationships_; }
     void finish_columns();
+    void set_flush_order(std::size_t order) { flush_order_ = order; }
 
 private:
     std::string class_name_;
@@ -131,6 +135,7 @@ private:
     std::vector<RelationshipProperty> relationships_;
     std::vector<std::size_t> primary_key_;
     std::optional<std::size_t> generated_key_;
+    std::size_t flush_order_ = 0;
 };
 
 struct Mapper::Parts {

@@ -94,7 +94,7 @@ private:
     std::vector<std::shared_ptr<T>> objects_;
 };
 
-/// Type-erased part of a streamed ORM result (session/stream.cpp).
+/// Type-erased part of a streamed ORM result (core/src/orm/stream.cpp).
 class StreamedObjects {
 public:
     explicit StreamedObjects(std::unique_ptr<detail::StreamImpl> impl);
