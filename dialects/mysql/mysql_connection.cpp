@@ -1064,6 +1064,7 @@ public:
         co_return rows;
     }
     awaitable<void> close() override { co_return; }
+    bool allows_other_statements() const override { return true; }  // nothing left on the wire
 
 private:
     plugin::RawResult r_;

@@ -149,6 +149,8 @@ public:
     PgServerCursor(PgConnection& conn, std::string name, std::vector<std::string> names, bool binary)
         : conn_(conn), name_(std::move(name)), names_(std::move(names)), binary_(binary) {}
     const std::vector<std::string>& column_names() const override { return names_; }
+    // Each FETCH is a query of its own: the connection is free in between.
+    bool allows_other_statements() const override { return true; }
 
     plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
         if (done_ || max_rows == 0) co_return 0;

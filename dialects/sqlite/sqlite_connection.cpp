@@ -106,6 +106,8 @@ public:
         if (stmt_) conn_.worker().post([s = stmt_] { sqlite3_finalize(s); });
     }
     const std::vector<std::string>& column_names() const override { return names_; }
+    // Its own prepared statement, stepped on the worker between other statements.
+    bool allows_other_statements() const override { return true; }
     plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
         if (done_ || !stmt_) co_return 0;
         co_return co_await conn_.worker().run([&] { return step_rows(conn_.handle(), stmt_, out, max_rows, done_, sql_); });

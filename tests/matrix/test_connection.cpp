@@ -119,8 +119,20 @@ TEST_CASE("stream() fetches in batches and holds the connection until read", "[c
         auto first = co_await result.fetchmany(150);
         REQUIRE(first.size() == 150);
         CHECK(first[149].get<int>(0) == 149);
+        // A commit, a rollback or a second stream waits for the stream's end on
+        // every backend; a plain statement runs beside it where the backend
+        // fetches by separate requests, and is refused where it cannot.
+        auto e4 = co_await test::capture<InvalidRequestError>(conn.commit());
+        CHECK(e4.has_value());
+        auto e4b = co_await test::capture<InvalidRequestError>(conn.stream(select(n.body)));
+        CHECK(e4b.has_value());
         auto e5 = co_await test::capture<InvalidRequestError>(conn.execute(select(func::count()).select_from(n.notes)));
-        CHECK(e5.has_value());
+        CHECK(e5.has_value() == !result.allows_other_statements());
+        if (result.allows_other_statements()) {
+            co_await conn.execute(update(n.notes).values({n.body, "changed beside the stream"}).where(n.rank == 499));
+            auto beside = co_await conn.scalar<std::string>(select(n.body).where(n.rank == 499));
+            CHECK(beside == "changed beside the stream");
+        }
         int expected = 150, seen = 0;
         while (auto row = co_await result.fetchone()) {
             CHECK(row->get<int>("rank") == expected++);

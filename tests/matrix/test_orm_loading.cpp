@@ -190,14 +190,25 @@ TEST_CASE("orm loading: a stream loads each chunk's relationships", "[orm]") {
         log.sql.clear();
         auto stream = co_await session.stream_scalars(
             orm::select<Author>().order_by(&Author::id).options(orm::selectinload(&Author::books).raiseload(&Book::chapters)), 400);
-        std::size_t authors = 0, books = 0;
+        std::size_t authors = 0, books = 0, most_read_ahead = 0;
         while (auto a = co_await stream.next()) {
             ++authors;
             books += a->books.size();
+            most_read_ahead = std::max(most_read_ahead, stream.read_ahead());
         }
         CHECK(authors == 1200);
         CHECK(books == 2400);
         CHECK(log.count_containing("FROM ol_book") == 3);  // one per chunk of 400
+
+        // Memory holds one chunk where the loaders' queries run between fetches;
+        // elsewhere the first chunk's loaders wait for the rest of the rows.
+        auto conn = co_await engine.connect();
+        co_await conn.begin();  // as the session's stream runs: in a transaction
+        auto probe = co_await conn.stream(sql::select(sql::literal(1)));
+        bool beside = probe.allows_other_statements();
+        co_await probe.close();
+        co_await conn.close();
+        CHECK(most_read_ahead == (beside ? 0u : 800u));
         co_await session.close();
     });
 }

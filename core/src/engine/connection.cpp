@@ -140,11 +140,17 @@ void after_driver_exception(ConnectionState& s) {
     }
 }
 
-awaitable<void> make_ready(ConnectionState& s) {
+awaitable<void> make_ready(ConnectionState& s, Use use) {
     if (s.closed) throw InvalidRequestError("this connection is closed");
     if (s.busy) BusyScope refuse(s);  // throws
-    if (s.stream)
-        throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it first");
+    if (s.stream) {
+        if (use == Use::exclusive)
+            throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it "
+                                      "before a new stream, a commit, a rollback or a savepoint");
+        if (!s.stream->cursor->allows_other_statements())
+            throw InvalidRequestError("this connection is streaming a result whose rows hold the connection: read it "
+                                      "to the end or close() it first");
+    }
     if (s.abandoned) {
         BusyScope busy(s);
         co_await close_abandoned(s);
@@ -212,6 +218,8 @@ AsyncResult& AsyncResult::operator=(AsyncResult&&) noexcept = default;
 AsyncResult::~AsyncResult() = default;
 
 const std::vector<std::string>& AsyncResult::keys() const { return s_->names; }
+
+bool AsyncResult::allows_other_statements() const { return s_->allows_other_statements; }
 
 awaitable<std::optional<Row>> AsyncResult::fetchone() {
     auto& s = *s_;
@@ -313,7 +321,7 @@ AsyncConnection::~AsyncConnection() {
 
 awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Params& params) {
     auto& s = *s_;
-    co_await detail::make_ready(s);
+    co_await detail::make_ready(s, detail::Use::statement);
     auto prepared = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
     plugin::RawResult raw;
     try {
@@ -336,7 +344,7 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
 
 awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets) {
     auto& s = *s_;
-    co_await detail::make_ready(s);
+    co_await detail::make_ready(s, detail::Use::statement);
     // Parameter sets give values to bindparams only: every set runs the same SQL text.
     std::vector<std::vector<Value>> batch;
     batch.reserve(param_sets.size());
@@ -379,6 +387,7 @@ awaitable<AsyncResult> AsyncConnection::stream(const sql::Statement& stmt, const
         throw;
     }
     st->names = st->cursor->column_names();
+    st->allows_other_statements = st->cursor->allows_other_statements();
     st->conn = s_;
     s.stream = st.get();
     co_return AsyncResult(std::move(st));

@@ -105,9 +105,13 @@ struct BusyScope {
 /// Throws ArgumentError unless the dialect offers `level` (autocommit always passes).
 void check_isolation_level(const plugin::Dialect& dialect, IsolationLevel level);
 
+/// What is about to run on a connection. A statement may run while a result is
+/// being streamed when the stream's cursor allows it; a new stream or
+/// transaction control needs the connection to itself.
+enum class Use : std::uint8_t { statement, exclusive };
 /// Closes an abandoned cursor; throws InvalidRequestError when the connection
-/// is closed or a result is still being read from it.
-awaitable<void> make_ready(ConnectionState& s);
+/// is closed, or a result is still being read from it that `use` cannot run beside.
+awaitable<void> make_ready(ConnectionState& s, Use use = Use::exclusive);
 /// Ends the checkout: closes an open result, rolls back, resets what the
 /// checkout changed, and returns the connection to the pool (or discards it).
 awaitable<void> finish(std::shared_ptr<ConnectionState> s);
@@ -121,6 +125,7 @@ struct StreamState {
     std::size_t position = 0;
     bool done = false;
     bool closed_by_connection = false;  ///< ended by close() of its connection, not read to its end
+    bool allows_other_statements = false;  ///< the cursor's answer, kept after the cursor is gone
     ~StreamState();
 };
 

@@ -1,10 +1,12 @@
 // Streamed ORM results: rows are read a chunk at a time, turned into objects,
 // and each chunk's relationships are loaded before its objects are handed out.
 //
-// A loader's SELECT needs the connection while the stream is open. The core
-// runs one statement at a time on a connection, so when a chunk needs a loader
-// query and rows remain, the rest of the result is read into memory first
-// (in the stream's own batches); the loaders still run chunk by chunk.
+// A loader's SELECT needs the connection while the stream is open. Where the
+// backend fetches each batch by a request of its own (PostgreSQL's cursor in a
+// transaction, SQLite) the loaders run between fetches, and memory holds one
+// chunk. Where the rows hold the connection's wire until read (MariaDB), the
+// rest of the result is read into memory first, when a chunk needs a loader
+// query and rows remain; the loaders still run chunk by chunk.
 #include <unordered_set>
 
 #include "session_impl.hpp"
@@ -79,7 +81,7 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
         auto plan = detail::with_defaults(*s.mapper, s.plan);
         detail::joined_to_selectin(plan);
         if (detail::loads_anything(plan)) {
-            if (!s.rows_done) {
+            if (!s.rows_done && !s.rows->allows_other_statements()) {
                 s.rest = co_await s.rows->all();
                 s.rows_done = true;
             }
@@ -88,6 +90,8 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
     }
     co_return s.ready[s.position++]->object;
 }
+
+std::size_t StreamedObjects::read_ahead() const { return impl_->rest.size() - impl_->rest_position; }
 
 awaitable<void> StreamedObjects::close() {
     auto& s = *impl_;

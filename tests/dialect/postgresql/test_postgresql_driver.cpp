@@ -141,8 +141,7 @@ TEST_CASE("postgresql driver: a stream in a transaction is a server-side cursor,
         auto first = co_await result.fetchmany(10);
         REQUIRE(first.size() == 10);
         CHECK(first[9].get<std::int64_t>(0) == 10);
-        // The streaming session cannot be asked while it streams; another can
-        // see the last statement it ran.
+        // Another session sees the last statement it ran.
         auto watcher = co_await engine.connect();
         auto last_statement = [&]() -> awaitable<std::string> {
             auto query = co_await watcher.scalar<std::string>(
@@ -152,6 +151,13 @@ TEST_CASE("postgresql driver: a stream in a transaction is a server-side cursor,
         };
         auto during = co_await last_statement();
         CHECK_THAT(during, Catch::StartsWith("FETCH FORWARD"));
+        // Between FETCHes the connection is free: it runs statements beside the cursor.
+        CHECK(result.allows_other_statements());
+        auto open_now = co_await open_cursors();
+        CHECK(open_now == 1);
+        auto next = co_await result.fetchone();
+        REQUIRE(next.has_value());
+        CHECK(next->get<std::int64_t>(0) == 11);
         co_await result.close();  // CLOSE: the 999,990 other rows never leave the server
         auto closing = co_await last_statement();
         CHECK_THAT(closing, Catch::StartsWith("CLOSE retort_cursor_"));
@@ -181,6 +187,10 @@ TEST_CASE("postgresql driver: outside a transaction a stream reads rows one by o
         auto partial = co_await conn.stream(q);
         auto one = co_await partial.fetchone();
         CHECK(one.has_value());
+        // The rows hold the connection until read: nothing runs beside them.
+        CHECK(!partial.allows_other_statements());
+        auto refused = co_await test::capture<InvalidRequestError>(conn.execute(text("SELECT 1")));
+        CHECK(refused.has_value());
         co_await partial.close();  // reads the rest: no cursor can live outside a transaction
         auto v = co_await conn.scalar<std::int64_t>(text("SELECT 5::int8"));
         CHECK(v == 5);

@@ -45,7 +45,10 @@ awaitable<void> run_on_own_thread(std::function<void()> work);
 class Connection;
 
 /// A result read as it is fetched: rows arrive in batches while you iterate.
-/// The connection runs nothing else until the result is read to its end or closed.
+/// Until it is read to its end or closed, its connection starts no other stream
+/// and no commit, rollback or savepoint; other statements run beside it only
+/// when allows_other_statements() says so (PostgreSQL's server-side cursor in a
+/// transaction, SQLite), and are refused with InvalidRequestError otherwise.
 class AsyncResult {
 public:
     AsyncResult(AsyncResult&&) noexcept;
@@ -68,6 +71,10 @@ public:
     }
     /// Stops reading; the rest of the result is discarded.
     awaitable<void> close();
+    /// Whether its connection may run other statements (execute, execute_many)
+    /// while this result is open: the backend fetches each batch by a request
+    /// of its own instead of holding the connection's wire.
+    bool allows_other_statements() const;
 
 private:
     friend class AsyncConnection;

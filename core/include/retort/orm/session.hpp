@@ -104,6 +104,7 @@ public:
     /// The next object, nullptr at the end.
     awaitable<std::shared_ptr<void>> next();
     awaitable<void> close();
+    std::size_t read_ahead() const;
 
 private:
     std::unique_ptr<detail::StreamImpl> impl_;
@@ -134,6 +135,11 @@ public:
     }
     /// Stops reading; the rest of the result is discarded.
     awaitable<void> close() { return s_.close(); }
+    /// Rows held in memory beyond the current chunk. 0 where the backend runs the
+    /// loaders' queries between fetches (PostgreSQL in a transaction, SQLite).
+    /// Where a streamed result holds the connection until read (MariaDB), the
+    /// first chunk that needs a loader query reads the rest of the rows first.
+    std::size_t read_ahead() const { return s_.read_ahead(); }
 
 private:
     StreamedObjects s_;

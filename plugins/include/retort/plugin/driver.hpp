@@ -55,6 +55,12 @@ public:
     virtual awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) = 0;
     /// Ends the statement early; the connection is usable again after it.
     virtual awaitable<void> close() = 0;
+    /// Whether the connection may run other statements (not transaction control)
+    /// while this cursor is open, between its fetches: true when each fetch is a
+    /// request of its own (a server-side cursor, SQLite's stepped statement, rows
+    /// already buffered); false when the rows occupy the connection's wire until
+    /// read. The core refuses statements beside a cursor that says false.
+    virtual bool allows_other_statements() const { return false; }
 };
 
 class Connection {
