@@ -27,6 +27,16 @@ public:
         return q.where(table_schema_ == t.schema);
     }
 
+    // libpq reports no last insert id; the session's currval() of the column's
+    // sequence (identity columns have one too) is the value its last INSERT took.
+    std::optional<sql::Statement> generated_key_query(const sql::TableNode& t, std::size_t column) const override {
+        std::string table = compiler().quote_identifier(t.name);
+        if (!t.schema.empty()) table = compiler().quote_identifier(t.schema) + "." + table;
+        auto sequence = sql::func::call<std::string>("pg_get_serial_sequence", sql::literal(table),
+                                                     sql::literal(t.columns.at(column).name));
+        return sql::Statement(sql::select(sql::func::call<std::int64_t>("currval", sequence)));
+    }
+
     std::vector<IsolationLevel> isolation_levels() const override {
         return {IsolationLevel::read_uncommitted, IsolationLevel::read_committed, IsolationLevel::repeatable_read,
                 IsolationLevel::serializable};

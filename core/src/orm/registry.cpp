@@ -48,7 +48,9 @@ struct Registry::Impl {
     std::vector<AssociationDecl> pending_associations;
 
     void configure(Registry& self);
-    void add_foreign_key(detail::MapperDraft& d, std::size_t column, const ForeignKey& fk);
+    void add_foreign_key(detail::MapperDraft& d, std::vector<std::size_t> columns, std::string_view target_table,
+                         std::vector<std::string> target_columns, ReferentialAction on_delete,
+                         ReferentialAction on_update, const std::string& context);
     void build_association(const AssociationDecl& a);
     void resolve(Mapper& parent, RelationshipProperty& rel, const Mapper& target, const RelationshipOptions& opts);
 };
@@ -104,8 +106,25 @@ void Registry::Impl::configure(Registry& self) {
             todo.push_back(r.target);
         }
     }
-    for (auto& d : drafts)
-        for (const auto& [column, fk] : d.foreign_keys) add_foreign_key(d, column, fk);
+    for (auto& d : drafts) {
+        const auto& table = d.mapper->table_node();
+        for (const auto& [column, fk] : d.foreign_keys) {
+            std::string context = "foreign key of " + d.mapper->class_name() + "." + table.columns[column].name;
+            std::string target = fk.target();
+            auto dot = target.rfind('.');
+            if (dot == std::string::npos || dot == 0 || dot + 1 == target.size())
+                throw MappingError(context + ": '" + target + "' is not \"table.column\"");
+            add_foreign_key(d, {column}, std::string_view(target).substr(0, dot), {target.substr(dot + 1)},
+                            fk.on_delete, fk.on_update, context);
+        }
+        for (const auto& fk : d.composite_foreign_keys) {
+            std::string context = "foreign_key_constraint of " + d.mapper->class_name();
+            std::vector<std::size_t> columns;
+            for (const auto& name : fk.columns) columns.push_back(column_index(table, name, context));
+            add_foreign_key(d, std::move(columns), fk.target_table, fk.target_columns, fk.on_delete, fk.on_update,
+                            context);
+        }
+    }
     for (const auto& a : pending_associations) build_association(a);
     pending_associations.clear();
     for (auto& d : drafts) d.mapper->finish_columns();
@@ -142,25 +161,25 @@ void Registry::Impl::configure(Registry& self) {
         }
 }
 
-void Registry::Impl::add_foreign_key(detail::MapperDraft& d, std::size_t column, const ForeignKey& fk) {
+void Registry::Impl::add_foreign_key(detail::MapperDraft& d, std::vector<std::size_t> columns,
+                                     std::string_view target_table, std::vector<std::string> target_columns,
+                                     ReferentialAction on_delete, ReferentialAction on_update,
+                                     const std::string& context) {
     auto& table = const_cast<sql::TableNode&>(d.mapper->table_node());
-    std::string context = "foreign key of " + d.mapper->class_name() + "." + table.columns[column].name;
-    std::string target = fk.target();
-    auto dot = target.rfind('.');
-    if (dot == std::string::npos || dot == 0 || dot + 1 == target.size())
-        throw MappingError(context + ": '" + target + "' is not \"table.column\"");
-    auto target_table = find_table(metadata, std::string_view(target).substr(0, dot));
-    if (!target_table)
-        throw MappingError(context + ": no table '" + target.substr(0, dot) +
+    auto target = find_table(metadata, target_table);
+    if (!target)
+        throw MappingError(context + ": no table '" + std::string(target_table) +
                            "' in this registry (is its class listed with RETORT_MAPPED?)");
-    std::string target_column = target.substr(dot + 1);
-    column_index(*target_table, target_column, context);
+    if (columns.empty() || columns.size() != target_columns.size())
+        throw MappingError(context + ": " + std::to_string(columns.size()) + " column(s) reference " +
+                           std::to_string(target_columns.size()) + " column(s) of '" + target->name + "'");
+    for (const auto& c : target_columns) column_index(*target, c, context);
     sql::ForeignKeySpec spec;
-    spec.columns = {column};
-    spec.target = target_table;
-    spec.target_columns = {target_column};
-    spec.on_delete = fk.on_delete;
-    spec.on_update = fk.on_update;
+    spec.columns = std::move(columns);
+    spec.target = target;
+    spec.target_columns = std::move(target_columns);
+    spec.on_delete = on_delete;
+    spec.on_update = on_update;
     table.foreign_keys.push_back(std::move(spec));
 }
 
@@ -324,6 +343,34 @@ std::size_t add_draft_column(MapperDraft& draft, const std::string& name, SqlTyp
                              std::vector<sql::ColumnOption> options) {
     sql::Table table = draft.mapper->table();
     return table.add_column(name, type, not_null, std::move(options));
+}
+
+namespace {
+std::vector<std::size_t> columns_named(const MapperDraft& draft, const std::vector<std::string>& names,
+                                       const std::string& context) {
+    if (names.empty()) throw MappingError(context + ": no columns named");
+    std::vector<std::size_t> out;
+    for (const auto& n : names) out.push_back(column_index(draft.mapper->table_node(), n, context));
+    return out;
+}
+sql::TableNode& node_of(MapperDraft& draft) { return const_cast<sql::TableNode&>(draft.mapper->table_node()); }
+}  // namespace
+
+void add_table_declaration(MapperDraft& draft, const UniqueConstraint& d) {
+    auto columns = columns_named(draft, d.columns, "unique_constraint of " + draft.mapper->class_name());
+    node_of(draft).uniques.push_back({d.name, std::move(columns)});
+}
+
+void add_table_declaration(MapperDraft& draft, const TableIndex& d) {
+    std::string context = "table_index of " + draft.mapper->class_name();
+    if (d.name.empty()) throw MappingError(context + ": an index needs a name");
+    auto columns = columns_named(draft, d.columns, context);
+    node_of(draft).indexes.push_back({d.name, std::move(columns), d.unique});
+}
+
+void add_table_declaration(MapperDraft& draft, const ForeignKeyConstraint& d) {
+    // Resolved at configure(), once the target table exists.
+    draft.composite_foreign_keys.push_back(d);
 }
 
 bool register_class(const ClassEntry& entry) {

@@ -351,10 +351,12 @@ awaitable<void> SessionImpl::write_changes() {
                     std::vector<std::size_t> named, fetched;
                     for (std::size_t i = 0; i < cols.size(); ++i) (shape[i] ? named : fetched).push_back(i);
                     bool key_generated = gen && !shape[*gen];
-                    bool returning = !fetched.empty() && caps.insert_returning;
+                    bool returning = !fetched.empty() && caps.insert_returning && m->implicit_returning();
                     std::size_t chunk = caps.multi_row_values ? caps.max_rows_per_insert : 1;
                     if (!named.empty()) chunk = std::min(chunk, std::max<std::size_t>(1, caps.max_parameters / named.size()));
-                    if (named.empty() || (!fetched.empty() && !caps.insert_returning)) chunk = 1;
+                    // Without RETURNING a generated key comes from the driver's last
+                    // insert id, which names one row: one INSERT per object then.
+                    if (named.empty() || (key_generated && !returning)) chunk = 1;
                     std::vector<InstanceState*> need_select;  // server defaults to read back without RETURNING
 
                     const auto& group = groups[g];
@@ -422,14 +424,21 @@ awaitable<void> SessionImpl::write_changes() {
                                 }
                             }
                         } else if (!fetched.empty()) {
-                            InstanceState& s = *rows.front();
                             if (key_generated) {
+                                InstanceState& s = *rows.front();
                                 auto id = result.last_insert_id();
+                                if (!id) {
+                                    if (auto query = conn->dialect().generated_key_query(table, *gen)) {
+                                        auto key = co_await conn->execute(*query);
+                                        id = key.scalar<std::int64_t>();
+                                    }
+                                }
                                 if (!id) throw FlushError("INSERT into '" + table.name + "': the driver reported no generated key");
                                 s.fetched_on_insert.emplace_back(*gen, cols[*gen].get(s.ptr()));
                                 cols[*gen].set(s.ptr(), Value{*id});
                             }
-                            if (fetched.size() > (key_generated ? 1u : 0u)) need_select.push_back(&s);
+                            if (fetched.size() > (key_generated ? 1u : 0u))
+                                need_select.insert(need_select.end(), rows.begin(), rows.end());
                         }
                         for (auto* s : rows) {
                             s->status = Status::persistent;

@@ -116,6 +116,11 @@ public:
     /// Position of its table among the registry's tables in foreign-key order
     /// (referenced tables first): the order in which a flush writes mappers.
     std::size_t flush_order() const { return flush_order_; }
+    /// Whether a flush may read generated keys and server defaults back with
+    /// INSERT ... RETURNING (when the dialect has it). Off: one INSERT per object
+    /// with a generated key, the driver's last insert id, and a SELECT by key for
+    /// server defaults, as on a database without RETURNING.
+    bool implicit_returning() const { return implicit_returning_; }
 
     // Filled by the mapping declaration (orm/mapping.hpp) when the mapper is built.
     struct Parts;
@@ -124,6 +129,7 @@ public:
     std::vector<RelationshipProperty>& mutable_relationships() { return relationships_; }
     void finish_columns();
     void set_flush_order(std::size_t order) { flush_order_ = order; }
+    void set_implicit_returning(bool enabled) { implicit_returning_ = enabled; }
 
 private:
     std::string class_name_;
@@ -136,6 +142,7 @@ private:
     std::vector<std::size_t> primary_key_;
     std::optional<std::size_t> generated_key_;
     std::size_t flush_order_ = 0;
+    bool implicit_returning_ = true;
 };
 
 struct Mapper::Parts {

@@ -222,6 +222,54 @@ RelationshipDecl<C, S> relationship(S C::*member, RelationshipOptions options = 
     return {member, std::move(options)};
 }
 
+// ---- table-level declarations: constraints over several columns ------------------
+// Columns are named as in RETORT_MAPPED (a column's name is its member's name).
+
+/// A composite FOREIGN KEY (SQLAlchemy's ForeignKeyConstraint): `columns` of this
+/// table reference `target_columns` of `target_table`, pairwise. Relationships
+/// join on it like on a one-column key.
+///   orm::foreign_key_constraint({"order_region", "order_no"}, "orders", {"region", "no"})
+struct ForeignKeyConstraint {
+    std::vector<std::string> columns;
+    std::string target_table;
+    std::vector<std::string> target_columns;
+    ReferentialAction on_delete = ReferentialAction::no_action;
+    ReferentialAction on_update = ReferentialAction::no_action;
+};
+inline ForeignKeyConstraint foreign_key_constraint(std::vector<std::string> columns, std::string target_table,
+                                                   std::vector<std::string> target_columns,
+                                                   ReferentialAction on_delete = ReferentialAction::no_action,
+                                                   ReferentialAction on_update = ReferentialAction::no_action) {
+    return {std::move(columns), std::move(target_table), std::move(target_columns), on_delete, on_update};
+}
+
+/// UNIQUE over several columns.
+struct UniqueConstraint {
+    std::vector<std::string> columns;
+    std::string name;
+};
+inline UniqueConstraint unique_constraint(std::vector<std::string> columns, std::string name = "") {
+    return {std::move(columns), std::move(name)};
+}
+
+/// An index over several columns (a one-column index is the column option index()).
+struct TableIndex {
+    std::string name;
+    std::vector<std::string> columns;
+    bool unique = false;
+};
+inline TableIndex table_index(std::string name, std::vector<std::string> columns, bool unique = false) {
+    return {std::move(name), std::move(columns), unique};
+}
+
+/// implicit_returning(false): the flush of this class never uses INSERT ... RETURNING
+/// (SQLAlchemy's Table(implicit_returning=False)), for tables whose triggers or
+/// replication setups forbid it. See Mapper::implicit_returning().
+struct ImplicitReturning {
+    bool enabled = true;
+};
+inline ImplicitReturning implicit_returning(bool enabled) { return {enabled}; }
+
 /// What mapping() returns: the table's name, its registry and the declarations.
 template <class... D>
 struct TableDecl {
@@ -352,6 +400,7 @@ struct RelationshipDraft {
 struct MapperDraft {
     std::unique_ptr<Mapper> mapper;
     std::vector<std::pair<std::size_t, ForeignKey>> foreign_keys;  ///< column index, target
+    std::vector<ForeignKeyConstraint> composite_foreign_keys;
     std::vector<RelationshipDraft> relationships;
 };
 
@@ -370,6 +419,16 @@ MapperDraft start_draft(Registry& registry, std::string class_name, std::type_in
                         std::shared_ptr<void> (*create)());
 std::size_t add_draft_column(MapperDraft& draft, const std::string& name, SqlType type, bool not_null,
                              std::vector<sql::ColumnOption> options);
+/// Table-level declarations, applied once every column exists; throw MappingError
+/// for a column name the table lacks.
+void add_table_declaration(MapperDraft& draft, const UniqueConstraint& d);
+void add_table_declaration(MapperDraft& draft, const TableIndex& d);
+void add_table_declaration(MapperDraft& draft, const ForeignKeyConstraint& d);
+inline void add_table_declaration(MapperDraft& draft, const ImplicitReturning& d) {
+    draft.mapper->set_implicit_returning(d.enabled);
+}
+template <class D>
+void add_table_declaration(MapperDraft&, const D&) {}  // column and relationship declarations
 
 /// The options that the declarations give member `pointer` (of type M).
 template <class C, class M, class... Decls>
@@ -440,6 +499,7 @@ MapperDraft build_mapper(Registry& registry) {
     MapperDraft draft = start_draft(registry, boost::core::demangle(typeid(C).name()), typeid(C), decl.name,
                                     &create_object<C>);
     boost::mp11::mp_for_each<members_of<C>>([&](auto d) { add_member<C, decltype(d)>(draft, decl); });
+    std::apply([&](const auto&... d) { (add_table_declaration(draft, d), ...); }, decl.decls);
     return draft;
 }
 

@@ -55,6 +55,15 @@ public:
     /// A statement returning a row when `table` exists (for create_all(checkfirst)).
     virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
 
+    /// For a driver that reports no last insert id (RawResult::last_insert_id): a
+    /// statement that, run on the same connection right after an INSERT into
+    /// `table`, returns the value the database generated for its column `column`.
+    /// The ORM uses it when it inserts without RETURNING. nullopt: the driver
+    /// reports the id itself.
+    virtual std::optional<sql::Statement> generated_key_query(const sql::TableNode& table, std::size_t column) const {
+        return std::nullopt;
+    }
+
     /// True when every connection to `url` is a database of its own (SQLite's
     /// in-memory databases): the engine then keeps a single connection, which
     /// its coroutines take turns on, so that they all see one database.
