@@ -18,6 +18,19 @@ orm::Registry& registry() {
     return r;
 }
 
+/// An integer key the application chooses: autoincrement(false).
+struct Country {
+    std::int64_t code = 0;
+    std::string name;
+
+    static auto mapping() {
+        return orm::table(registry(), "om_country",
+                          orm::column(&Country::code, orm::primary_key(), orm::autoincrement(false)),
+                          orm::column(&Country::name, types::String(40)));
+    }
+};
+RETORT_MAPPED(Country, code, name)
+
 struct Sample {
     std::int64_t id = 0;
     bool flag = false;
@@ -290,6 +303,28 @@ TEST_CASE("orm mapping: members of every column type are written, read back and 
     });
 }
 
+TEST_CASE("orm mapping: an integer key with autoincrement(false) is the application's", "[orm]") {
+    CHECK(!orm::mapper<Country>().generated_key());
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession s(engine);
+        s.add_all(std::vector{std::make_shared<Country>(Country{.code = 250, .name = "France"}),
+                              std::make_shared<Country>(Country{.code = 76, .name = "Brazil"})});
+        co_await s.commit();
+        orm::AsyncSession other(engine);
+        auto france = co_await other.get<Country>(std::int64_t{250});
+        REQUIRE(france);
+        CHECK(france->name == "France");
+        // The key is inserted as given: a taken one is the database's IntegrityError.
+        other.add(std::make_shared<Country>(Country{.code = 76, .name = "again"}));
+        auto clash = co_await test::capture<IntegrityError>(other.commit());
+        CHECK(clash.has_value());
+        co_await other.close();
+        co_await s.close();
+    });
+}
+
 TEST_CASE("orm mapping: unique, index and table-level constraints reach the database", "[orm]") {
     test::StatementLog log;
     auto engine = test::make_engine(log.options());
@@ -306,7 +341,8 @@ TEST_CASE("orm mapping: unique, index and table-level constraints reach the data
         s.add_all(std::vector{account("a@x", "acme", "ann", "c1"), account("b@x", "acme", "bob", "c2"),
                               account("c@x", "other", "ann", "c1")});  // same handle and code, other org: allowed
         co_await s.commit();
-        CHECK(co_await count_rows(engine, "om_account") == 3);
+        auto accounts = co_await count_rows(engine, "om_account");
+        CHECK(accounts == 3);
 
         // Each constraint refuses its duplicate; nothing of the failed flush is
         // written, and the object stays pending (to fix and retry) until expunged.
@@ -320,7 +356,8 @@ TEST_CASE("orm mapping: unique, index and table-level constraints reach the data
             CHECK(s.contains(d));
             s.expunge(d);
         }
-        CHECK(co_await count_rows(engine, "om_account") == 3);
+        auto accounts_after = co_await count_rows(engine, "om_account");
+        CHECK(accounts_after == 3);
         co_await s.close();
     });
 }
@@ -349,7 +386,8 @@ TEST_CASE("orm mapping: composite primary and foreign keys are written, loaded a
             co_await s.commit();
             co_await s.close();
         }
-        CHECK(co_await count_rows(engine, "om_line") == 2 * orders);
+        auto lines_written = co_await count_rows(engine, "om_line");
+        CHECK(lines_written == 2 * orders);
 
         orm::AsyncSession s(engine);
         log.sql.clear();
@@ -408,8 +446,10 @@ TEST_CASE("orm mapping: composite primary and foreign keys are written, loaded a
         REQUIRE(us1);
         fourth.delete_(us1);
         co_await fourth.commit();
-        CHECK(co_await count_rows(engine, "om_line") == 2 * orders - 2);
-        CHECK(co_await count_rows(engine, "om_order") == orders - 1);
+        auto lines_left = co_await count_rows(engine, "om_line");
+        CHECK(lines_left == 2 * orders - 2);
+        auto orders_left = co_await count_rows(engine, "om_order");
+        CHECK(orders_left == orders - 1);
         co_await fourth.close();
         co_await third.close();
         co_await other.close();

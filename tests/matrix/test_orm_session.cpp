@@ -191,6 +191,81 @@ TEST_CASE("orm session: autoflush makes pending changes visible to the next quer
     });
 }
 
+TEST_CASE("orm session: execute() runs ORM and Core statements in the session's transaction", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::async_sessionmaker make_session(engine, {.expire_on_commit = false});
+        auto session = make_session();
+        session.add_all(std::vector{owner("ann", {"a1"}), owner("bob"), owner("cy")});
+
+        // ORM statements: autoflushed first; Result -> scalars() -> one().
+        auto result = co_await session.execute(orm::select<Owner>().where(orm::attr(&Owner::name) == "bob"));
+        CHECK(result.size() == 1);
+        auto bob = result.scalars().one();
+        CHECK(bob->id > 0);
+        auto none = co_await session.scalar(orm::select<Owner>().where(orm::attr(&Owner::name) == "nobody"));
+        CHECK(none == nullptr);
+        auto last = co_await session.scalar(orm::select<Owner>().order_by(orm::attr(&Owner::id).desc()).limit(1));
+        REQUIRE(last);
+        CHECK(last->name == "cy");
+        auto many = co_await session.execute(orm::select<Owner>());
+        auto more_than_one = co_await test::capture<MultipleResultsFound>([&]() -> awaitable<void> {
+            many.scalars().one();
+            co_return;
+        }());
+        CHECK(more_than_one.has_value());
+
+        // A Core statement with parameters, in the same transaction as the ORM's writes.
+        auto table = registry().metadata().table("os_owner");
+        auto note = table.c<std::optional<std::string>>("note");
+        auto name = table.c<std::string>("name");
+        auto updated = co_await session.execute(
+            sql::update(table).values({note, sql::bindparam<std::string>("note")}).where(name != "ann"),
+            {{"note", std::string("set by Core; DROP TABLE os_owner; --")}});
+        CHECK(updated.rowcount() == 2);
+        // Rows changed behind the identity map are read into objects on refresh().
+        CHECK(!bob->note.has_value());
+        co_await session.refresh(bob);
+        CHECK(bob->note == std::optional<std::string>("set by Core; DROP TABLE os_owner; --"));
+
+        // Rolling back undoes the ORM's INSERTs and the Core UPDATE alike.
+        co_await session.rollback();
+        auto owners_left = co_await count_rows(engine, "os_owner");
+        CHECK(owners_left == 0);
+        co_await session.close();
+    });
+}
+
+TEST_CASE("orm session: flushes and queries of the same shape reuse their compiled SQL", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession session(engine, {.expire_on_commit = false});
+        auto round = [&](int i) -> awaitable<void> {
+            auto o = owner("owner-" + std::to_string(i), {"x", "y"});
+            session.add(o);
+            co_await session.flush();
+            o->note = "changed";
+            o->items[0]->label = "relabelled";
+            auto found = co_await session.scalars(orm::select<Owner>()
+                                                      .where(orm::attr(&Owner::name) == o->name)
+                                                      .options(orm::selectinload(&Owner::items)));
+            session.delete_(o);
+            co_await session.commit();
+            session.expunge_all();
+            CHECK(found.size() == 1);
+        };
+        co_await round(0);  // compiles each shape once
+        auto before = engine.compiled_cache_stats();
+        for (int i = 1; i <= 20; ++i) co_await round(i);
+        auto after = engine.compiled_cache_stats();
+        CHECK(after.misses == before.misses);
+        CHECK(after.hits > before.hits);
+        co_await session.close();
+    });
+}
+
 TEST_CASE("orm session: a failed flush commits nothing and leaves the session usable", "[orm]") {
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
