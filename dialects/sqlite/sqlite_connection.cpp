@@ -99,15 +99,18 @@ std::size_t step_rows(sqlite3* db, sqlite3_stmt* stmt, std::vector<Value>& out, 
 // A streamed result: the statement is stepped on the worker, a batch per hop.
 class SqliteCursor : public plugin::Cursor {
 public:
-    SqliteCursor(SqliteConnection& conn, sqlite3_stmt* stmt, std::string sql)
-        : conn_(conn), stmt_(stmt), sql_(std::move(sql)), names_(read_column_names(stmt)) {}
+    SqliteCursor(SqliteConnection& conn, sqlite3_stmt* stmt, std::string sql, bool in_transaction)
+        : conn_(conn), stmt_(stmt), sql_(std::move(sql)), names_(read_column_names(stmt)),
+          in_transaction_(in_transaction) {}
     ~SqliteCursor() override {
         // close() finalizes on the worker; this is the fallback when it was not called.
         if (stmt_) conn_.worker().post([s = stmt_] { sqlite3_finalize(s); });
     }
     const std::vector<std::string>& column_names() const override { return names_; }
     // Its own prepared statement, stepped on the worker between other statements.
-    bool allows_other_statements() const override { return true; }
+    // Outside a transaction, SQLite would commit what runs beside it only when
+    // this statement ends: as PostgreSQL's cursors, only inside a transaction.
+    bool allows_other_statements() const override { return in_transaction_; }
     plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
         if (done_ || !stmt_) co_return 0;
         co_return co_await conn_.worker().run([&] { return step_rows(conn_.handle(), stmt_, out, max_rows, done_, sql_); });
@@ -124,6 +127,7 @@ private:
     sqlite3_stmt* stmt_;
     std::string sql_;
     std::vector<std::string> names_;
+    bool in_transaction_;
     bool done_ = false;
 };
 
@@ -294,8 +298,10 @@ plugin::awaitable<std::int64_t> SqliteConnection::execute_many(const std::string
 }
 
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(const std::string& sql, std::span<const Value> params) {
+    bool in_transaction = false;
     sqlite3_stmt* stmt = co_await worker_.run([&] {
         if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
+        in_transaction = sqlite3_get_autocommit(db_) == 0;
         sqlite3_stmt* s = nullptr;
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), 0, &s, nullptr);
         if (rc != SQLITE_OK) raise_error(db_, rc, sql);
@@ -307,7 +313,7 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(cons
         }
         return s;
     });
-    co_return std::make_unique<SqliteCursor>(*this, stmt, sql);
+    co_return std::make_unique<SqliteCursor>(*this, stmt, sql, in_transaction);
 }
 
 plugin::awaitable<void> SqliteConnection::begin() {

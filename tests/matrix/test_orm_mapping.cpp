@@ -151,6 +151,37 @@ struct Tag {
 };
 RETORT_MAPPED(Tag, code, weight)
 
+/// A key column filled by its server default: (shelf, code) with code defaulted.
+struct Slot {
+    std::int64_t shelf = 0;
+    std::string code;
+    std::string label;
+
+    static auto mapping() {
+        return orm::table(registry(), "om_slot",
+                          orm::column(&Slot::shelf, orm::primary_key(), orm::autoincrement(false)),
+                          orm::column(&Slot::code, types::String(20), orm::primary_key(),
+                                      orm::server_default(std::string("auto"))),
+                          orm::column(&Slot::label, types::String(20)));
+    }
+};
+RETORT_MAPPED(Slot, shelf, code, label)
+
+/// The same without RETURNING: its defaulted key cannot be read back.
+struct PlainSlot {
+    std::int64_t shelf = 0;
+    std::string code;
+
+    static auto mapping() {
+        return orm::table(registry(), "om_plain_slot",
+                          orm::column(&PlainSlot::shelf, orm::primary_key(), orm::autoincrement(false)),
+                          orm::column(&PlainSlot::code, types::String(20), orm::primary_key(),
+                                      orm::server_default(std::string("auto"))),
+                          orm::implicit_returning(false));
+    }
+};
+RETORT_MAPPED(PlainSlot, shelf, code)
+
 // Mistakes, each in a registry of its own so that the mappers above stay valid.
 orm::Registry& bad_index_registry() {
     static orm::Registry r;
@@ -278,7 +309,7 @@ TEST_CASE("orm mapping: members of every column type are written, read back and 
             changed.local = DateTime{local_days{Date{year{2000}, March, day{1}}}.time_since_epoch()};
             changed.instant = Timestamp{sys_days{Date{year{1990}, July, day{4}}}.time_since_epoch() + seconds{1}};
             changed.uid = Uuid::parse("ffffffff-0000-4000-8000-000000000001");
-            changed.doc = Json{R"({"b": "\u00e9t\u00e9"})"};
+            changed.doc = Json{"{\"b\": \"\u00e9t\u00e9\"}"};  // UTF-8 in canonical form: stored as written everywhere
             changed.blob = Bytes{};
             changed.note = std::nullopt;
             changed.maybe_price = std::nullopt;
@@ -295,8 +326,6 @@ TEST_CASE("orm mapping: members of every column type are written, read back and 
             orm::AsyncSession s(engine);
             auto got = co_await s.get<Sample>(id);
             REQUIRE(got);
-            if (got->doc != changed.doc) CHECK(got->doc.text.find("\"b\"") != std::string::npos);  // re-serialised JSON
-            got->doc = changed.doc;
             check_same(*got, changed);
             co_await s.close();
         }
@@ -502,9 +531,46 @@ TEST_CASE("orm mapping: without RETURNING, keys come from the driver and default
     });
 }
 
+TEST_CASE("orm mapping: a key column left to its server default is read back row by row", "[orm]") {
+    test::StatementLog log;
+    auto engine = test::make_engine(log.options());
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession s(engine);
+        std::vector<std::shared_ptr<Slot>> slots;
+        for (int shelf = 1; shelf <= 3; ++shelf)
+            slots.push_back(std::make_shared<Slot>(Slot{.shelf = shelf, .label = "s" + std::to_string(shelf)}));
+        s.add_all(slots);
+        log.sql.clear();
+        co_await s.flush();
+        // RETURNING cannot say which row is whose when the key is unknown: one INSERT each.
+        CHECK(log.count_starting("INSERT INTO om_slot") == 3);
+        for (const auto& slot : slots) CHECK(slot->code == "auto");
+        auto found = co_await s.get<Slot>(std::int64_t{2}, std::string("auto"));
+        CHECK(found == slots[1]);
+
+        // Without RETURNING the row could not be found again: refused before any INSERT.
+        auto plain = std::make_shared<PlainSlot>(PlainSlot{.shelf = 1});
+        s.add(plain);
+        log.sql.clear();
+        auto error = co_await test::capture<FlushError>(s.flush());
+        REQUIRE(error.has_value());
+        CHECK_THAT(error->what(), Catch::Contains("PlainSlot.code") && Catch::Contains("give it a value"));
+        CHECK(log.count_starting("INSERT INTO om_plain_slot") == 0);
+        plain->code = "given";
+        co_await s.commit();
+        auto rows = co_await count_rows(engine, "om_plain_slot");
+        CHECK(rows == 1);
+        co_await s.close();
+    });
+}
+
 TEST_CASE("orm mapping: table-level declarations that do not fit the tables are refused", "[orm]") {
     CHECK_THROWS_WITH(bad_index_registry().configure(),
                       Catch::Contains("table_index of") && Catch::Contains("BadIndex") && Catch::Contains("missing"));
     CHECK_THROWS_WITH(bad_key_registry().configure(),
                       Catch::Contains("2 column(s) reference 1 column(s) of 'om_bad_parent'"));
+    // Asked again (its tables half-built), the registry repeats the first error.
+    CHECK_THROWS_WITH(bad_key_registry().metadata(), Catch::Contains("failed to configure earlier") &&
+                                                         Catch::Contains("2 column(s) reference 1 column(s)"));
 }

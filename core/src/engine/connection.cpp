@@ -147,7 +147,7 @@ awaitable<void> make_ready(ConnectionState& s, Use use) {
         if (use == Use::exclusive)
             throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it "
                                       "before a new stream, a commit, a rollback or a savepoint");
-        if (!s.stream->cursor->allows_other_statements())
+        if (!s.stream->allows_other_statements)
             throw InvalidRequestError("this connection is streaming a result whose rows hold the connection: read it "
                                       "to the end or close() it first");
     }

@@ -46,8 +46,13 @@ struct Registry::Impl {
     MetaData metadata;
     std::map<std::type_index, std::unique_ptr<Mapper>> mappers;
     std::vector<AssociationDecl> pending_associations;
+    /// The error of a configure() that failed part-way: its tables may be in the
+    /// MetaData without mappers, so every later configure() reports it again
+    /// rather than a confusing consequence of it.
+    std::optional<std::string> failure;
 
     void configure(Registry& self);
+    void configure_once(Registry& self);
     void add_foreign_key(detail::MapperDraft& d, std::vector<std::size_t> columns, std::string_view target_table,
                          std::vector<std::string> target_columns, ReferentialAction on_delete,
                          ReferentialAction on_update, const std::string& context);
@@ -82,6 +87,16 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
 }
 
 void Registry::Impl::configure(Registry& self) {
+    if (failure) throw MappingError("this registry's mappings failed to configure earlier: " + *failure);
+    try {
+        configure_once(self);
+    } catch (const std::exception& e) {
+        failure = e.what();
+        throw;
+    }
+}
+
+void Registry::Impl::configure_once(Registry& self) {
     // The classes of this registry not built yet, plus any class a relationship
     // reaches that was never registered (it was only named as a target).
     std::vector<const detail::ClassEntry*> todo;

@@ -97,6 +97,7 @@ awaitable<void> StreamedObjects::close() {
     auto& s = *impl_;
     s.ready.clear();
     s.rest.clear();
+    s.rest_position = 0;
     if (!s.rows_done) co_await s.rows->close();
     s.rows_done = true;
 }

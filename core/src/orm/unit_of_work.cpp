@@ -352,11 +352,21 @@ awaitable<void> SessionImpl::write_changes() {
                     for (std::size_t i = 0; i < cols.size(); ++i) (shape[i] ? named : fetched).push_back(i);
                     bool key_generated = gen && !shape[*gen];
                     bool returning = !fetched.empty() && caps.insert_returning && m->implicit_returning();
+                    // A key column the database fills by a server default (not the
+                    // generated key): RETURNING can say which row is whose only one
+                    // row at a time, and without RETURNING the row cannot be found.
+                    std::optional<std::size_t> defaulted_key;
+                    for (auto i : m->primary_key())
+                        if (!shape[i] && !(gen && *gen == i)) defaulted_key = i;
+                    if (defaulted_key && !returning)
+                        throw FlushError(m->class_name() + "." + cols[*defaulted_key].name +
+                                         " is part of the primary key and left to its server default, which cannot "
+                                         "be read back without INSERT ... RETURNING: give it a value");
                     std::size_t chunk = caps.multi_row_values ? caps.max_rows_per_insert : 1;
                     if (!named.empty()) chunk = std::min(chunk, std::max<std::size_t>(1, caps.max_parameters / named.size()));
                     // Without RETURNING a generated key comes from the driver's last
                     // insert id, which names one row: one INSERT per object then.
-                    if (named.empty() || (key_generated && !returning)) chunk = 1;
+                    if (named.empty() || (key_generated && !returning) || defaulted_key) chunk = 1;
                     std::vector<InstanceState*> need_select;  // server defaults to read back without RETURNING
 
                     const auto& group = groups[g];
@@ -407,6 +417,8 @@ awaitable<void> SessionImpl::write_changes() {
                                 std::sort(idx.begin(), idx.end(), [&](auto a, auto b) { return key_of(a) < key_of(b); });
                                 for (std::size_t k = 0; k < rows.size(); ++k)
                                     fetch_into(*rows[k], data.values.data() + idx[k] * data.width());
+                            } else if (rows.size() == 1) {
+                                fetch_into(*rows.front(), data.values.data());
                             } else {
                                 std::vector<std::size_t> pk_pos;
                                 for (auto i : m->primary_key())
@@ -430,7 +442,7 @@ awaitable<void> SessionImpl::write_changes() {
                                 if (!id) {
                                     if (auto query = conn->dialect().generated_key_query(table, *gen)) {
                                         auto key = co_await conn->execute(*query);
-                                        id = key.scalar<std::int64_t>();
+                                        id = key.scalar<std::optional<std::int64_t>>();
                                     }
                                 }
                                 if (!id) throw FlushError("INSERT into '" + table.name + "': the driver reported no generated key");
@@ -462,12 +474,14 @@ awaitable<void> SessionImpl::write_changes() {
                         select->where = key_in(key_columns, keys);
                         auto result = co_await conn->execute(sql::Statement(select));
                         const auto& data = *result.data();
+                        std::size_t found = 0;
                         for (std::size_t r = 0; r < data.size(); ++r) {
                             const Value* row = data.values.data() + r * data.width();
                             std::vector<Value> key;
                             for (auto i : m->primary_key()) key.push_back(row[i]);
                             InstanceState* s = find_identity({m, key});
                             if (!s) continue;
+                            ++found;
                             for (auto i : fetched) {
                                 if (gen && *gen == i) continue;
                                 s->fetched_on_insert.emplace_back(i, cols[i].get(s->ptr()));
@@ -475,6 +489,10 @@ awaitable<void> SessionImpl::write_changes() {
                                 s->committed[i] = cols[i].get(s->ptr());
                             }
                         }
+                        if (found != batch.size())
+                            throw FlushError("INSERT into '" + table.name + "': " + std::to_string(batch.size() - found) +
+                                             " of the rows just inserted were not found by their keys to read "
+                                             "their server defaults");
                     }
                 }
                 todo = std::move(later);

@@ -320,6 +320,7 @@ TEST_CASE("mysql driver: streaming reads a large result in batches and closing e
         std::vector<Value> none;
         auto cursor = co_await c->stream(big, none);
         CHECK(cursor->column_names().size() == 2);
+        CHECK(!cursor->allows_other_statements());  // the rows wait on the wire
         std::vector<Value> batch;
         std::size_t total = 0;
         for (;;) {

@@ -155,16 +155,41 @@ TEST_CASE("postgresql driver: a stream in a transaction is a server-side cursor,
         CHECK(result.allows_other_statements());
         auto open_now = co_await open_cursors();
         CHECK(open_now == 1);
-        auto next = co_await result.fetchone();
-        REQUIRE(next.has_value());
-        CHECK(next->get<std::int64_t>(0) == 11);
-        co_await result.close();  // CLOSE: the 999,990 other rows never leave the server
+        // The next FETCH (the first batch was 1000 rows) still reads the cursor.
+        auto next = co_await result.fetchmany(1000);
+        REQUIRE(next.size() == 1000);
+        CHECK(next.back().get<std::int64_t>(0) == 1010);
+        auto fetched = co_await last_statement();
+        CHECK_THAT(fetched, Catch::StartsWith("FETCH FORWARD"));
+        co_await result.close();  // CLOSE: the other 998,990 rows never leave the server
         auto closing = co_await last_statement();
         CHECK_THAT(closing, Catch::StartsWith("CLOSE retort_cursor_"));
         co_await watcher.close();
         auto after = co_await open_cursors();
         CHECK(after == 0);
         co_await conn.commit();
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("postgresql driver: a statement failing beside a cursor aborts the transaction, and rollback recovers",
+          "[postgresql]") {
+    auto engine = engine_for_postgresql();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        co_await conn.begin();
+        auto q = select(func::call<std::int64_t>("generate_series", literal<std::int64_t>(1), literal<std::int64_t>(100000)).label("i"));
+        auto result = co_await conn.stream(q);
+        auto first = co_await result.fetchmany(10);
+        REQUIRE(first.size() == 10);
+        auto failed = co_await test::capture<ProgrammingError>(conn.execute(text("SELECT * FROM no_such_table")));
+        CHECK(failed.has_value());
+        // The cursor went with the aborted transaction: past the buffered batch, a typed error.
+        auto rest = co_await test::capture<DBAPIError>(result.all());
+        CHECK(rest.has_value());
+        co_await conn.rollback();
+        auto v = co_await conn.scalar<std::int64_t>(text("SELECT 5::int8"));
+        CHECK(v == 5);
         co_await conn.close();
     });
 }

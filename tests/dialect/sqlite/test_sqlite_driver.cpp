@@ -60,3 +60,37 @@ TEST_CASE("sqlite driver: a database file is shared by a pool of connections", "
     auto engine = create_async_engine(test::backend_url(), {.pool_size = 3});
     CHECK(engine.pool_status().pool_size == 3);  // files keep the pool the options ask for
 }
+
+TEST_CASE("sqlite driver: a stream in a transaction lets statements run between its fetches", "[sqlite]") {
+    Notes n;
+    auto engine = create_async_engine("sqlite://", {.stream_batch_rows = 10});
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        co_await conn.run_sync([&](Connection& c) { n.metadata.create_all(c); });
+        std::vector<std::vector<Assignment>> rows;
+        for (int i = 0; i < 100; ++i) rows.push_back({{n.body, "row " + std::to_string(i)}});
+        co_await conn.execute(insert(n.notes).rows(rows));  // begins the transaction
+        auto result = co_await conn.stream(select(n.id).order_by(n.id));
+        CHECK(result.allows_other_statements());
+        auto first = co_await result.fetchmany(15);
+        REQUIRE(first.size() == 15);
+        // Beside the stream: a write, and a read that sees it.
+        co_await conn.execute(update(n.notes).values({n.body, "changed"}).where(n.id == 90));
+        auto changed = co_await conn.scalar<std::string>(select(n.body).where(n.id == 90));
+        CHECK(changed == "changed");
+        auto rest = co_await result.all();  // further fetches step the same statement
+        CHECK(rest.size() == 85);
+        CHECK(rest.back().get<std::int64_t>(0) == 100);
+        co_await conn.commit();
+
+        // Outside a transaction SQLite would hold back the commit of what ran
+        // beside the statement until it ends: the stream keeps the connection.
+        co_await conn.set_isolation_level(IsolationLevel::autocommit);
+        auto alone = co_await conn.stream(select(n.id));
+        CHECK(!alone.allows_other_statements());
+        auto refused = co_await test::capture<InvalidRequestError>(conn.execute(select(n.id)));
+        CHECK(refused.has_value());
+        co_await alone.close();
+        co_await conn.close();
+    });
+}

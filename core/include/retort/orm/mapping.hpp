@@ -427,8 +427,11 @@ void add_table_declaration(MapperDraft& draft, const ForeignKeyConstraint& d);
 inline void add_table_declaration(MapperDraft& draft, const ImplicitReturning& d) {
     draft.mapper->set_implicit_returning(d.enabled);
 }
-template <class D>
-void add_table_declaration(MapperDraft&, const D&) {}  // column and relationship declarations
+// Column and relationship declarations were applied member by member.
+template <class C, class M>
+void add_table_declaration(MapperDraft&, const ColumnDecl<C, M>&) {}
+template <class C, class S>
+void add_table_declaration(MapperDraft&, const RelationshipDecl<C, S>&) {}
 
 /// The options that the declarations give member `pointer` (of type M).
 template <class C, class M, class... Decls>
