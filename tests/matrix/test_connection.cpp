@@ -149,6 +149,19 @@ TEST_CASE("stream() fetches in batches and holds the connection until read", "[c
         co_await partial.close();
         auto v8 = co_await count_rows(conn, n.notes);
         CHECK(v8 == 500);
+
+        // A rollback is never refused: it ends a result still being read.
+        co_await conn.execute(delete_(n.notes).where(n.rank >= 250));
+        auto cut = co_await conn.stream(select(n.rank).order_by(n.rank));
+        auto some = co_await cut.fetchmany(120);  // past the first batch: the cursor is mid-way
+        CHECK(some.size() == 120);
+        CHECK(conn.streaming());
+        co_await conn.rollback();
+        CHECK(!conn.streaming());
+        auto ended = co_await test::capture<InvalidRequestError>(cut.fetchmany(500));
+        CHECK(ended.has_value());
+        auto v9 = co_await count_rows(conn, n.notes);
+        CHECK(v9 == 500);  // the DELETE was rolled back
         co_await conn.close();
     });
 }

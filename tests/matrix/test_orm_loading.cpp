@@ -209,6 +209,43 @@ TEST_CASE("orm loading: a stream loads each chunk's relationships", "[orm]") {
         co_await probe.close();
         co_await conn.close();
         CHECK(most_read_ahead == (beside ? 0u : 800u));
+
+        // commit() during a stream is refused before anything changes; rollback() ends the stream.
+        auto renamed = co_await session.get<Author>(std::int64_t{1});
+        REQUIRE(renamed);
+        renamed->name = "renamed during a stream";
+        auto open = co_await session.stream_scalars(orm::select<Author>().order_by(&Author::id), 100);
+        auto head = co_await open.next();
+        REQUIRE(head);
+        auto refused = co_await test::capture<InvalidRequestError>(session.commit());
+        CHECK(refused.has_value());
+        CHECK(renamed->name == "renamed during a stream");
+        co_await open.close();
+        co_await session.commit();
+        orm::AsyncSession check(engine);
+        auto reread = co_await check.get<Author>(std::int64_t{1});
+        REQUIRE(reread);
+        CHECK(reread->name == "renamed during a stream");
+        co_await check.close();
+
+        auto again = co_await session.stream_scalars(orm::select<Author>().order_by(&Author::id), 100);
+        auto one = co_await again.next();
+        REQUIRE(one);
+        co_await session.rollback();
+        auto after_rollback = co_await test::capture<InvalidRequestError>(again.next());
+        CHECK(after_rollback.has_value());
+
+        // The objects a stream holds are its own: expunging them, or closing the
+        // session, leaves it safe to use (objects, then an error).
+        auto third = co_await session.stream_scalars(orm::select<Author>().order_by(&Author::id), 100);
+        auto a1 = co_await third.next();
+        session.expunge_all();
+        auto a2 = co_await third.next();
+        REQUIRE(a2);
+        CHECK(a2->id == a1->id + 1);
+        co_await session.close();
+        auto after_close = co_await test::capture<InvalidRequestError>(third.next());
+        CHECK(after_close.has_value());
         co_await session.close();
     });
 }

@@ -146,7 +146,7 @@ awaitable<void> make_ready(ConnectionState& s, Use use) {
     if (s.stream) {
         if (use == Use::exclusive)
             throw InvalidRequestError("this connection is streaming a result: read it to the end or close() it "
-                                      "before a new stream, a commit, a rollback or a savepoint");
+                                      "before a new stream, a commit or a savepoint");
         if (!s.stream->allows_other_statements)
             throw InvalidRequestError("this connection is streaming a result whose rows hold the connection: read it "
                                       "to the end or close() it first");
@@ -157,6 +157,14 @@ awaitable<void> make_ready(ConnectionState& s, Use use) {
     }
 }
 
+void end_stream(ConnectionState& s) {
+    if (!s.stream) return;
+    s.stream->done = true;
+    s.stream->closed_by_connection = true;
+    s.abandoned = std::move(s.stream->cursor);  // closed by the next make_ready()
+    s.stream = nullptr;
+}
+
 awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
     if (!s->pooled) co_return;
     if (s->busy) BusyScope refuse(*s);  // throws: close() while another coroutine runs a statement on it
@@ -164,12 +172,7 @@ awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
     s->closed = true;
     bool reusable = true;
     try {
-        if (s->stream) {
-            s->stream->done = true;
-            s->stream->closed_by_connection = true;
-            s->abandoned = std::move(s->stream->cursor);
-            s->stream = nullptr;
-        }
+        end_stream(*s);
         if (s->abandoned) co_await close_abandoned(*s);
         if (!s->pooled) co_return;  // it died closing the result
         if (s->in_transaction) co_await s->driver->rollback();
@@ -225,7 +228,8 @@ awaitable<std::optional<Row>> AsyncResult::fetchone() {
     auto& s = *s_;
     if (s.batch && s.position < s.batch->size()) co_return Row(s.batch, s.position++);
     if (s.closed_by_connection)
-        throw InvalidRequestError("this result was closed with its connection before it was read to its end");
+        throw InvalidRequestError("this result was ended by its connection (a close or a rollback) before it was "
+                                  "read to its end");
     if (s.done) co_return std::nullopt;
     std::vector<Value> values;
     std::size_t n = 0;
@@ -427,6 +431,9 @@ awaitable<void> AsyncConnection::commit() {
 awaitable<void> AsyncConnection::rollback() {
     auto& s = *s_;
     if (s.closed || !s.in_transaction) co_return;
+    // A result still being read belongs to the transaction: it ends first, so
+    // that a rollback, the way out of an error, is never refused.
+    if (!s.busy) detail::end_stream(s);
     co_await detail::make_ready(s);
     s.in_transaction = false;
     s.savepoints.clear();
@@ -464,6 +471,7 @@ awaitable<void> AsyncConnection::commit_nested(const std::string& name) {
 
 awaitable<void> AsyncConnection::rollback_nested(const std::string& name) {
     auto& s = *s_;
+    if (!s.busy && !s.closed) detail::end_stream(s);  // as rollback(): what it read is rolled back too
     co_await detail::make_ready(s);
     std::size_t pos = savepoint_position(s, name);
     co_await control(s, [&]() -> awaitable<void> {
@@ -474,6 +482,7 @@ awaitable<void> AsyncConnection::rollback_nested(const std::string& name) {
 }
 
 bool AsyncConnection::in_transaction() const { return s_->in_transaction; }
+bool AsyncConnection::streaming() const { return s_->stream != nullptr; }
 
 awaitable<void> AsyncConnection::set_isolation_level(IsolationLevel level) {
     auto& s = *s_;

@@ -112,6 +112,9 @@ enum class Use : std::uint8_t { statement, exclusive };
 /// Closes an abandoned cursor; throws InvalidRequestError when the connection
 /// is closed, or a result is still being read from it that `use` cannot run beside.
 awaitable<void> make_ready(ConnectionState& s, Use use = Use::exclusive);
+/// Ends the result being streamed, if any: reading it further throws
+/// InvalidRequestError; its cursor is closed by the next make_ready().
+void end_stream(ConnectionState& s);
 /// Ends the checkout: closes an open result, rolls back, resets what the
 /// checkout changed, and returns the connection to the pool (or discards it).
 awaitable<void> finish(std::shared_ptr<ConnectionState> s);

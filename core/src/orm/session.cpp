@@ -129,6 +129,7 @@ awaitable<AsyncConnection*> SessionImpl::connection() {
 }
 
 awaitable<void> SessionImpl::rollback_all() {
+    end_streams("rollback");
     std::exception_ptr failure;
     if (conn) {
         try {
@@ -313,6 +314,10 @@ awaitable<void> AsyncSession::flush() { co_await impl_->flush(); }
 
 awaitable<void> AsyncSession::commit() {
     auto& impl = *impl_;
+    // Refused before anything changes: the commit would end the stream's transaction.
+    if (!impl.streams.empty())
+        throw InvalidRequestError("commit() while a result of this session is being streamed: read it to its end "
+                                  "or close() it first");
     co_await impl.flush();
     if (impl.conn) {
         std::exception_ptr failure;
@@ -391,6 +396,7 @@ awaitable<AsyncConnection*> AsyncSession::connection() { return impl_->connectio
 
 awaitable<void> AsyncSession::close() {
     auto& impl = *impl_;
+    impl.end_streams("close");
     if (impl.conn) {
         try {
             co_await impl.conn->close();  // rolls back what is not committed

@@ -79,8 +79,17 @@ struct SessionImpl {
     std::unordered_map<IdentityKey, InstanceState*, IdentityKeyHash> identity_map;
     std::uint64_t next_order = 0;
     std::vector<JournalEntry> journal;
+    /// ORM streams not yet read to their end nor closed (stream.cpp).
+    std::vector<StreamImpl*> streams;
 
     SessionImpl(AsyncEngine e, SessionOptions o) : engine(std::move(e)), options(o) {}
+    ~SessionImpl() { end_streams("close"); }
+    SessionImpl(const SessionImpl&) = delete;
+    SessionImpl& operator=(const SessionImpl&) = delete;
+
+    /// Ends every open stream: reading one further throws InvalidRequestError
+    /// naming `why` ("rollback", "close"). Their transaction is over.
+    void end_streams(const char* why);
 
     InstanceState* find(const void* object) const {
         auto it = states.find(object);

@@ -16,7 +16,8 @@ namespace retort::orm {
 namespace detail {
 
 struct StreamImpl {
-    SessionImpl* session = nullptr;
+    SessionImpl* session = nullptr;  ///< null once the stream is over or its session ended it
+    const char* ended_by = nullptr;  ///< what ended it from the session's side
     const Mapper* mapper = nullptr;
     std::optional<retort::AsyncResult> rows;
     std::vector<Row> rest;  ///< rows read ahead so that loaders could run
@@ -24,8 +25,19 @@ struct StreamImpl {
     bool rows_done = false;
     std::vector<SessionImpl::LoadNode> plan;
     std::size_t chunk_rows = 1000;
-    std::vector<InstanceState*> ready;
+    std::vector<std::shared_ptr<void>> ready;  ///< the current chunk's objects (owned: expunge cannot free them)
     std::size_t position = 0;
+
+    StreamImpl(const StreamImpl&) = delete;
+    StreamImpl& operator=(const StreamImpl&) = delete;
+    explicit StreamImpl(SessionImpl& s) : session(&s) { s.streams.push_back(this); }
+    ~StreamImpl() { detach(); }
+    /// No longer an open stream of its session (read to its end, or closed).
+    void detach() {
+        if (!session) return;
+        std::erase(session->streams, this);
+        session = nullptr;
+    }
 
     awaitable<std::vector<Row>> next_chunk() {
         std::vector<Row> out;
@@ -58,6 +70,15 @@ bool loads_anything(const std::vector<SessionImpl::LoadNode>& plan) {
 }
 }  // namespace
 
+void SessionImpl::end_streams(const char* why) {
+    for (auto* stream : streams) {
+        stream->session = nullptr;
+        stream->ended_by = why;
+        stream->ready.clear();
+    }
+    streams.clear();
+}
+
 }  // namespace detail
 
 StreamedObjects::StreamedObjects(std::unique_ptr<detail::StreamImpl> impl) : impl_(std::move(impl)) {}
@@ -67,16 +88,26 @@ StreamedObjects::~StreamedObjects() = default;
 
 awaitable<std::shared_ptr<void>> StreamedObjects::next() {
     auto& s = *impl_;
+    if (s.ended_by)
+        throw InvalidRequestError(std::string("this stream was ended by its session's ") + s.ended_by +
+                                  " before it was read to its end");
     while (s.position >= s.ready.size()) {
-        if (s.rows_done && s.rest_position >= s.rest.size()) co_return nullptr;
+        if (!s.session || (s.rows_done && s.rest_position >= s.rest.size())) {
+            s.detach();
+            co_return nullptr;
+        }
         auto chunk = co_await s.next_chunk();
-        if (chunk.empty()) co_return nullptr;
+        if (chunk.empty()) {
+            s.detach();
+            co_return nullptr;
+        }
         s.ready.clear();
         s.position = 0;
+        std::vector<detail::InstanceState*> states;
         std::unordered_set<detail::InstanceState*> seen;
         for (const auto& row : chunk) {
             auto* state = s.session->load_row(*s.mapper, row.values().data(), false);
-            if (state && seen.insert(state).second) s.ready.push_back(state);
+            if (state && seen.insert(state).second) states.push_back(state);
         }
         auto plan = detail::with_defaults(*s.mapper, s.plan);
         detail::joined_to_selectin(plan);
@@ -85,20 +116,22 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
                 s.rest = co_await s.rows->all();
                 s.rows_done = true;
             }
-            co_await s.session->apply_loaders(*s.mapper, s.ready, plan);
+            co_await s.session->apply_loaders(*s.mapper, states, plan);
         }
+        for (auto* state : states) s.ready.push_back(state->object);
     }
-    co_return s.ready[s.position++]->object;
+    co_return s.ready[s.position++];
 }
 
 std::size_t StreamedObjects::read_ahead() const { return impl_->rest.size() - impl_->rest_position; }
 
 awaitable<void> StreamedObjects::close() {
     auto& s = *impl_;
+    s.detach();
     s.ready.clear();
     s.rest.clear();
     s.rest_position = 0;
-    if (!s.rows_done) co_await s.rows->close();
+    if (!s.rows_done && !s.ended_by) co_await s.rows->close();
     s.rows_done = true;
 }
 
@@ -106,13 +139,13 @@ awaitable<StreamedObjects> AsyncSession::stream_objects(const Mapper& m, const s
                                                          const std::vector<LoaderOption>& loaders, std::size_t chunk_rows) {
     auto& impl = *impl_;
     if (impl.options.autoflush) co_await flush();
-    auto s = std::make_unique<detail::StreamImpl>();
-    s->session = &impl;
+    AsyncConnection* conn = co_await impl.connection();
+    auto rows = co_await conn->stream(stmt);
+    auto s = std::make_unique<detail::StreamImpl>(impl);
     s->mapper = &m;
     s->plan = detail::build_plan(m, loaders);
     if (chunk_rows) s->chunk_rows = chunk_rows;
-    AsyncConnection* conn = co_await impl.connection();
-    s->rows.emplace(co_await conn->stream(stmt));
+    s->rows.emplace(std::move(rows));
     co_return StreamedObjects(std::move(s));
 }
 

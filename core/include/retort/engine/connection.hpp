@@ -45,8 +45,8 @@ awaitable<void> run_on_own_thread(std::function<void()> work);
 class Connection;
 
 /// A result read as it is fetched: rows arrive in batches while you iterate.
-/// Until it is read to its end or closed, its connection starts no other stream
-/// and no commit, rollback or savepoint; other statements run beside it only
+/// Until it is read to its end or closed, its connection starts no other stream,
+/// commit or savepoint (a rollback ends the result first); other statements run beside it only
 /// when allows_other_statements() says so (PostgreSQL's server-side cursor in a
 /// transaction, SQLite), and are refused with InvalidRequestError otherwise.
 class AsyncResult {
@@ -120,7 +120,8 @@ public:
     awaitable<void> begin();
     /// Commits the open transaction (a no-op when none is open).
     awaitable<void> commit();
-    /// Rolls back the open transaction (a no-op when none is open).
+    /// Rolls back the open transaction (a no-op when none is open). A result
+    /// still being streamed ends first: reading it further throws InvalidRequestError.
     awaitable<void> rollback();
     /// Opens a SAVEPOINT inside the transaction (beginning one if needed); returns its name.
     awaitable<std::string> begin_nested();
@@ -128,6 +129,8 @@ public:
     awaitable<void> commit_nested(const std::string& name);
     awaitable<void> rollback_nested(const std::string& name);
     bool in_transaction() const;
+    /// Whether a result of stream() is open on this connection (not read to its end nor closed).
+    bool streaming() const;
 
     /// Sets the isolation level of this connection's next transactions (before
     /// any is begun; throws InvalidRequestError otherwise). AUTOCOMMIT stops the

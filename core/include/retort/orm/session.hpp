@@ -241,7 +241,9 @@ public:
     /// Streams the objects of the query, a chunk of `chunk_rows` rows at a time
     /// (loaders run per chunk). The session runs other statements meanwhile:
     /// where the backend cannot while a result is open, the rest of the result
-    /// is read into memory first.
+    /// is read into memory first. Until the stream is read to its end or
+    /// closed, commit() throws InvalidRequestError (changing nothing);
+    /// rollback() and close() end the stream, whose next() then throws it.
     template <class T>
     awaitable<AsyncResult<T>> stream(const Select<T>& stmt, std::size_t chunk_rows = 0) {
         co_return AsyncResult<T>(co_await stream_objects(mapper<T>(), stmt.statement(), stmt.loaders(), chunk_rows));
