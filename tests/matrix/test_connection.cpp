@@ -17,10 +17,6 @@ struct Notes {
     Column<std::optional<int>> rank = notes.column<std::optional<int>>("rank");
 };
 
-awaitable<std::int64_t> count_rows(AsyncConnection& conn, const Table& t) {
-    co_return co_await conn.scalar<std::int64_t>(select(func::count()).select_from(t));
-}
-
 }  // namespace
 
 TEST_CASE("commit makes changes visible to other connections, rollback discards them", "[connection]") {
@@ -32,18 +28,18 @@ TEST_CASE("commit makes changes visible to other connections, rollback discards 
         auto reader = co_await engine.connect();
         co_await writer.execute(insert(n.notes).values({n.body, "first"}));
         CHECK(writer.in_transaction());
-        auto v1 = co_await count_rows(reader, n.notes);
+        auto v1 = co_await test::count_rows(reader, n.notes);
         CHECK(v1 == 0);
         co_await reader.rollback();  // end the reader's snapshot
         co_await writer.commit();
         CHECK_FALSE(writer.in_transaction());
-        auto v2 = co_await count_rows(reader, n.notes);
+        auto v2 = co_await test::count_rows(reader, n.notes);
         CHECK(v2 == 1);
         co_await reader.rollback();
 
         co_await writer.execute(insert(n.notes).values({n.body, "second"}));
         co_await writer.rollback();
-        auto v3 = co_await count_rows(writer, n.notes);
+        auto v3 = co_await test::count_rows(writer, n.notes);
         CHECK(v3 == 1);
         co_await writer.close();
         co_await reader.close();
@@ -140,14 +136,14 @@ TEST_CASE("stream() fetches in batches and holds the connection until read", "[c
         }
         CHECK(seen == 350);
         // Read to the end: the connection is free again.
-        auto v6 = co_await count_rows(conn, n.notes);
+        auto v6 = co_await test::count_rows(conn, n.notes);
         CHECK(v6 == 500);
 
         auto partial = co_await conn.stream(select(n.body));
         auto v7 = co_await partial.fetchone();
         CHECK(v7.has_value());
         co_await partial.close();
-        auto v8 = co_await count_rows(conn, n.notes);
+        auto v8 = co_await test::count_rows(conn, n.notes);
         CHECK(v8 == 500);
 
         // A rollback is never refused: it ends a result still being read.
@@ -160,7 +156,7 @@ TEST_CASE("stream() fetches in batches and holds the connection until read", "[c
         CHECK(!conn.streaming());
         auto ended = co_await test::capture<InvalidRequestError>(cut.fetchmany(500));
         CHECK(ended.has_value());
-        auto v9 = co_await count_rows(conn, n.notes);
+        auto v9 = co_await test::count_rows(conn, n.notes);
         CHECK(v9 == 500);  // the DELETE was rolled back
         co_await conn.close();
     });

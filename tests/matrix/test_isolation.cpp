@@ -22,10 +22,6 @@ bool offers(const AsyncEngine& engine, IsolationLevel level) {
     return std::find(levels.begin(), levels.end(), level) != levels.end();
 }
 
-awaitable<std::int64_t> count(AsyncConnection& conn, const Ledger& l) {
-    co_return co_await conn.scalar<std::int64_t>(select(func::count()).select_from(l.entries));
-}
-
 // The weakest level that reads from a snapshot: REPEATABLE READ where offered
 // (PostgreSQL, InnoDB), else SERIALIZABLE (SQLite). Not SERIALIZABLE everywhere:
 // InnoDB's takes shared locks on what it reads, so the concurrent insert of
@@ -37,10 +33,10 @@ IsolationLevel snapshot_level(const AsyncEngine& engine) {
 // Reads twice in one transaction of `reader`, with a commit of `writer` in
 // between; returns whether the second read saw the commit.
 awaitable<bool> sees_concurrent_commit(AsyncConnection& reader, AsyncConnection& writer, const Ledger& l) {
-    auto before = co_await count(reader, l);
+    auto before = co_await test::count_rows(reader, l.entries);
     co_await writer.execute(insert(l.entries).values({l.amount, 1}));
     co_await writer.commit();
-    auto after = co_await count(reader, l);
+    auto after = co_await test::count_rows(reader, l.entries);
     co_await reader.rollback();
     co_return after != before;
 }
@@ -117,17 +113,17 @@ TEST_CASE("isolation: AUTOCOMMIT commits each statement, and explicit transactio
         auto b = co_await engine.connect();
         co_await a.execute(insert(l.entries).values({l.amount, 1}));
         CHECK_FALSE(a.in_transaction());
-        auto seen = co_await count(b, l);  // no commit() needed
+        auto seen = co_await test::count_rows(b, l.entries);  // no commit() needed
         CHECK(seen == 1);
         co_await a.close();  // nothing to roll back
-        auto n = co_await count(b, l);
+        auto n = co_await test::count_rows(b, l.entries);
         CHECK(n == 1);
 
         // begin() opens a real transaction, which rollback() undoes.
         co_await b.begin();
         co_await b.execute(insert(l.entries).values({l.amount, 2}));
         co_await b.rollback();
-        auto m = co_await count(b, l);
+        auto m = co_await test::count_rows(b, l.entries);
         CHECK(m == 1);
         co_await b.close();
     });

@@ -218,11 +218,9 @@ struct BadChild {
 };
 RETORT_MAPPED(BadChild, id, a, b)
 
+/// Rows of one of this file's tables, as another session sees them.
 awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
-    auto conn = co_await engine.connect();
-    auto n = co_await conn.scalar<std::int64_t>(sql::select(sql::func::count()).select_from(registry().metadata().table(table)));
-    co_await conn.close();
-    co_return n;
+    co_return co_await test::count_rows(engine, registry().metadata().table(table));
 }
 
 Sample first_sample() {

@@ -71,6 +71,17 @@ boost::asio::awaitable<void> recreate_tables(AsyncEngine& engine, const MetaData
     });
 }
 
+boost::asio::awaitable<std::int64_t> count_rows(AsyncConnection& conn, const sql::Table& table) {
+    co_return co_await conn.scalar<std::int64_t>(sql::select(sql::func::count()).select_from(table));
+}
+
+boost::asio::awaitable<std::int64_t> count_rows(AsyncEngine& engine, const sql::Table& table) {
+    auto conn = co_await engine.connect();
+    auto n = co_await count_rows(conn, table);
+    co_await conn.close();
+    co_return n;
+}
+
 AsyncEngine make_engine(EngineOptions options) { return create_async_engine(backend_url(), std::move(options)); }
 
 void skip(const std::string& reason) {

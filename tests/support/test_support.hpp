@@ -33,6 +33,11 @@ AsyncEngine make_engine(EngineOptions options = {});
 /// Drops and creates the tables of `metadata` on the engine's database, committed.
 boost::asio::awaitable<void> recreate_tables(AsyncEngine& engine, const MetaData& metadata);
 
+/// SELECT count(*) FROM `table`, on `conn` (in its transaction) or on a
+/// connection of its own (what other sessions see).
+boost::asio::awaitable<std::int64_t> count_rows(AsyncConnection& conn, const sql::Table& table);
+boost::asio::awaitable<std::int64_t> count_rows(AsyncEngine& engine, const sql::Table& table);
+
 /// Awaits `op` and returns the E it threw, or nullopt when it completed (any
 /// other exception propagates). Catch's assertion macros cannot hold a co_await
 /// (GCC 12 miscompiles it), so tests await first and assert on the outcome.
