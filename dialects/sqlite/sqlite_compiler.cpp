@@ -33,6 +33,9 @@ std::string SqliteCompiler::type_ddl(const SqlType& t) const {
         case TypeKind::datetime: return "DATETIME";
         // As SQLAlchemy stores a UUID on backends without one: 32 hex digits.
         case TypeKind::uuid: return "CHAR(32)";
+        // "JSON" alone has NUMERIC affinity: the document `0` would be stored as
+        // an integer and `1.50` as 1.5. The word TEXT gives it TEXT affinity.
+        case TypeKind::json: return "JSON TEXT";
         default: return SqlCompiler::type_ddl(t);
     }
 }

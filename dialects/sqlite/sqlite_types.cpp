@@ -1,5 +1,6 @@
 #include "sqlite_types.hpp"
 
+#include <charconv>
 #include <cmath>
 #include <cstdio>
 
@@ -119,6 +120,14 @@ void to_uuid(Value& v, const SqlType&) {
 
 void to_json(Value& v, const SqlType&) {
     if (auto s = std::get_if<std::string>(&v)) v = Json{std::move(*s)};
+    // A column declared "JSON" by an older schema (NUMERIC affinity) gives
+    // numbers back for numeric documents: they are still JSON.
+    else if (auto i = std::get_if<std::int64_t>(&v)) v = Json{std::to_string(*i)};
+    else if (auto d = std::get_if<double>(&v)) {
+        char buf[32];
+        auto end = std::to_chars(buf, buf + sizeof buf, *d).ptr;
+        v = Json{std::string(buf, end)};
+    }
 }
 
 }  // namespace

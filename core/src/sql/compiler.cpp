@@ -333,8 +333,14 @@ std::string SqlCompiler::literal(const Value& v, const SqlType& type) const {
         std::string operator()(Date d) const { return q(format_date(d)); }
         std::string operator()(Time t) const { return q(format_time(t)); }
         std::string operator()(DateTime t) const { return q(format_datetime(t)); }
-        std::string operator()(Timestamp t) const { return q(format_timestamp(t)); }
-        std::string operator()(const Uuid& u) const { return q(u.str()); }
+        // As the drivers bind them where the type is not native: an instant as
+        // its UTC date and time, a UUID as 32 hex digits. A default must be
+        // stored as the same bytes as a value the program writes.
+        std::string operator()(Timestamp t) const {
+            if (self.capabilities().timezone_aware_datetime) return q(format_timestamp(t));
+            return q(format_datetime(DateTime{t.time_since_epoch()}));
+        }
+        std::string operator()(const Uuid& u) const { return q(self.capabilities().native_uuid ? u.str() : u.hex()); }
         std::string operator()(const Json& j) const { return q(j.text); }
     };
     (void)type;
