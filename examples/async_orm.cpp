@@ -19,9 +19,9 @@ using namespace retort;
 struct B;
 
 struct A {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::optional<std::string> data;
-    DateTime create_date{};
+    orm::Defaulted<DateTime> create_date;
     orm::Collection<B> bs;
 
     static auto mapping() {
@@ -35,7 +35,7 @@ struct A {
 RETORT_MAPPED(A, id, data, create_date, bs)
 
 struct B {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::int64_t a_id = 0;
     std::optional<std::string> data;
 
@@ -83,7 +83,7 @@ awaitable<void> async_main(AsyncEngine engine) {
     auto result = co_await session.scalars(stmt);
     for (const auto& a1 : result) {
         std::cout << *a1 << "\n";
-        std::cout << "created at: " << format_datetime(a1->create_date) << "\n";
+        std::cout << "created at: " << format_datetime(*a1->create_date) << "\n";
         for (const auto& b1 : a1->bs) std::cout << *b1 << "\n";
     }
 

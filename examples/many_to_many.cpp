@@ -12,7 +12,7 @@ using namespace retort;
 struct Course;
 
 struct Student {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string name;
     orm::Collection<Course> courses;
 
@@ -27,7 +27,7 @@ struct Student {
 RETORT_MAPPED(Student, id, name, courses)
 
 struct Course {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string title;
     orm::Collection<Student> students;
 

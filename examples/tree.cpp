@@ -11,7 +11,7 @@
 using namespace retort;
 
 struct Node {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::optional<std::int64_t> parent_id;
     std::string name;
     orm::Reference<Node> parent;

@@ -18,7 +18,7 @@ struct Book;
 struct Chapter;
 
 struct Author {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string name;
     orm::Collection<Book> books;
 
@@ -32,7 +32,7 @@ struct Author {
 RETORT_MAPPED(Author, id, name, books)
 
 struct Book {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::int64_t author_id = 0;
     std::string title;
     orm::Reference<Author> author;
@@ -50,7 +50,7 @@ struct Book {
 RETORT_MAPPED(Book, id, author_id, title, author, chapters)
 
 struct Chapter {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::int64_t book_id = 0;
     int number = 0;
 
@@ -242,7 +242,7 @@ TEST_CASE("orm loading: a stream loads each chunk's relationships", "[orm]") {
         session.expunge_all();
         auto a2 = co_await third.next();
         REQUIRE(a2);
-        CHECK(a2->id == a1->id + 1);
+        CHECK(a2->id == *a1->id + 1);
         co_await session.close();
         auto after_close = co_await test::capture<InvalidRequestError>(third.next());
         CHECK(after_close.has_value());

@@ -18,7 +18,7 @@ orm::Registry& registry() {
 struct Course;
 
 struct Student {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string name;
     orm::Collection<Course> courses;
 
@@ -33,7 +33,7 @@ struct Student {
 RETORT_MAPPED(Student, id, name, courses)
 
 struct Course {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string title;
     orm::Collection<Student> students;
 
@@ -51,7 +51,7 @@ RETORT_MAPPED(Course, id, title, students)
     registry(), "or_enrollment", {{"student_id", "or_student.id"}, {"course_id", "or_course.id"}});
 
 struct Node {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::optional<std::int64_t> parent_id;
     std::string name;
     orm::Reference<Node> parent;
@@ -73,7 +73,7 @@ RETORT_MAPPED(Node, id, parent_id, name, parent, children)
 
 struct Team;
 struct Player {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::optional<std::int64_t> team_id;
     std::string name;
     orm::Reference<Team> team;
@@ -89,7 +89,7 @@ struct Player {
 RETORT_MAPPED(Player, id, team_id, name, team)
 
 struct Team {
-    std::int64_t id = 0;
+    orm::Defaulted<std::int64_t> id;
     std::string name;
     orm::Collection<Player> players;  // no delete-orphan: removed players keep their row
 

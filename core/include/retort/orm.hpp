@@ -2,6 +2,7 @@
 #pragma once
 
 #include "retort/orm/collection.hpp"
+#include "retort/orm/defaulted.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/orm/mapping.hpp"
 #include "retort/orm/query.hpp"

@@ -425,6 +425,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                     auto* child = find(item.get());
                     if (!child || back.slot(child->ptr()).loaded()) continue;
                     back.assign(child->ptr(), {p->object});
+                    back.weaken(child->ptr(), back);  // the collection owns the child, not the reverse
                     child->committed_related[br] = std::vector<const void*>{p->ptr()};
                 }
             }

@@ -298,6 +298,25 @@ void Mapper::finish_columns() {
         throw MappingError("mapped class " + class_name_ + " (table '" + t.name +
                            "') has no primary key: mark a column with primary_key()");
     generated_key_ = t.autoincrement_column();
+    // What decides whether a column may be left to a default is the member's
+    // type, never its value: a plain member is always written (see orm/defaulted.hpp).
+    for (const auto& c : columns_) {
+        const auto& spec = t.columns[c.index];
+        std::string where = class_name_ + "." + c.name;
+        bool generated = generated_key_ == c.index;
+        if (!c.defaulted) {
+            if (generated)
+                throw MappingError(where + " is a generated key: declare it orm::Defaulted<std::int64_t> (left to "
+                                   "the database, read back at flush), or give it autoincrement(false) to choose "
+                                   "keys in the program");
+            if (spec.server_default || spec.default_factory)
+                throw MappingError(where + " has a default, which the ORM uses only for an orm::Defaulted<T> "
+                                   "member: a plain member is always written as the program set it");
+        } else if (!generated && !spec.server_default && !spec.default_factory) {
+            throw MappingError(where + " is orm::Defaulted but its column has no default to take: give it "
+                               "server_default(...) or default_value(...), or make it a plain member");
+        }
+    }
 }
 
 const ColumnProperty& Mapper::column(std::string_view name) const {
@@ -344,6 +363,13 @@ void throw_not_loaded(const RelationshipProperty& rel) {
                         " is not loaded, and the async ORM does no hidden I/O: load it in the query "
                         "(selectinload / joinedload) or with co_await session.load(object, &" +
                         rel.qualified_name().replace(rel.qualified_name().rfind('.'), 1, "::") + ")");
+}
+
+void throw_released(const RelationshipProperty& rel) {
+    throw LazyLoadError(rel.qualified_name() + " refers to a " + rel.target->class_name() +
+                        " that was released: this side of a back_populates pair does not own its target (so that "
+                        "the two do not keep each other alive); hold the " + rel.target->class_name() +
+                        ", or load " + rel.qualified_name() + " again");
 }
 
 MapperDraft start_draft(Registry& registry, std::string class_name, std::type_index type, std::string table_name,

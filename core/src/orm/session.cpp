@@ -67,7 +67,27 @@ InstanceState& SessionImpl::add_pending(const Mapper& m, std::shared_ptr<void> o
     return ref;
 }
 
+void weaken_back_references(const InstanceState& s) {
+    for (const auto& rel : s.mapper->relationships()) {
+        if (rel.direction != Direction::one_to_many || !rel.reverse || !rel.slot(s.ptr()).loaded()) continue;
+        const auto& back = *rel.reverse;
+        for (const auto& item : rel.items(s.ptr())) {
+            if (!item || !back.slot(item.get()).loaded()) continue;
+            auto target = back.items(item.get());
+            if (!target.empty() && target.front().get() == s.ptr()) back.weaken(item.get(), back);
+        }
+    }
+}
+
+void SessionImpl::release_all() {
+    for (auto& [_, s] : states) weaken_back_references(*s);
+    identity_map.clear();
+    journal.clear();
+    states.clear();
+}
+
 void SessionImpl::remove_state(InstanceState& s) {
+    weaken_back_references(s);
     if (s.status != Status::pending) {
         auto it = identity_map.find(s.identity());
         if (it != identity_map.end() && it->second == &s) identity_map.erase(it);
@@ -88,13 +108,16 @@ void SessionImpl::undo_journal(int to_level) {
         }
         // Values the flush fetched from the database (a generated key, server
         // defaults) belong to rows that no longer exist.
-        if (e.status == Status::pending)
-            for (const auto& [column, before] : s.fetched_on_insert) s.mapper->columns()[column].set(s.ptr(), before);
+        if (e.status == Status::pending) {
+            for (auto column : s.fetched_on_insert) s.mapper->columns()[column].reset(s.ptr());
+            s.fetched_on_insert.clear();
+        } else {
+            s.fetched_on_insert = std::move(e.fetched_on_insert);
+        }
         s.status = e.status;
         s.marked_deleted = e.marked_deleted;
         s.committed = std::move(e.committed);
         s.committed_related = std::move(e.committed_related);
-        s.fetched_on_insert = std::move(e.fetched_on_insert);
         s.journal_level = e.journal_level;
         if (s.status != Status::pending) identity_map[s.identity()] = &s;
     }
@@ -119,11 +142,139 @@ void SessionImpl::merge_journal(int from_level) {
     }
 }
 
+void SessionImpl::restore_objects() {
+    std::vector<InstanceState*> pending;
+    for (auto& [_, s] : states)
+        if (s->status == Status::pending) pending.push_back(s.get());
+    for (auto* s : pending) remove_state(*s);
+    for (auto& [_, holder] : states) {
+        InstanceState& s = *holder;
+        if (s.status != Status::persistent) continue;
+        const auto& cols = s.mapper->columns();
+        for (std::size_t i = 0; i < cols.size(); ++i)
+            if (!cols[i].equals(s.ptr(), s.committed[i])) cols[i].set(s.ptr(), s.committed[i]);
+        const auto& rels = s.mapper->relationships();
+        for (std::size_t r = 0; r < rels.size(); ++r) {
+            if (!rels[r].slot(s.ptr()).loaded()) continue;
+            const auto& before = s.committed_related[r];
+            if (!before) {
+                rels[r].unload(s.ptr(), rels[r]);  // assigned whole while unloaded: unknown again
+                continue;
+            }
+            auto now = rels[r].items(s.ptr());
+            bool same = now.size() == before->size() &&
+                        std::equal(now.begin(), now.end(), before->begin(),
+                                   [](const std::shared_ptr<void>& a, const void* b) { return a.get() == b; });
+            if (same) continue;
+            std::vector<std::shared_ptr<void>> items;
+            for (const void* p : *before)
+                if (InstanceState* t = find(p)) items.push_back(t->object);
+            rels[r].assign(s.ptr(), items);
+        }
+    }
+}
+
+void SessionImpl::after_rollback() {
+    transaction_begun = false;
+    savepoints.clear();
+    abandoned_savepoint.reset();
+    undo_journal(0);
+    restore_objects();
+    // What was read in the transaction may not be what the database holds now.
+    for (auto& [_, s] : states)
+        if (s->status == Status::persistent) s->expired = true;
+}
+
+void SessionImpl::abandon_transaction() {
+    end_streams("rollback");
+    conn.reset();  // ~AsyncConnection rolls back and returns it to the pool in the background
+    after_rollback();
+}
+
+void SessionImpl::abandon_savepoint(std::size_t level) {
+    if (savepoints.size() < level) return;
+    // The outermost savepoint abandoned wins: rolling back to it undoes those inside.
+    if (!savepoints[level - 1].failed) abandoned_savepoint = savepoints[level - 1].name;
+    savepoints.resize(level - 1);
+    end_streams("rollback");
+    undo_journal(static_cast<int>(level));
+    restore_objects();
+}
+
+awaitable<void> SessionImpl::fail_savepoint(std::size_t level) {
+    end_streams("rollback");
+    co_await conn->rollback_nested(savepoints[level - 1].name);  // also ends the savepoints inside it
+    savepoints.resize(level);
+    savepoints.back().failed = true;
+    undo_journal(static_cast<int>(level));
+    restore_objects();
+}
+
+awaitable<void> SessionImpl::end_savepoint(std::size_t level, bool commit) {
+    if (savepoints.size() < level)
+        throw InvalidRequestError("begin_nested(): its savepoint was already ended (by a rollback, or a savepoint "
+                                  "outside it)");
+    if (savepoints.size() > level)
+        throw InvalidRequestError("begin_nested(): a savepoint begun inside it is still open; end that one first");
+    auto failed_earlier = [&] {
+        savepoints.pop_back();
+        if (commit)
+            throw InvalidRequestError("begin_nested(): a flush inside it failed and rolled it back; nothing of it "
+                                      "was kept");
+    };
+    if (savepoints.back().failed) {
+        failed_earlier();
+        co_return;
+    }
+    std::exception_ptr failure;
+    if (commit) {
+        try {
+            co_await flush();  // a failure rolls back to this savepoint (fail_savepoint)
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        if (failure) {
+            if (savepoints.size() == level && savepoints.back().failed) savepoints.pop_back();
+            std::rethrow_exception(failure);  // or the whole transaction was rolled back
+        }
+    }
+    std::string name = savepoints.back().name;
+    co_await settle();
+    if (commit) {
+        co_await conn->commit_nested(name);
+        savepoints.pop_back();
+        merge_journal(static_cast<int>(level));
+        co_return;
+    }
+    end_streams("rollback");
+    try {
+        co_await conn->rollback_nested(name);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    savepoints.pop_back();
+    undo_journal(static_cast<int>(level));
+    restore_objects();
+    if (failure) std::rethrow_exception(failure);
+}
+
+awaitable<void> SessionImpl::settle() {
+    if (!abandoned_savepoint) co_return;
+    std::string name = std::move(*abandoned_savepoint);
+    abandoned_savepoint.reset();
+    if (conn) co_await conn->rollback_nested(name);
+}
+
 awaitable<AsyncConnection*> SessionImpl::connection() {
+    if (!savepoints.empty() && savepoints.back().failed)
+        throw InvalidRequestError("a flush inside begin_nested() failed and rolled its savepoint back: end that "
+                                  "begin_nested() before using the session again");
+    co_await settle();
     if (!conn) conn.emplace(co_await engine.connect());
     if (!transaction_begun) {
         if (!conn->in_transaction()) co_await conn->begin();
         transaction_begun = true;
+        ++transaction_serial;
     }
     co_return &*conn;
 }
@@ -143,12 +294,7 @@ awaitable<void> SessionImpl::rollback_all() {
         }
         conn.reset();
     }
-    transaction_begun = false;
-    savepoints.clear();
-    undo_journal(0);
-    // What was read in the transaction may not be what the database holds now.
-    for (auto& [_, s] : states)
-        if (s->status == Status::persistent) s->expired = true;
+    after_rollback();
     if (failure) std::rethrow_exception(failure);
 }
 
@@ -233,11 +379,7 @@ void AsyncSession::expunge_object(const Mapper& m, const void* object) {
     impl.remove_state(*s);
 }
 
-void AsyncSession::expunge_all() {
-    impl_->identity_map.clear();
-    impl_->journal.clear();
-    impl_->states.clear();
-}
+void AsyncSession::expunge_all() { impl_->release_all(); }
 
 void AsyncSession::expire_object(const Mapper& m, const void* object) {
     InstanceState* s = impl_->find(object);
@@ -312,8 +454,10 @@ awaitable<void> AsyncSession::load_relationship(const void* object, const Relati
 
 awaitable<void> AsyncSession::flush() { co_await impl_->flush(); }
 
-awaitable<void> AsyncSession::commit() {
-    auto& impl = *impl_;
+awaitable<void> AsyncSession::commit() { co_await impl_->commit(); }
+
+awaitable<void> detail::SessionImpl::commit() {
+    auto& impl = *this;
     // Refused before anything changes: the commit would end the stream's transaction.
     if (!impl.streams.empty())
         throw InvalidRequestError("commit() while a result of this session is being streamed: read it to its end "
@@ -322,6 +466,7 @@ awaitable<void> AsyncSession::commit() {
     if (impl.conn) {
         std::exception_ptr failure;
         try {
+            co_await impl.settle();  // an abandoned savepoint's work is not committed
             if (impl.conn->in_transaction()) co_await impl.conn->commit();
         } catch (...) {
             failure = std::current_exception();
@@ -338,6 +483,7 @@ awaitable<void> AsyncSession::commit() {
     }
     impl.transaction_begun = false;
     impl.savepoints.clear();
+    impl.abandoned_savepoint.reset();
     impl.journal.clear();
     std::vector<InstanceState*> gone;
     for (auto& [_, s] : impl.states) {
@@ -354,40 +500,21 @@ awaitable<void> AsyncSession::commit() {
 
 awaitable<void> AsyncSession::rollback() { co_await impl_->rollback_all(); }
 
-awaitable<void> AsyncSession::begin_transaction() {
-    if (impl_->transaction_begun)
+awaitable<SessionTransaction> AsyncSession::begin() {
+    auto& impl = *impl_;
+    if (impl.transaction_begun)
         throw InvalidRequestError("begin(): the session's transaction is already begun; commit() or rollback() it first");
-    co_await impl_->connection();
+    co_await impl.connection();
+    co_return SessionTransaction(impl, 0, "");
 }
 
-awaitable<std::size_t> AsyncSession::open_savepoint() {
+awaitable<SessionTransaction> AsyncSession::begin_nested() {
     auto& impl = *impl_;
-    co_await impl.flush();
+    co_await impl.flush();  // what is pending belongs to the transaction outside the savepoint
     auto* conn = co_await impl.connection();
-    impl.savepoints.push_back(co_await conn->begin_nested());
-    co_return impl.savepoints.size();
-}
-
-awaitable<void> AsyncSession::close_savepoint(std::size_t level, bool release) {
-    auto& impl = *impl_;
-    if (impl.savepoints.size() != level || !impl.conn)
-        throw InvalidRequestError("begin_nested(): the savepoint was already ended");
-    std::string name = impl.savepoints.back();
-    if (release) {
-        co_await impl.conn->commit_nested(name);
-        impl.savepoints.pop_back();
-        impl.merge_journal(static_cast<int>(level));
-    } else {
-        std::exception_ptr failure;
-        try {
-            co_await impl.conn->rollback_nested(name);
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        impl.undo_journal(static_cast<int>(level));
-        impl.savepoints.pop_back();
-        if (failure) std::rethrow_exception(failure);
-    }
+    std::string name = co_await conn->begin_nested();
+    impl.savepoints.push_back({name, false});
+    co_return SessionTransaction(impl, impl.savepoints.size(), std::move(name));
 }
 
 bool AsyncSession::in_transaction() const { return impl_->transaction_begun; }
@@ -406,9 +533,77 @@ awaitable<void> AsyncSession::close() {
     }
     impl.transaction_begun = false;
     impl.savepoints.clear();
-    impl.journal.clear();
-    impl.identity_map.clear();
-    impl.states.clear();
+    impl.abandoned_savepoint.reset();
+    impl.release_all();
+}
+
+awaitable<void> AsyncSession::run_in(awaitable<SessionTransaction> begin, std::unique_ptr<detail::SessionBody> body) {
+    SessionTransaction tx = co_await std::move(begin);
+    std::exception_ptr failure;
+    try {
+        co_await body->run();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        if (tx.is_active()) {
+            try {
+                co_await tx.rollback();
+            } catch (...) {
+                // the body's error is the one to report
+            }
+        }
+        std::rethrow_exception(failure);
+    }
+    if (tx.is_active()) co_await tx.commit();
+}
+
+// ---- SessionTransaction -------------------------------------------------------------
+
+SessionTransaction::SessionTransaction(detail::SessionImpl& session, std::size_t level, std::string savepoint)
+    : session_(&session),
+      alive_(session.alive),
+      level_(level),
+      serial_(session.transaction_serial),
+      savepoint_(std::move(savepoint)) {}
+
+SessionTransaction::SessionTransaction(SessionTransaction&& other) noexcept
+    : session_(std::exchange(other.session_, nullptr)),
+      alive_(std::move(other.alive_)),
+      level_(other.level_),
+      serial_(other.serial_),
+      savepoint_(std::move(other.savepoint_)) {}
+
+SessionTransaction::~SessionTransaction() {
+    if (!is_active()) return;
+    if (level_ == 0) session_->abandon_transaction();
+    else session_->abandon_savepoint(level_);
+}
+
+bool SessionTransaction::is_active() const {
+    if (!session_ || alive_.expired()) return false;
+    const auto& s = *session_;
+    if (!s.transaction_begun || s.transaction_serial != serial_) return false;
+    return level_ == 0 || (s.savepoints.size() >= level_ && s.savepoints[level_ - 1].name == savepoint_);
+}
+
+detail::SessionImpl& SessionTransaction::active(const char* what) const {
+    if (!is_active())
+        throw InvalidRequestError(std::string(what) + "(): this transaction was already ended (committed, rolled "
+                                  "back, or ended by its session)");
+    return *session_;
+}
+
+awaitable<void> SessionTransaction::commit() {
+    auto& s = active("commit");
+    if (level_ == 0) co_await s.commit();
+    else co_await s.end_savepoint(level_, true);
+}
+
+awaitable<void> SessionTransaction::rollback() {
+    auto& s = active("rollback");
+    if (level_ == 0) co_await s.rollback_all();
+    else co_await s.end_savepoint(level_, false);
 }
 
 std::size_t AsyncSession::size() const { return impl_->states.size(); }

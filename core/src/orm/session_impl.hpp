@@ -43,9 +43,9 @@ struct InstanceState {
     std::vector<Value> committed;
     /// Per relationship: the related objects as of the last load or flush, when it was loaded.
     std::vector<std::optional<std::vector<const void*>>> committed_related;
-    /// Columns a flush filled from the database (generated key, server defaults),
-    /// with the values they had before: a rollback puts those back.
-    std::vector<std::pair<std::size_t, Value>> fetched_on_insert;
+    /// The Defaulted columns a flush filled in (generated key, server and client
+    /// defaults): a rollback makes them unassigned again.
+    std::vector<std::size_t> fetched_on_insert;
     /// The savepoint level of this state's newest journal entry (-1: none).
     int journal_level = -1;
 
@@ -53,6 +53,11 @@ struct InstanceState {
     std::vector<Value> key_values() const;  ///< primary key from `committed`
     IdentityKey identity() const { return {mapper, key_values()}; }
 };
+
+/// Makes the many-to-one mirror (back_populates) of each loaded one-to-many
+/// collection of `s` non-owning where it points back at `s`: parent and
+/// children must not keep each other alive once the session lets go of them.
+void weaken_back_references(const InstanceState& s);
 
 /// A copy of a state taken before its first change at a savepoint level.
 struct JournalEntry {
@@ -63,7 +68,7 @@ struct JournalEntry {
     bool marked_deleted;
     std::vector<Value> committed;
     std::vector<std::optional<std::vector<const void*>>> committed_related;
-    std::vector<std::pair<std::size_t, Value>> fetched_on_insert;
+    std::vector<std::size_t> fetched_on_insert;
     int journal_level;
 };
 
@@ -72,7 +77,21 @@ struct SessionImpl {
     SessionOptions options;
     std::optional<AsyncConnection> conn;
     bool transaction_begun = false;  ///< the session's transaction is open
-    std::vector<std::string> savepoints;
+    /// Counts the session's transactions, so that a SessionTransaction can tell
+    /// whether the one it began is still the open one.
+    std::uint64_t transaction_serial = 0;
+    struct Savepoint {
+        std::string name;
+        /// A flush inside it failed and rolled the database back to it: nothing
+        /// more runs until its begin_nested() ends (as SQLAlchemy's inactive
+        /// nested transaction).
+        bool failed = false;
+    };
+    std::vector<Savepoint> savepoints;
+    /// A savepoint whose SessionTransaction was destroyed without being ended:
+    /// the objects were restored at once, and the database is rolled back to it
+    /// before the connection's next statement.
+    std::optional<std::string> abandoned_savepoint;
     bool flushing = false;
 
     std::unordered_map<const void*, std::unique_ptr<InstanceState>> states;
@@ -83,7 +102,10 @@ struct SessionImpl {
     std::vector<StreamImpl*> streams;
 
     SessionImpl(AsyncEngine e, SessionOptions o) : engine(std::move(e)), options(o) {}
-    ~SessionImpl() { end_streams("close"); }
+    ~SessionImpl() {
+        end_streams("close");
+        release_all();
+    }
     SessionImpl(const SessionImpl&) = delete;
     SessionImpl& operator=(const SessionImpl&) = delete;
 
@@ -105,18 +127,46 @@ struct SessionImpl {
     void journal_state(InstanceState& s);
     /// A new pending state for `object`.
     InstanceState& add_pending(const Mapper& m, std::shared_ptr<void> object);
+    /// Forgets the object (expunge); its back references stop owning (see below).
     void remove_state(InstanceState& s);
+    /// Forgets every object, as close() and expunge_all() do.
+    void release_all();
     /// Adds, as pending, what `root` reaches through loaded save-update relationships.
     void cascade_add(InstanceState& root);
     /// Undoes the journal down to `level` (0: the whole transaction).
     void undo_journal(int level);
+    /// After undo_journal(), as SQLAlchemy after a rollback: pending objects leave
+    /// the session; persistent ones get back the values of their rows and the
+    /// related objects last loaded or flushed.
+    void restore_objects();
+    /// Ends the transaction without waiting: objects restored now, the connection
+    /// rolled back and returned in the background (an abandoned SessionTransaction).
+    void abandon_transaction();
+    /// Savepoint `level` and those inside it end rolled back: objects restored
+    /// now, the database rolled back before the next statement.
+    void abandon_savepoint(std::size_t level);
+    /// Rolls the database back to savepoint `level` after a failed flush and
+    /// restores the objects; the savepoint stays, marked failed, until its scope ends.
+    awaitable<void> fail_savepoint(std::size_t level);
+    /// Ends savepoint `level` (the innermost): commit flushes and releases it,
+    /// else it is rolled back with the objects.
+    awaitable<void> end_savepoint(std::size_t level, bool commit);
+    /// What every rollback of the whole transaction does to the session's state.
+    void after_rollback();
     /// Keeps the changes of savepoint `level` as part of the level below.
     void merge_journal(int level);
 
     /// The connection, beginning the session's transaction if none is open.
+    /// Throws InvalidRequestError inside a savepoint that a failed flush rolled back.
     awaitable<AsyncConnection*> connection();
+    /// Runs what an abandoned savepoint left to do on the connection.
+    awaitable<void> settle();
     /// Rolls the transaction back (if begun) and undoes the whole journal.
     awaitable<void> rollback_all();
+    /// Flushes and commits the whole transaction (savepoints included).
+    awaitable<void> commit();
+    /// Expires with the session: a SessionTransaction that outlives it does nothing.
+    std::shared_ptr<int> alive = std::make_shared<int>(0);
 
     // ---- loading (loading.cpp) ----
     /// The object for one row (columns [offset, offset + columns) of `row`),

@@ -101,6 +101,9 @@ using ParentMap = std::unordered_map<const void*, std::vector<std::pair<Instance
 
 awaitable<void> SessionImpl::flush() {
     if (flushing) co_return;
+    if (!savepoints.empty() && savepoints.back().failed)  // refused before anything is undone
+        throw InvalidRequestError("a flush inside begin_nested() failed and rolled its savepoint back: end that "
+                                  "begin_nested() before using the session again");
     flushing = true;
     std::exception_ptr failure;
     try {
@@ -109,14 +112,25 @@ awaitable<void> SessionImpl::flush() {
         failure = std::current_exception();
     }
     flushing = false;
-    if (failure) {
+    if (!failure) co_return;
+    // Inside a savepoint only its work is undone (SQLAlchemy's begin_nested());
+    // if even that fails, the whole transaction goes.
+    bool undone = false;
+    if (!savepoints.empty() && !savepoints.back().failed && conn) {
+        try {
+            co_await fail_savepoint(savepoints.size());
+            undone = true;
+        } catch (...) {
+        }
+    }
+    if (!undone) {
         try {
             co_await rollback_all();
         } catch (...) {
             // the flush's error is the one to report
         }
-        std::rethrow_exception(failure);
     }
+    std::rethrow_exception(failure);
 }
 
 awaitable<void> SessionImpl::write_changes() {
@@ -289,8 +303,14 @@ awaitable<void> SessionImpl::write_changes() {
     auto changed_columns = [](const InstanceState& s) {
         std::vector<std::size_t> changed;
         const auto& cols = s.mapper->columns();
-        for (std::size_t i = 0; i < cols.size(); ++i)
-            if (!cols[i].equals(s.ptr(), s.committed[i])) changed.push_back(i);
+        for (std::size_t i = 0; i < cols.size(); ++i) {
+            if (cols[i].equals(s.ptr(), s.committed[i])) continue;
+            if (cols[i].is_unassigned(s.ptr()))
+                throw FlushError(s.mapper->class_name() + "." + cols[i].name +
+                                 " of an object that has a row was reset(): a default applies only to an INSERT; "
+                                 "assign the value to write");
+            changed.push_back(i);
+        }
         return changed;
     };
     // Most autoflushes find nothing to write: then no connection is taken.
@@ -332,11 +352,16 @@ awaitable<void> SessionImpl::write_changes() {
                 for (auto* s : ready) {
                     std::vector<bool> shape(cols.size(), true);
                     for (std::size_t i = 0; i < cols.size(); ++i) {
-                        if (!cols[i].is_unset(s->ptr())) continue;
+                        if (!cols[i].is_unassigned(s->ptr())) continue;
                         const auto& spec = table.columns[i];
                         if (gen && *gen == i) shape[i] = false;
-                        else if (spec.default_factory) cols[i].set(s->ptr(), spec.default_factory());
-                        else if (spec.server_default) shape[i] = false;
+                        else if (spec.default_factory) {
+                            cols[i].set(s->ptr(), spec.default_factory());
+                            s->fetched_on_insert.push_back(i);
+                        } else if (spec.server_default) shape[i] = false;
+                        else
+                            throw FlushError(m->class_name() + "." + cols[i].name +
+                                             " was never assigned and its column has no default");
                     }
                     auto it = std::find(shapes.begin(), shapes.end(), shape);
                     if (it == shapes.end()) {
@@ -398,7 +423,7 @@ awaitable<void> SessionImpl::write_changes() {
                             for (std::size_t k = 0; k < returned.size(); ++k) {
                                 std::size_t i = returned[k];
                                 if (shape[i]) continue;
-                                s.fetched_on_insert.emplace_back(i, cols[i].get(s.ptr()));
+                                s.fetched_on_insert.push_back(i);
                                 cols[i].set(s.ptr(), row[k]);
                             }
                         };
@@ -446,7 +471,7 @@ awaitable<void> SessionImpl::write_changes() {
                                     }
                                 }
                                 if (!id) throw FlushError("INSERT into '" + table.name + "': the driver reported no generated key");
-                                s.fetched_on_insert.emplace_back(*gen, cols[*gen].get(s.ptr()));
+                                s.fetched_on_insert.push_back(*gen);
                                 cols[*gen].set(s.ptr(), Value{*id});
                             }
                             if (fetched.size() > (key_generated ? 1u : 0u))
@@ -455,7 +480,9 @@ awaitable<void> SessionImpl::write_changes() {
                         for (auto* s : rows) {
                             s->status = Status::persistent;
                             s->committed.clear();
-                            for (std::size_t i = 0; i < cols.size(); ++i) s->committed.push_back(cols[i].get(s->ptr()));
+                            // A server default still to be read back (no RETURNING) is filled in below.
+                            for (std::size_t i = 0; i < cols.size(); ++i)
+                                s->committed.push_back(cols[i].is_unassigned(s->ptr()) ? Value{null} : cols[i].get(s->ptr()));
                             identity_map[s->identity()] = s;
                             unwritten.erase(s);
                         }
@@ -484,7 +511,7 @@ awaitable<void> SessionImpl::write_changes() {
                             ++found;
                             for (auto i : fetched) {
                                 if (gen && *gen == i) continue;
-                                s->fetched_on_insert.emplace_back(i, cols[i].get(s->ptr()));
+                                s->fetched_on_insert.push_back(i);
                                 cols[i].set(s->ptr(), row[i]);
                                 s->committed[i] = cols[i].get(s->ptr());
                             }
@@ -697,6 +724,7 @@ awaitable<void> SessionImpl::write_changes() {
             journal_state(*s);  // a rollback must see the collection as it was
             s->committed_related[r] = std::move(ptrs);
         }
+        weaken_back_references(*s);
     }
 }
 

@@ -22,6 +22,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "retort/coroutine_body.hpp"
 #include "retort/engine/isolation_level.hpp"
 #include "retort/engine/params.hpp"
 #include "retort/engine/result.hpp"
@@ -141,9 +142,39 @@ public:
     awaitable<void> set_isolation_level(IsolationLevel level);
 
     /// Runs `body` in a transaction: commits when it returns, rolls back and
-    /// rethrows when it throws. Nested calls use a savepoint.
+    /// rethrows when it throws. Nested calls use a savepoint. On GCC 12, a body
+    /// that owns captures must be passed by name (see retort/coroutine_body.hpp).
     template <class F>
-    awaitable<void> transaction(F body) {
+    awaitable<void> transaction(F&& body) {
+        RETORT_REQUIRE_SAFE_BODY(F, "AsyncConnection::transaction(body)");
+        return run_transaction(std::remove_cvref_t<F>(std::forward<F>(body)));
+    }
+
+    /// Runs a blocking function `f(Connection&)` (such as MetaData::create_all)
+    /// on a thread of its own, where the Connection it gets runs statements on
+    /// this connection. The event loop stays free meanwhile. Returns what f returns.
+    template <class F>
+    auto run_sync(F&& f) -> awaitable<std::invoke_result_t<std::remove_cvref_t<F>&, Connection&>> {
+        RETORT_REQUIRE_SAFE_BODY(F, "AsyncConnection::run_sync(f)");
+        return run_sync_owned(std::remove_cvref_t<F>(std::forward<F>(f)));
+    }
+
+    /// Ends any result still being read, rolls back an open transaction and returns
+    /// the connection to the engine's pool. Safe to call twice; nothing else may follow.
+    awaitable<void> close();
+    bool closed() const;
+
+    const plugin::Dialect& dialect() const;
+    boost::asio::any_io_executor get_executor() const;
+    /// "SQLite 3.40.1", "PostgreSQL 15.18"...
+    std::string server_version() const;
+    /// The server's id for this session (PostgreSQL backend PID, MySQL thread id); nullopt without a server.
+    std::optional<std::int64_t> session_id() const;
+
+private:
+    friend class Connection;
+    template <class F>
+    awaitable<void> run_transaction(F body) {
         bool nested = in_transaction();
         // Plain statements, not `nested ? co_await ... : ...`: GCC 12 destroys
         // the temporaries of a co_await inside a conditional expression twice.
@@ -169,27 +200,9 @@ public:
         if (nested) co_await commit_nested(savepoint);
         else co_await commit();
     }
-
-    /// Runs a blocking function `f(Connection&)` (such as MetaData::create_all)
-    /// on a thread of its own, where the Connection it gets runs statements on
-    /// this connection. The event loop stays free meanwhile. Returns what f returns.
     template <class F>
-    auto run_sync(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
+    auto run_sync_owned(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
 
-    /// Ends any result still being read, rolls back an open transaction and returns
-    /// the connection to the engine's pool. Safe to call twice; nothing else may follow.
-    awaitable<void> close();
-    bool closed() const;
-
-    const plugin::Dialect& dialect() const;
-    boost::asio::any_io_executor get_executor() const;
-    /// "SQLite 3.40.1", "PostgreSQL 15.18"...
-    std::string server_version() const;
-    /// The server's id for this session (PostgreSQL backend PID, MySQL thread id); nullopt without a server.
-    std::optional<std::int64_t> session_id() const;
-
-private:
-    friend class Connection;
     std::shared_ptr<detail::ConnectionState> s_;
 };
 
@@ -212,7 +225,7 @@ private:
 };
 
 template <class F>
-auto AsyncConnection::run_sync(F f) -> awaitable<std::invoke_result_t<F&, Connection&>> {
+auto AsyncConnection::run_sync_owned(F f) -> awaitable<std::invoke_result_t<F&, Connection&>> {
     using R = std::invoke_result_t<F&, Connection&>;
     Connection sync(*this);
     std::exception_ptr failure;

@@ -80,17 +80,12 @@ public:
 
     /// Connects, runs `body` in a transaction (commit on return, rollback on
     /// exception) and closes the connection: SQLAlchemy's `async with engine.begin()`.
+    /// On GCC 12, a body that owns captures must be passed by name (see
+    /// retort/coroutine_body.hpp).
     template <class F>
-    awaitable<void> begin(F body) {
-        auto conn = co_await connect();
-        std::exception_ptr failure;
-        try {
-            co_await conn.transaction(std::move(body));
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        co_await conn.close();
-        if (failure) std::rethrow_exception(failure);
+    awaitable<void> begin(F&& body) {
+        RETORT_REQUIRE_SAFE_BODY(F, "AsyncEngine::begin(body)");
+        return begin_owned(std::remove_cvref_t<F>(std::forward<F>(body)));
     }
 
     /// Closes the pool's idle connections; those checked out now are closed, not
@@ -119,6 +114,19 @@ public:
     PoolStatus pool_status() const;
 
 private:
+    template <class F>
+    awaitable<void> begin_owned(F body) {
+        auto conn = co_await connect();
+        std::exception_ptr failure;
+        try {
+            co_await conn.transaction(body);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+        co_await conn.close();
+        if (failure) std::rethrow_exception(failure);
+    }
+
     std::shared_ptr<detail::EngineState> s_;
 };
 

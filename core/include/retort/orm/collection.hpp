@@ -3,8 +3,8 @@
 // (many-to-one). Both are plain values the application reads and assigns; the
 // session reconciles them with the foreign keys at flush.
 //
-//   struct A { std::int64_t id = 0; orm::Collection<B> bs; };
-//   struct B { std::int64_t id = 0; std::int64_t a_id = 0; orm::Reference<A> a; };
+//   struct A { orm::Defaulted<std::int64_t> id; orm::Collection<B> bs; };
+//   struct B { orm::Defaulted<std::int64_t> id; std::int64_t a_id = 0; orm::Reference<A> a; };
 //
 // An object loaded from the database starts with its relationships *not
 // loaded* (unless a loader filled them). Reading or changing one then throws
@@ -24,6 +24,7 @@ class RelationshipProperty;
 
 namespace detail {
 [[noreturn]] void throw_not_loaded(const RelationshipProperty& rel);
+[[noreturn]] void throw_released(const RelationshipProperty& rel);
 struct SlotAccess;
 }  // namespace detail
 
@@ -91,28 +92,51 @@ private:
 };
 
 /// The related object of a many-to-one relationship (or nullptr for none).
+///
+/// What the program assigns is owned: `b->a = a` keeps `a` alive. Where the
+/// relationship is the mirror of a one-to-many collection (back_populates) and
+/// that collection holds this object, the session makes the reference
+/// non-owning, so that parent and children do not keep each other alive: the
+/// parent is then held by whoever holds it (the session, the application).
+/// Reading a non-owning reference whose target was released throws
+/// LazyLoadError naming it (hold the parent, or load the relationship again).
 template <class T>
 class Reference : public RelationshipSlot {
 public:
     Reference() = default;
     Reference(std::nullptr_t) {}  // NOLINT: implicit by design
     Reference(std::shared_ptr<T> target) : target_(std::move(target)) {}  // NOLINT: implicit by design
-    /// Points at another object (allowed even when it was not loaded).
+    /// Points at another object (allowed even when it was not loaded); owned.
     Reference& operator=(std::shared_ptr<T> target) {
         target_ = std::move(target);
+        back_.reset();
+        released_by_ = nullptr;
         mark_loaded();
         return *this;
     }
     Reference& operator=(std::nullptr_t) { return *this = std::shared_ptr<T>(); }
 
-    const std::shared_ptr<T>& get() const { require_loaded(); return target_; }
-    T* operator->() const { require_loaded(); return target_.get(); }
-    T& operator*() const { require_loaded(); return *target_; }
-    explicit operator bool() const { require_loaded(); return target_ != nullptr; }
+    std::shared_ptr<T> get() const {
+        require_loaded();
+        return current();
+    }
+    T* operator->() const { return get().get(); }
+    T& operator*() const { return *get(); }
+    explicit operator bool() const { return get() != nullptr; }
+    /// Whether this reference keeps its target alive (see above).
+    bool owning() const noexcept { return released_by_ == nullptr; }
 
 private:
     friend struct detail::SlotAccess;
+    std::shared_ptr<T> current() const {
+        if (!released_by_) return target_;
+        auto t = back_.lock();
+        if (!t) detail::throw_released(*released_by_);
+        return t;
+    }
     std::shared_ptr<T> target_;
+    std::weak_ptr<T> back_;                                   ///< while non-owning
+    const RelationshipProperty* released_by_ = nullptr;       ///< non-owning: the relationship, for the error
 };
 
 }  // namespace retort::orm

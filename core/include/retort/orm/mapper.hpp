@@ -29,15 +29,22 @@ class Registry;
 struct ColumnProperty {
     std::string name;   ///< the member's (and the column's) name
     std::size_t index;  ///< its position in the mapper's columns and in the table
+    /// Whether the member is an orm::Defaulted<T>, which may be left to a default.
+    bool defaulted;
+    /// Throws ArgumentError for an unassigned Defaulted member.
     Value (*get)(const void* object);
     /// Throws ArgumentError when `v` does not convert to the member's type.
     void (*set)(void* object, const Value& v);
-    /// Whether the member holds `v` (without building a Value for it).
+    /// Whether the member holds `v` (without building a Value for it); an
+    /// unassigned Defaulted member holds no value.
     bool (*equals)(const void* object, const Value& v);
-    /// Whether the member still holds its type's value-initialised state (0, "",
-    /// nullopt, the epoch): on INSERT such a column is left to its database
-    /// default, its generated key or its client default when it has one.
-    bool (*is_unset)(const void* object);
+    /// Whether the member is a Defaulted one the program never assigned: on
+    /// INSERT its column is left to its generated key, server default or client
+    /// default. Never true for a plain member: what it holds is always written.
+    bool (*is_unassigned)(const void* object);
+    /// Makes a Defaulted member unassigned again (a rollback undoing what a
+    /// flush filled in); does nothing to a plain member.
+    void (*reset)(void* object);
 };
 
 enum class Direction : std::uint8_t { one_to_many, many_to_one, many_to_many };
@@ -92,6 +99,8 @@ public:
     void (*assign)(void* object, const std::vector<std::shared_ptr<void>>& items) = nullptr;
     /// Marks the relationship not loaded (its content is cleared).
     void (*unload)(void* object, const RelationshipProperty& rel) = nullptr;
+    /// A Reference: stops owning its target (see Reference); a Collection: nothing.
+    void (*weaken)(void* object, const RelationshipProperty& rel) = nullptr;
 };
 
 class Mapper {

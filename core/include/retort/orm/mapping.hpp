@@ -4,9 +4,9 @@
 //
 //   struct B;
 //   struct A {
-//       std::int64_t id = 0;                      // integer primary key: generated
+//       orm::Defaulted<std::int64_t> id;          // integer primary key: generated
 //       std::optional<std::string> data;          // optional: a nullable column
-//       DateTime create_date{};
+//       orm::Defaulted<DateTime> create_date;     // unassigned: its server default
 //       orm::Collection<B> bs;                    // one-to-many (B has a foreign key to a)
 //
 //       static auto mapping() {
@@ -21,7 +21,8 @@
 //
 // RETORT_MAPPED lists the mapped members once (it is BOOST_DESCRIBE_STRUCT
 // plus registration); column types follow the member types (std::optional<T>
-// is nullable); a member that is a Collection<T> or Reference<T> is a
+// is nullable; orm::Defaulted<T> may be left to the column's default, see
+// orm/defaulted.hpp, while a plain member is always written); a member that is a Collection<T> or Reference<T> is a
 // relationship whose join follows the foreign keys between the two tables.
 // A member left out of RETORT_MAPPED is not mapped. Mapped classes are
 // default-constructible aggregates used through std::shared_ptr.
@@ -45,6 +46,7 @@
 #include <vector>
 
 #include "retort/error.hpp"
+#include "retort/orm/defaulted.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/schema/metadata.hpp"
 
@@ -307,12 +309,25 @@ namespace detail {
 struct SlotAccess {
     template <class T>
     static const std::vector<std::shared_ptr<T>>& items(const Collection<T>& c) { return c.items_; }
+    /// The target, nullptr when none or released.
     template <class T>
-    static const std::shared_ptr<T>& target(const Reference<T>& r) { return r.target_; }
+    static std::shared_ptr<T> target(const Reference<T>& r) { return r.released_by_ ? r.back_.lock() : r.target_; }
     template <class T>
     static void clear(Collection<T>& c) { c.items_.clear(); }
     template <class T>
-    static void clear(Reference<T>& r) { r.target_.reset(); }
+    static void clear(Reference<T>& r) {
+        r.target_.reset();
+        r.back_.reset();
+        r.released_by_ = nullptr;
+    }
+    /// Makes the reference non-owning (see Reference).
+    template <class T>
+    static void weaken(Reference<T>& r, const RelationshipProperty& rel) {
+        if (r.released_by_ || !r.target_) return;
+        r.back_ = r.target_;
+        r.target_.reset();
+        r.released_by_ = &rel;
+    }
     static void set_unloaded(RelationshipSlot& s, const RelationshipProperty* rel) { s.unloaded_ = rel; }
 };
 
@@ -321,7 +336,9 @@ using member_t = std::remove_cvref_t<decltype(std::declval<C&>().*D::pointer)>;
 
 template <class M>
 bool member_equals(const M& m, const Value& v) {
-    if constexpr (is_optional_v<M>) {
+    if constexpr (is_defaulted<M>) {
+        return m.has_value() && member_equals(*m, v);  // unassigned differs from every value
+    } else if constexpr (is_optional_v<M>) {
         return m ? member_equals(*m, v) : is_null(v);
     } else if constexpr (std::is_same_v<M, std::string>) {
         auto s = std::get_if<std::string>(&v);
@@ -344,8 +361,13 @@ bool column_equals(const void* o, const Value& v) {
     return member_equals(static_cast<const C*>(o)->*D::pointer, v);
 }
 template <class C, class D>
-bool column_unset(const void* o) {
-    return static_cast<const C*>(o)->*D::pointer == member_t<C, D>{};
+bool column_unassigned(const void* o) {
+    if constexpr (is_defaulted<member_t<C, D>>) return !(static_cast<const C*>(o)->*D::pointer).has_value();
+    else return false;  // a plain member always holds what the program assigned
+}
+template <class C, class D>
+void column_reset(void* o) {
+    if constexpr (is_defaulted<member_t<C, D>>) (static_cast<C*>(o)->*D::pointer).reset();
 }
 
 template <class C, class D>
@@ -360,7 +382,7 @@ std::vector<std::shared_ptr<void>> slot_items(const void* o) {
         const auto& items = SlotAccess::items(s);
         out.assign(items.begin(), items.end());
     } else {
-        if (const auto& t = SlotAccess::target(s)) out.push_back(t);
+        if (auto t = SlotAccess::target(s)) out.push_back(std::move(t));
     }
     return out;
 }
@@ -376,6 +398,10 @@ void slot_assign(void* o, const std::vector<std::shared_ptr<void>>& items) {
     } else {
         s = items.empty() ? std::shared_ptr<T>() : std::static_pointer_cast<T>(items.front());
     }
+}
+template <class C, class D>
+void slot_weaken(void* o, const RelationshipProperty& rel) {
+    if constexpr (!slot_traits<member_t<C, D>>::is_collection) SlotAccess::weaken(static_cast<C*>(o)->*D::pointer, rel);
 }
 template <class C, class D>
 void slot_unload(void* o, const RelationshipProperty& rel) {
@@ -477,20 +503,24 @@ void add_member(MapperDraft& draft, const Decl& decl) {
         r.property.items = &slot_items<C, D>;
         r.property.assign = &slot_assign<C, D>;
         r.property.unload = &slot_unload<C, D>;
+        r.property.weaken = &slot_weaken<C, D>;
         collect_relationship<C, M>(decl.decls, D::pointer, r.options);
         draft.relationships.push_back(std::move(r));
     } else {
-        static_assert(Bindable<M> && Readable<M>,
+        using V = column_value_t<M>;
+        static_assert(Bindable<V> && Readable<V>,
                       "a member listed in RETORT_MAPPED is neither a column type (integers, strings, "
-                      "std::optional, chrono types, Bytes, Decimal, Uuid, Json...) nor a Collection/Reference");
+                      "std::optional, chrono types, Bytes, Decimal, Uuid, Json, orm::Defaulted of one...) "
+                      "nor a Collection/Reference");
         std::optional<SqlType> type;
         std::vector<sql::ColumnOption> options;
         std::vector<ForeignKey> fks;
         collect_column<C, M>(decl.decls, D::pointer, type, options, fks);
-        std::size_t i = add_draft_column(draft, D::name, type.value_or(ValueTraits<M>::sql_type()), !is_optional_v<M>,
+        std::size_t i = add_draft_column(draft, D::name, type.value_or(ValueTraits<V>::sql_type()), !is_optional_v<V>,
                                          std::move(options));
-        draft.mapper->mutable_columns().push_back(
-            ColumnProperty{D::name, i, &column_get<C, D>, &column_set<C, D>, &column_equals<C, D>, &column_unset<C, D>});
+        draft.mapper->mutable_columns().push_back(ColumnProperty{D::name, i, is_defaulted<M>, &column_get<C, D>,
+                                                                 &column_set<C, D>, &column_equals<C, D>,
+                                                                 &column_unassigned<C, D>, &column_reset<C, D>});
         for (auto& fk : fks) draft.foreign_keys.emplace_back(i, std::move(fk));
     }
 }

@@ -20,8 +20,8 @@ namespace retort::orm {
 /// `attr(&A::data) == "a1"`, `attr(&A::id).desc()`.
 template <class C, class M>
     requires(!detail::slot_traits<M>::is_slot)
-sql::Column<M> attr(M C::*member) {
-    return mapper<C>().table().template c<M>(detail::member_name(member));
+sql::Column<column_value_t<M>> attr(M C::*member) {
+    return mapper<C>().table().template c<column_value_t<M>>(detail::member_name(member));
 }
 
 /// The default number of parent keys per IN (...) of a selectin load.

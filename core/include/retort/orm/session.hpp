@@ -2,10 +2,9 @@
 //
 //   orm::async_sessionmaker make_session(engine, {.expire_on_commit = false});
 //   auto session = make_session();
-//   co_await session.begin([&](orm::AsyncSession& s) -> awaitable<void> {
-//       s.add(a);                                  // INSERTed at flush, with its children
-//       co_return;
-//   });                                            // flushed and committed here
+//   auto tx = co_await session.begin();
+//   session.add(a);                                // INSERTed at flush, with its children
+//   co_await tx.commit();                          // flushed and committed here
 //   auto as = co_await session.scalars(orm::select<A>().options(orm::selectinload(&A::bs)));
 //   as.first()->data = "new data";                // plain assignment, found at flush
 //   co_await session.commit();
@@ -16,23 +15,27 @@
 // delete release them). It begins a transaction on first use and keeps its
 // connection until commit(), rollback() or close().
 //
-// When a flush fails (a constraint violation...), the session rolls its
-// transaction back and throws the database's error. Every object returns to
-// the state it had when the transaction began, as after rollback(): objects
-// inserted in it are pending again (their generated keys and fetched server
-// defaults cleared, to be fetched anew), objects deleted in it are persistent
-// again (no longer marked for deletion), and objects updated in it keep their
-// in-memory values, which are again pending changes. Nothing was committed.
+// A rollback, and a failed flush (which rolls back and rethrows the database's
+// error), leave the objects as SQLAlchemy does: those added in the transaction
+// leave the session (their generated keys and fetched defaults unassigned
+// again, so they can be fixed and added anew); persistent ones get back the
+// values of their rows and their loaded relationships; those deleted in it are
+// persistent again. Nothing was committed, and the next flush does not trip
+// over the same objects. Inside begin_nested() the same happens down to the
+// savepoint only, and the outer transaction goes on.
 //
 // A session is used by one coroutine at a time.
 #pragma once
 
+#include <concepts>
 #include <exception>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <tuple>
 #include <vector>
 
+#include "retort/coroutine_body.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/orm/query.hpp"
 
@@ -47,9 +50,25 @@ struct SessionOptions {
     bool autoflush = true;
 };
 
+class AsyncSession;
+
 namespace detail {
 struct SessionImpl;
 struct StreamImpl;
+
+/// The body given to begin(body) / begin_nested(body), held by the library
+/// until the transaction ends.
+struct SessionBody {
+    virtual ~SessionBody() = default;
+    virtual awaitable<void> run() = 0;
+};
+template <class F>
+struct SessionBodyOf final : SessionBody {
+    SessionBodyOf(AsyncSession& s, F f) : session(s), body(std::move(f)) {}
+    awaitable<void> run() override { return body(session); }
+    AsyncSession& session;
+    F body;
+};
 }  // namespace detail
 
 /// The objects of a buffered ORM query.
@@ -155,6 +174,37 @@ public:
 
 private:
     StreamedObjects s_;
+};
+
+/// A transaction of an AsyncSession, or a SAVEPOINT in it: what
+/// AsyncSession::begin() and begin_nested() return. End it with commit() or
+/// rollback(); destroyed while still open, it rolls back (the objects at once,
+/// the database before the session's next statement, or in the background when
+/// the session's connection is released). It must not be used after its
+/// session is destroyed (it then does nothing).
+class SessionTransaction {
+public:
+    SessionTransaction(SessionTransaction&& other) noexcept;
+    SessionTransaction& operator=(SessionTransaction&&) = delete;
+    ~SessionTransaction();
+    /// Flushes and commits (a savepoint: releases it). When the flush fails, it
+    /// is rolled back and the error rethrown: either way it is over.
+    awaitable<void> commit();
+    awaitable<void> rollback();
+    /// Not yet committed nor rolled back (by itself or by its session).
+    bool is_active() const;
+    /// A SAVEPOINT (from begin_nested()).
+    bool nested() const { return level_ != 0; }
+
+private:
+    friend class AsyncSession;
+    SessionTransaction(detail::SessionImpl& session, std::size_t level, std::string savepoint);
+    detail::SessionImpl& active(const char* what) const;
+    detail::SessionImpl* session_;
+    std::weak_ptr<int> alive_;
+    std::size_t level_;  ///< 0: the session's transaction; n: its n-th savepoint
+    std::uint64_t serial_;
+    std::string savepoint_;
 };
 
 class AsyncSession {
@@ -265,52 +315,47 @@ public:
     // ---- transactions ----
     /// Writes pending changes to the database (in the session's transaction).
     awaitable<void> flush();
-    /// Flushes, then commits the transaction (and expires objects if expire_on_commit).
+    /// Flushes, then commits the transaction, savepoints included (and expires
+    /// objects if expire_on_commit).
     awaitable<void> commit();
-    /// Rolls the transaction back and returns every object to its state at its beginning.
+    /// Rolls the transaction back. As in SQLAlchemy: objects added in it leave
+    /// the session, persistent objects get back their rows' values and loaded
+    /// relationships, objects deleted in it are persistent again.
     awaitable<void> rollback();
-    /// Runs `body` in a transaction: commits when it returns, rolls back and
-    /// rethrows when it throws. Throws InvalidRequestError if one is already begun.
+
+    /// Begins the session's transaction and returns it, to be ended by its
+    /// commit() or rollback(); one destroyed while still open rolls back.
+    /// Throws InvalidRequestError if one is already begun.
+    ///   auto tx = co_await session.begin();
+    ///   session.add(a);
+    ///   co_await tx.commit();
+    awaitable<SessionTransaction> begin();
+    /// Flushes what is pending, then begins a SAVEPOINT and returns it. Its
+    /// commit() flushes and releases it. Its rollback(), its destruction while
+    /// open, or a failed flush inside it rolls back to the savepoint only: the
+    /// objects added inside leave the session, the others return to their state
+    /// at the savepoint, and the outer transaction goes on with what it had.
+    ///   auto sp = co_await session.begin_nested();
+    ///   session.add(maybe_duplicate);
+    ///   try { co_await sp.commit(); } catch (const IntegrityError&) { /* skipped */ }
+    awaitable<SessionTransaction> begin_nested();
+
+    /// Runs `body(session)` in a transaction: commits when it returns, rolls back
+    /// and rethrows when it throws. On GCC 12, a body that owns captures must be
+    /// passed by name, not written inside the co_await (see retort/coroutine_body.hpp).
     template <class F>
-    awaitable<void> begin(F body) {
-        co_await begin_transaction();
-        std::exception_ptr failure;
-        try {
-            co_await body(*this);
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        if (failure) {
-            try {
-                co_await rollback();
-            } catch (...) {
-                // the body's error is the one to report
-            }
-            std::rethrow_exception(failure);
-        }
-        co_await commit();
+        requires std::invocable<std::remove_cvref_t<F>&, AsyncSession&>
+    awaitable<void> begin(F&& body) {
+        RETORT_REQUIRE_SAFE_BODY(F, "AsyncSession::begin(body)");
+        return run_in(begin(), make_body(std::forward<F>(body)));
     }
-    /// Runs `body` inside a SAVEPOINT: its changes are flushed and released when it
-    /// returns; when it throws, they are rolled back to the savepoint (objects
-    /// included) and the error is rethrown, while the outer transaction goes on.
+    /// Runs `body(session)` inside begin_nested(): committed when it returns,
+    /// rolled back to the savepoint (and rethrown) when it throws.
     template <class F>
-    awaitable<void> begin_nested(F body) {
-        std::size_t level = co_await open_savepoint();
-        std::exception_ptr failure;
-        try {
-            co_await body(*this);
-            co_await flush();
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        if (failure) {
-            try {
-                co_await close_savepoint(level, false);
-            } catch (...) {
-            }
-            std::rethrow_exception(failure);
-        }
-        co_await close_savepoint(level, true);
+        requires std::invocable<std::remove_cvref_t<F>&, AsyncSession&>
+    awaitable<void> begin_nested(F&& body) {
+        RETORT_REQUIRE_SAFE_BODY(F, "AsyncSession::begin_nested(body)");
+        return run_in(begin_nested(), make_body(std::forward<F>(body)));
     }
     bool in_transaction() const;
     /// The session's connection (beginning its transaction if needed), for Core work in it.
@@ -342,9 +387,15 @@ private:
     awaitable<StreamedObjects> stream_objects(const Mapper& m, const sql::Select& stmt,
                                               const std::vector<LoaderOption>& loaders, std::size_t chunk_rows);
     awaitable<void> load_relationship(const void* object, const RelationshipProperty& rel);
-    awaitable<void> begin_transaction();
-    awaitable<std::size_t> open_savepoint();
-    awaitable<void> close_savepoint(std::size_t level, bool release);
+    template <class F>
+    std::unique_ptr<detail::SessionBody> make_body(F&& body) {
+        using B = std::remove_cvref_t<F>;
+        static_assert(std::is_same_v<std::invoke_result_t<B&, AsyncSession&>, awaitable<void>>,
+                      "a session body must be a coroutine: [&](orm::AsyncSession& s) -> awaitable<void> { ... }");
+        return std::make_unique<detail::SessionBodyOf<B>>(*this, B(std::forward<F>(body)));
+    }
+    /// Begins `tx`, runs `body`, commits, or rolls back and rethrows.
+    static awaitable<void> run_in(awaitable<SessionTransaction> tx, std::unique_ptr<detail::SessionBody> body);
 
     std::unique_ptr<detail::SessionImpl> impl_;
 };
