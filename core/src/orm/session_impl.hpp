@@ -7,11 +7,16 @@
 #include <memory>
 #include <optional>
 #include <unordered_map>
+#include <unordered_set>
 #include <vector>
 
 #include "retort/orm/session.hpp"
 
 namespace retort::orm::detail {
+
+struct FlushWork;
+struct InstanceState;
+using ParentMap = std::unordered_map<const void*, std::vector<std::pair<InstanceState*, const RelationshipProperty*>>>;
 
 std::size_t hash_value(const Value& v);
 
@@ -182,10 +187,26 @@ struct SessionImpl {
                                   const std::vector<LoadNode>& plan);
     void mark_unloaded(InstanceState& s);
 
-    // ---- flush (unit_of_work.cpp) ----
-    /// Writes pending changes; on any failure rolls everything back (rollback_all) and rethrows.
+    // ---- flush (flush.hpp: unit_of_work.cpp orders, dependency.cpp relates, persistence.cpp writes) ----
+    /// Writes pending changes; on a failure rolls back (to the innermost
+    /// savepoint if there is one, else everything) and rethrows.
     awaitable<void> flush();
     awaitable<void> write_changes();
+    /// Cascades along relationships and finds each child's parents (work.parents).
+    awaitable<void> cascade(FlushWork& work);
+    /// Fills the foreign key members of `s` from its relationships.
+    void sync_foreign_keys(InstanceState& s, const ParentMap& parents);
+    /// Whether `s` needs the key of another object of its own mapper not inserted yet.
+    bool waits_on_same_mapper(const InstanceState& s, const std::unordered_set<const InstanceState*>& unwritten,
+                              const ParentMap& parents) const;
+    awaitable<void> emit_inserts(FlushWork& work, const Mapper& m);
+    awaitable<void> emit_insert_group(FlushWork& work, const Mapper& m, const std::vector<bool>& shape,
+                                      const std::vector<InstanceState*>& group);
+    awaitable<void> select_server_defaults(FlushWork& work, const Mapper& m, const std::vector<std::size_t>& fetched,
+                                           const std::vector<InstanceState*>& rows);
+    awaitable<void> emit_updates(FlushWork& work, const Mapper& m);
+    awaitable<void> emit_association_rows(FlushWork& work);
+    awaitable<void> emit_deletes(FlushWork& work, const Mapper& m);
 };
 
 /// A loader plan: per relationship, the strategy and what to load below it.
