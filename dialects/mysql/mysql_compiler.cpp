@@ -164,7 +164,7 @@ bool MysqlCompiler::render_known_function(sql::CompileContext& c, const sql::Fun
         c.out += "CURRENT_TIMESTAMP(6)";
         return true;
     }
-    return false;
+    return SqlCompiler::render_known_function(c, n);
 }
 
 void MysqlCompiler::render_column_ddl(sql::CompileContext& c, const sql::TableNode& t, std::size_t i) const {

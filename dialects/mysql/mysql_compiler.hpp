@@ -20,6 +20,7 @@ public:
     void visit_excluded(sql::CompileContext& c, const sql::ExcludedNode& n) const override;
     void visit_drop_index(sql::CompileContext& c, const sql::DropIndexNode& n) const override;
     bool render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const override;
+    std::string_view truncating_division() const override { return " DIV "; }
     void render_column_ddl(sql::CompileContext& c, const sql::TableNode& t, std::size_t col) const override;
     void render_limit_offset(sql::CompileContext& c, const sql::ExprPtr& limit, const sql::ExprPtr& offset) const override;
     void render_upsert(sql::CompileContext& c, const sql::InsertNode& n) const override;

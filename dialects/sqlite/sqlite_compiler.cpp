@@ -63,6 +63,16 @@ void SqliteCompiler::render_limit_offset(sql::CompileContext& c, const sql::Expr
 }
 
 void SqliteCompiler::visit_binary(sql::CompileContext& c, const sql::BinaryNode& n) const {
+    if (n.op == sql::BinaryOp::div && (n.left->type.kind == TypeKind::numeric || n.right->type.kind == TypeKind::numeric)) {
+        // SQLite has no exact decimals: a NUMERIC value that is whole is stored
+        // as an INTEGER, and INTEGER / INTEGER truncates. Divide as REAL.
+        c.out += '(';
+        visit(c, *n.left);
+        c.out += " / CAST(";
+        visit(c, *n.right);
+        c.out += " AS REAL))";
+        return;
+    }
     if (n.op != sql::BinaryOp::is_distinct_from && n.op != sql::BinaryOp::is_not_distinct_from)
         return SqlCompiler::visit_binary(c, n);
     // SQLite's IS / IS NOT compare NULLs as values: exactly IS [NOT] DISTINCT FROM.

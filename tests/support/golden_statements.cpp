@@ -97,6 +97,13 @@ std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
     add("concat", select((s.user_name + " <" + s.email + ">").label("display")).join(s.addresses), 3);
     add("arithmetic", select((s.amount * 2 - 1).label("x"), (s.amount / 4).label("y")).where(s.amount % 2 == 0), 1);
     add("negate", select((-s.age).label("neg")).where(s.age != null), 2);
+    add("true_division", select((s.user_id / 2).label("half"), floordiv(s.user_id, 2).label("floor_half")), 3);
+    add("order_by_label_name", select(s.user_name, (s.user_id * 10).label("score")).order_by("score"), 3);
+    add("group_by_name", select(s.addr_user_id, func::count().label("n")).group_by("user_id").order_by("n"), 2);
+    add("nulls_last", select(s.user_name).order_by(s.age.desc().nulls_last()), 3);
+    add("exists_where", select(s.user_name).where(exists().where(s.addr_user_id == s.user_id)), 2);
+    add("join_from_outer", select(s.user_name, s.email).join_from(s.users, s.addresses, {.isouter = true}), 4);
+    add("case_deduced", select(case_(When(s.age < 30, "young")).label("bracket")), 3);
     add("named_function", select(func::call<std::string>("replace", s.user_name, "e", "E")), 3);
     add("bindparam", select(s.user_id).where(s.user_name == bindparam<std::string>("name")), 1, {{"name", "ed"}});
     add("literal_column", select(literal_column<std::int64_t>("1").label("one")), 1);

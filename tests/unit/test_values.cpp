@@ -5,6 +5,30 @@
 using namespace retort;
 using namespace std::chrono;
 
+TEST_CASE("Decimal: compared by value, exact sums and products, rounding to a scale", "[values]") {
+    CHECK(Decimal("1.50") == Decimal("1.5"));
+    CHECK(Decimal("-0.00") == Decimal("0"));
+    CHECK(Decimal("2") > Decimal("1.999"));
+    CHECK(Decimal("-2") < Decimal("-1.999"));
+    CHECK(Decimal("-0.01") < Decimal("0"));
+    CHECK(Decimal("10") > Decimal("9.99"));
+    // 0.1 + 0.2 is exactly 0.3, as money needs (double gives 0.30000000000000004).
+    CHECK((Decimal("0.1") + Decimal("0.2")).str() == "0.3");
+    CHECK((Decimal("19.99") * 3).str() == "59.97");
+    CHECK((3 * Decimal("-19.99")).str() == "-59.97");
+    CHECK((Decimal("10.00") - Decimal("10.01")).str() == "-0.01");
+    CHECK((Decimal("-5") + Decimal("5.00")).str() == "0.00");
+    CHECK((Decimal("1.05") * Decimal("1.10")).str() == "1.1550");
+    CHECK((Decimal("1.05") * Decimal("1.10")).with_scale(2).str() == "1.16");
+    CHECK((Decimal("123456789012345678901234567890") + Decimal("1")).str() == "123456789012345678901234567891");
+    CHECK((Decimal("99999999999.99") * 1000000).str() == "99999999999990000.00");
+    CHECK(Decimal("12.340").scale() == 3);
+    Decimal total("0");
+    for (int i = 0; i < 10; ++i) total += Decimal("0.10");
+    CHECK(total == Decimal("1"));
+    CHECK(-Decimal("2.5") == Decimal("-2.5"));
+}
+
 TEST_CASE("Decimal: canonical text and scale", "[values]") {
     CHECK(Decimal("0012.50").str() == "12.50");
     CHECK(Decimal("-0.0").str() == "0.0");

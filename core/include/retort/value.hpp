@@ -31,13 +31,30 @@ public:
     /// Parses "123", "-0.5", "1e3"; throws ArgumentError on anything else.
     explicit Decimal(std::string_view text);
     explicit Decimal(std::int64_t v) : text_(std::to_string(v)) {}
+    /// The number as written: its scale (digits after the point) is kept, "1.50" stays "1.50".
     const std::string& str() const noexcept { return text_; }
     /// The same number with exactly `scale` digits after the point (rounded half away from zero).
     Decimal with_scale(int scale) const;
+    /// Digits after the point.
+    int scale() const noexcept;
     double to_double() const;
-    friend bool operator==(const Decimal&, const Decimal&) = default;
+
+    // Exact arithmetic, as money needs it: no rounding happens unless asked
+    // for (with_scale). The scale of a sum is the larger one; of a product, the sum.
+    friend Decimal operator+(const Decimal& a, const Decimal& b);
+    friend Decimal operator-(const Decimal& a, const Decimal& b);
+    friend Decimal operator*(const Decimal& a, const Decimal& b);
+    friend Decimal operator*(const Decimal& a, std::int64_t b) { return a * Decimal(b); }
+    friend Decimal operator*(std::int64_t a, const Decimal& b) { return Decimal(a) * b; }
+    Decimal operator-() const;
+    Decimal& operator+=(const Decimal& b) { return *this = *this + b; }
+    Decimal& operator-=(const Decimal& b) { return *this = *this - b; }
+    /// Compared by value: Decimal("1.50") == Decimal("1.5").
+    friend bool operator==(const Decimal& a, const Decimal& b) { return compare(a, b) == 0; }
+    friend std::strong_ordering operator<=>(const Decimal& a, const Decimal& b) { return compare(a, b) <=> 0; }
 
 private:
+    static int compare(const Decimal& a, const Decimal& b);
     std::string text_;
 };
 

@@ -23,6 +23,9 @@ template <class T>
 struct ValueTraits;  // specialised below for every bindable type
 
 [[noreturn]] void throw_conversion_error(const Value& v, std::string_view target);
+/// The value of a whole-number Decimal; throws ArgumentError for a fraction or
+/// a value beyond 64 bits.
+std::int64_t integral_decimal(const Decimal& d);
 
 template <std::integral T>
     requires(!std::same_as<T, bool> && !std::same_as<T, char>)
@@ -43,6 +46,9 @@ struct ValueTraits<T> {
         std::int64_t i;
         if (auto p = std::get_if<std::int64_t>(&v)) i = *p;
         else if (auto b = std::get_if<bool>(&v)) i = *b;
+        // sum() of an integer column is NUMERIC on PostgreSQL and DECIMAL on
+        // MySQL: a whole number within range reads exactly, anything else throws.
+        else if (auto d = std::get_if<Decimal>(&v)) i = integral_decimal(*d);
         else throw_conversion_error(v, "integer");
         if constexpr (!std::same_as<T, std::int64_t>) {
             if (i < static_cast<std::int64_t>(std::numeric_limits<T>::min()) ||

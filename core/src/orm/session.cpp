@@ -22,7 +22,15 @@ std::size_t hash_value(const Value& v) {
                 return std::hash<X>{}(x);
             else if constexpr (std::is_same_v<X, std::string>) return std::hash<std::string>{}(x);
             else if constexpr (std::is_same_v<X, Bytes>) return bytes(x);
-            else if constexpr (std::is_same_v<X, Decimal>) return std::hash<std::string>{}(x.str());
+            else if constexpr (std::is_same_v<X, Decimal>) {
+                // Equal decimals ("1.5", "1.50") hash alike: the text without trailing fraction zeros.
+                std::string_view t = x.str();
+                if (t.find('.') != std::string_view::npos) {
+                    t.remove_suffix(t.size() - 1 - t.find_last_not_of('0'));
+                    if (t.back() == '.') t.remove_suffix(1);
+                }
+                return std::hash<std::string_view>{}(t);
+            }
             else if constexpr (std::is_same_v<X, Date>)
                 return std::hash<long>{}(std::chrono::sys_days(x).time_since_epoch().count());
             else if constexpr (std::is_same_v<X, Time>) return std::hash<long>{}(x.since_midnight.count());

@@ -506,6 +506,37 @@ bool SqlCompiler::render_known_function(CompileContext& c, const FunctionNode& n
         c.out += "CURRENT_TIMESTAMP";
         return true;
     }
+    if (n.name == "avg" && n.args.size() == 1) {
+        // In floating point everywhere (MySQL's AVG of integers is a DECIMAL of 4 more digits).
+        CastNode as_double(n.args[0], types::Double());
+        c.out += "avg(";
+        visit_cast(c, as_double);
+        c.out += ')';
+        return true;
+    }
+    if (n.name == "floordiv" && n.args.size() == 2) {
+        // Integer division truncates toward zero on every backend (and % takes
+        // the dividend's sign): one less when the signs differ and it is not exact.
+        auto arg = [&](std::size_t i) {
+            c.out += '(';
+            visit(c, *n.args[i]);
+            c.out += ')';
+        };
+        c.out += '(';
+        arg(0);
+        c.out += truncating_division();
+        arg(1);
+        c.out += " - CASE WHEN ";
+        arg(0);
+        c.out += " % ";
+        arg(1);
+        c.out += " <> 0 AND (";
+        arg(0);
+        c.out += " < 0) <> (";
+        arg(1);
+        c.out += " < 0) THEN 1 ELSE 0 END)";
+        return true;
+    }
     return false;
 }
 

@@ -1,5 +1,6 @@
 #include "retort/sql/select.hpp"
 
+#include <algorithm>
 #include <functional>
 
 #include "retort/error.hpp"
@@ -119,7 +120,84 @@ Select Select::with_join(FromPtr right, ExprPtr on, bool outer, bool full) const
 
 namespace {
 ExprPtr int_bind(std::int64_t v) { return std::make_shared<BindNode>(Value{v}, types::Integer()); }
+
+/// Whether `tree` is `f` or a join that contains it.
+bool contains_from(const FromPtr& tree, const FromPtr& f) {
+    if (tree == f) return true;
+    if (tree->kind != NodeKind::join) return false;
+    const auto& j = static_cast<const JoinNode&>(*tree);
+    return contains_from(j.left, f) || contains_from(j.right, f);
+}
 }  // namespace
+
+Select Select::with_join_from(FromPtr left, FromPtr right, ExprPtr on, JoinOptions options) const {
+    auto n = copy();
+    if (!on) on = detail::infer_join_condition(left, right);
+    // Onto the FROM entry that already holds `left`, else as a FROM entry of its own.
+    auto it = std::find_if(n->froms.begin(), n->froms.end(), [&](const FromPtr& f) { return contains_from(f, left); });
+    if (it == n->froms.end()) {
+        n->froms.push_back(std::make_shared<JoinNode>(std::move(left), std::move(right), std::move(on),
+                                                      options.isouter || options.full, options.full));
+    } else {
+        *it = std::make_shared<JoinNode>(*it, std::move(right), std::move(on), options.isouter || options.full,
+                                         options.full);
+    }
+    return Select(std::move(n));
+}
+
+namespace detail {
+
+ExprPtr resolve_name(const SelectBase& base, std::string_view name, const char* clause) {
+    std::vector<ExprPtr> found;
+    std::vector<std::string> known;
+    if (base.kind == NodeKind::compound_select) {
+        // A compound's ORDER BY names its output columns.
+        const auto& first = *static_cast<const CompoundSelectNode&>(base).selects.front();
+        for (std::size_t i = 0; i < base.column_count(); ++i) {
+            known.push_back(base.column_name(i));
+            if (known.back() == name)
+                found.push_back(std::make_shared<LabelNode>(std::string(name), std::make_shared<LiteralNode>(
+                                                                                    std::string(name), first.column_type(i))));
+        }
+    } else {
+        const auto& n = static_cast<const SelectNode&>(base);
+        for (const auto& c : n.columns) {
+            if (c->kind == NodeKind::label) {
+                known.push_back(static_cast<const LabelNode&>(*c).name);
+                if (known.back() == name) found.push_back(c);
+            } else if (c->kind == NodeKind::column) {
+                known.push_back(static_cast<const ColumnNode&>(*c).name);
+                if (known.back() == name) found.push_back(c);
+            }
+        }
+        if (found.empty()) {
+            // Then the columns of the tables it selects from.
+            std::vector<FromPtr> froms = n.froms;
+            for (const auto& c : n.columns)
+                if (c->kind == NodeKind::column) froms.push_back(static_cast<const ColumnNode&>(*c).from);
+            std::vector<std::pair<const TableNode*, FromPtr>> tables;
+            for (const auto& f : froms) tables_under(f, tables);
+            std::vector<const TableNode*> seen;
+            for (const auto& [t, f] : tables) {
+                if (std::find(seen.begin(), seen.end(), t) != seen.end()) continue;
+                seen.push_back(t);
+                for (std::size_t i = 0; i < t->columns.size(); ++i)
+                    if (t->columns[i].name == name)
+                        found.push_back(std::make_shared<ColumnNode>(f, i, t->columns[i].name, t->columns[i].type));
+            }
+        }
+    }
+    if (found.size() == 1) return found.front();
+    std::string list;
+    for (const auto& k : known) list += (list.empty() ? "" : ", ") + k;
+    if (found.empty())
+        throw ArgumentError(std::string(clause) + "(\"" + std::string(name) + "\"): this SELECT has no column or label "
+                            "of that name (its columns: " + list + ")");
+    throw ArgumentError(std::string(clause) + "(\"" + std::string(name) + "\"): several columns of this SELECT "
+                        "have that name; give the column expression instead");
+}
+
+}  // namespace detail
 
 Select Select::limit(std::int64_t v) const {
     auto n = copy();

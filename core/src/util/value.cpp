@@ -1,8 +1,10 @@
 #include "retort/value.hpp"
 
+#include <algorithm>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
+#include <vector>
 
 #include "retort/error.hpp"
 
@@ -109,6 +111,148 @@ Decimal Decimal::with_scale(int scale) const {
 }
 
 double Decimal::to_double() const { return std::strtod(text_.c_str(), nullptr); }
+
+namespace {
+
+/// A decimal as sign, magnitude digits (no leading zeros, "0" for zero) and scale.
+struct Unpacked {
+    bool neg = false;
+    std::string digits;  ///< the value times 10^scale
+    int scale = 0;
+};
+
+Unpacked unpack(const std::string& text) {
+    Unpacked u;
+    std::string_view s = text;
+    if (!s.empty() && s[0] == '-') {
+        u.neg = true;
+        s.remove_prefix(1);
+    }
+    auto dot = s.find('.');
+    if (dot != std::string_view::npos) u.scale = static_cast<int>(s.size() - dot - 1);
+    for (char c : s)
+        if (c != '.') u.digits += c;
+    auto nz = u.digits.find_first_not_of('0');
+    u.digits = nz == std::string::npos ? "0" : u.digits.substr(nz);
+    if (u.digits == "0") u.neg = false;
+    return u;
+}
+
+/// Adds zeros so that `u` has `scale` digits after the point (scale >= u.scale).
+void rescale(Unpacked& u, int scale) {
+    if (u.digits != "0") u.digits.append(static_cast<std::size_t>(scale - u.scale), '0');
+    u.scale = scale;
+}
+
+int compare_magnitude(const std::string& a, const std::string& b) {
+    if (a.size() != b.size()) return a.size() < b.size() ? -1 : 1;
+    int c = a.compare(b);
+    return c < 0 ? -1 : c > 0 ? 1 : 0;
+}
+
+std::string add_magnitudes(const std::string& a, const std::string& b) {
+    std::string out;
+    int carry = 0;
+    for (std::size_t i = 0; i < std::max(a.size(), b.size()) || carry; ++i) {
+        int d = carry;
+        if (i < a.size()) d += a[a.size() - 1 - i] - '0';
+        if (i < b.size()) d += b[b.size() - 1 - i] - '0';
+        out += static_cast<char>('0' + d % 10);
+        carry = d / 10;
+    }
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+/// a - b for a >= b.
+std::string subtract_magnitudes(const std::string& a, const std::string& b) {
+    std::string out;
+    int borrow = 0;
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        int d = a[a.size() - 1 - i] - '0' - borrow;
+        if (i < b.size()) d -= b[b.size() - 1 - i] - '0';
+        borrow = d < 0;
+        out += static_cast<char>('0' + (d + 10) % 10);
+    }
+    while (out.size() > 1 && out.back() == '0') out.pop_back();
+    std::reverse(out.begin(), out.end());
+    return out;
+}
+
+Decimal pack(bool neg, const std::string& digits, int scale) {
+    std::string d = digits;
+    if (static_cast<int>(d.size()) <= scale) d.insert(0, static_cast<std::size_t>(scale) - d.size() + 1, '0');
+    std::string text = d.substr(0, d.size() - static_cast<std::size_t>(scale));
+    if (scale > 0) text += "." + d.substr(d.size() - static_cast<std::size_t>(scale));
+    return Decimal((neg ? "-" : "") + text);
+}
+
+Decimal add_signed(Unpacked a, Unpacked b) {
+    int scale = std::max(a.scale, b.scale);
+    rescale(a, scale);
+    rescale(b, scale);
+    if (a.neg == b.neg) return pack(a.neg, add_magnitudes(a.digits, b.digits), scale);
+    int c = compare_magnitude(a.digits, b.digits);
+    if (c == 0) return pack(false, "0", scale);
+    return c > 0 ? pack(a.neg, subtract_magnitudes(a.digits, b.digits), scale)
+                 : pack(b.neg, subtract_magnitudes(b.digits, a.digits), scale);
+}
+
+}  // namespace
+
+std::int64_t integral_decimal(const Decimal& d) {
+    const std::string& t = d.str();
+    auto dot = t.find('.');
+    if (dot != std::string::npos && t.find_first_not_of('0', dot + 1) != std::string::npos)
+        throw ArgumentError("cannot read the decimal " + t + " as an integer: it has a fraction");
+    std::int64_t out = 0;
+    auto end = dot == std::string::npos ? t.data() + t.size() : t.data() + dot;
+    auto [ptr, ec] = std::from_chars(t.data(), end, out);
+    if (ec != std::errc() || ptr != end)
+        throw ArgumentError("cannot read the decimal " + t + " as a 64-bit integer: it is out of range");
+    return out;
+}
+
+int Decimal::scale() const noexcept {
+    auto dot = text_.find('.');
+    return dot == std::string::npos ? 0 : static_cast<int>(text_.size() - dot - 1);
+}
+
+int Decimal::compare(const Decimal& x, const Decimal& y) {
+    Unpacked a = unpack(x.text_), b = unpack(y.text_);
+    int scale = std::max(a.scale, b.scale);
+    rescale(a, scale);
+    rescale(b, scale);
+    if (a.neg != b.neg) return a.neg ? -1 : 1;
+    int c = compare_magnitude(a.digits, b.digits);
+    return a.neg ? -c : c;
+}
+
+Decimal operator+(const Decimal& a, const Decimal& b) { return add_signed(unpack(a.str()), unpack(b.str())); }
+
+Decimal operator-(const Decimal& a, const Decimal& b) { return a + (-b); }
+
+Decimal Decimal::operator-() const {
+    if (text_.find_first_not_of("0.") == std::string::npos) return *this;
+    return Decimal(text_[0] == '-' ? text_.substr(1) : "-" + text_);
+}
+
+Decimal operator*(const Decimal& x, const Decimal& y) {
+    Unpacked a = unpack(x.str()), b = unpack(y.str());
+    std::vector<int> acc(a.digits.size() + b.digits.size(), 0);
+    for (std::size_t i = 0; i < a.digits.size(); ++i)
+        for (std::size_t j = 0; j < b.digits.size(); ++j)
+            acc[i + j + 1] += (a.digits[i] - '0') * (b.digits[j] - '0');
+    for (std::size_t k = acc.size() - 1; k > 0; --k) {
+        acc[k - 1] += acc[k] / 10;
+        acc[k] %= 10;
+    }
+    std::string digits;
+    for (int d : acc) digits += static_cast<char>('0' + d);
+    auto nz = digits.find_first_not_of('0');
+    digits = nz == std::string::npos ? "0" : digits.substr(nz);
+    return pack(a.neg != b.neg && digits != "0", digits, a.scale + b.scale);
+}
 
 // ---- Uuid ------------------------------------------------------------------
 

@@ -141,6 +141,8 @@ public:
     virtual void render_upsert(CompileContext& c, const InsertNode& n) const;
     /// A generic function (now, count...) in the dialect's spelling; false to render it as name(args).
     virtual bool render_known_function(CompileContext& c, const FunctionNode& n) const;
+    /// The operator that divides two integers truncating toward zero (" / ", MySQL's " DIV ").
+    virtual std::string_view truncating_division() const { return " / "; }
     /// One column of CREATE TABLE, including its generated-key syntax.
     virtual void render_column_ddl(CompileContext& c, const TableNode& t, std::size_t col) const;
     /// Whether the primary key is declared inline by render_column_ddl (SQLite's INTEGER PRIMARY KEY AUTOINCREMENT).

@@ -11,6 +11,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -174,6 +175,9 @@ public:
     TypedExpr<bool> is_not_null() const {
         return TypedExpr<bool>(make_unary(UnaryOp::is_not_null, node_, types::Boolean()));
     }
+    /// SQLAlchemy's spelling: `x.is_(null)`, `x.is_not(null)` (retort::null).
+    TypedExpr<bool> is_(Null) const { return is_null(); }
+    TypedExpr<bool> is_not(Null) const { return is_not_null(); }
     /// `IS DISTINCT FROM`: a NULL-safe inequality.
     template <class U>
         requires Comparable<T, U>
@@ -192,12 +196,22 @@ public:
     TypedExpr<T> desc(NullsOrder nulls = NullsOrder::default_) const {
         return TypedExpr<T>(std::make_shared<OrderItemNode>(node_, true, nulls));
     }
+    /// Where NULLs go in an ORDER BY: `x.desc().nulls_last()`; on `x` alone, ascending.
+    TypedExpr<T> nulls_first() const { return with_nulls(NullsOrder::first); }
+    TypedExpr<T> nulls_last() const { return with_nulls(NullsOrder::last); }
     /// `expr AS name` in a SELECT list; results and subqueries know the column by `name`.
     TypedExpr<T> label(std::string name) const { return TypedExpr<T>(std::make_shared<LabelNode>(std::move(name), node_)); }
     /// `DISTINCT expr`, as in count(distinct(x)).
     TypedExpr<T> distinct() const { return TypedExpr<T>(make_unary(UnaryOp::distinct, node_, type())); }
 
 private:
+    TypedExpr<T> with_nulls(NullsOrder nulls) const {
+        if (node_->kind == NodeKind::order_item) {
+            const auto& o = static_cast<const OrderItemNode&>(*node_);
+            return TypedExpr<T>(std::make_shared<OrderItemNode>(o.expr, o.desc, nulls));
+        }
+        return TypedExpr<T>(std::make_shared<OrderItemNode>(node_, false, nulls));
+    }
     template <class U>
     static std::vector<Value> to_values(const std::vector<U>& values) {
         std::vector<Value> out;
@@ -248,7 +262,10 @@ using arithmetic_result_t = std::conditional_t<IsTypedExpr<L>, operand_value_t<L
 template <class L, class R>
 auto arithmetic(BinaryOp op, const L& l, const R& r) {
     SqlType t = operand_type(l, r);
-    return TypedExpr<arithmetic_result_t<L, R>>(make_binary(op, to_node(l, t), to_node(r, t), t));
+    // A product or quotient of decimals has more digits than its operands: the
+    // result is NUMERIC without a scale, so that no reader rounds it to the column's.
+    SqlType result = t.kind == TypeKind::numeric ? types::Numeric() : t;
+    return TypedExpr<arithmetic_result_t<L, R>>(make_binary(op, to_node(l, t), to_node(r, t), result));
 }
 }  // namespace detail
 
@@ -278,9 +295,44 @@ concept NumericOperands = ExprOperands<L, R> && Comparable<L, R> &&
     }
 RETORT_ARITHMETIC(-, sub)
 RETORT_ARITHMETIC(*, mul)
-RETORT_ARITHMETIC(/, div)
 RETORT_ARITHMETIC(%, mod)
 #undef RETORT_ARITHMETIC
+
+namespace detail {
+template <class L, class R>
+inline constexpr bool integer_operands = std::is_integral_v<base_value_t<L>> && std::is_integral_v<base_value_t<R>>;
+template <class L, class R>
+inline constexpr bool nullable_operands =
+    !std::is_same_v<operand_value_t<L>, base_value_t<L>> || !std::is_same_v<operand_value_t<R>, base_value_t<R>>;
+template <class L, class R, class V>
+using result_of_t = std::conditional_t<nullable_operands<L, R>, std::optional<V>, V>;
+}  // namespace detail
+
+/// `a / b` is true division on every backend, as in SQLAlchemy 2.0: two
+/// integers divide as floating point (`a / CAST(b AS DOUBLE)`) and read as
+/// double, so 7 / 2 is 3.5 everywhere. floordiv() is the integer quotient.
+template <class L, class R>
+    requires NumericOperands<L, R>
+auto operator/(const L& l, const R& r) {
+    if constexpr (detail::integer_operands<L, R>) {
+        using Out = detail::result_of_t<L, R, double>;
+        SqlType t = detail::operand_type(l, r);
+        auto divisor = std::make_shared<CastNode>(to_node(r, t), types::Double());
+        return TypedExpr<Out>(make_binary(BinaryOp::div, to_node(l, t), std::move(divisor), types::Double()));
+    } else {
+        return detail::arithmetic(BinaryOp::div, l, r);
+    }
+}
+
+/// The integer quotient rounded down (Python's //): floordiv(-7, 2) is -4 on
+/// every backend. For integer operands; read as std::int64_t.
+template <class L, class R>
+    requires NumericOperands<L, R> && detail::integer_operands<L, R>
+TypedExpr<detail::result_of_t<L, R, std::int64_t>> floordiv(const L& l, const R& r) {
+    SqlType t = detail::operand_type(l, r);
+    return TypedExpr<detail::result_of_t<L, R, std::int64_t>>(
+        std::make_shared<FunctionNode>("floordiv", std::vector<ExprPtr>{to_node(l, t), to_node(r, t)}, types::BigInteger()));
+}
 
 /// `a + b`: addition for numbers, concatenation (`||` or concat()) for strings.
 template <class L, class R>
@@ -363,19 +415,31 @@ TypedExpr<T> cast(const E& e, SqlType type = ValueTraits<T>::sql_type()) {
     return TypedExpr<T>(std::make_shared<CastNode>(to_node(e), type));
 }
 
-/// One branch of a CASE expression: `when(condition, result)`.
+namespace detail {
+/// What a CASE branch's result reads as: a string literal is a std::string.
+template <class R>
+using case_result_t = std::conditional_t<std::is_convertible_v<const R&, std::string_view> && !IsTypedExpr<R>,
+                                         std::string, base_value_t<R>>;
+}  // namespace detail
+
+/// One branch of a CASE expression: `When(condition, result)`.
+template <class R = Value>
 struct When {
-    template <BooleanOperand C, Operand R>
-    When(const C& c, const R& r) : condition(to_node(c)), result(to_node(r)) {}
+    template <BooleanOperand C, Operand X>
+    When(const C& c, const X& r) : condition(to_node(c)), result(to_node(r)) {}
+    using result_type = R;
     ExprPtr condition, result;
 };
+template <class C, class R>
+When(const C&, const R&) -> When<detail::case_result_t<R>>;
 
-/// `CASE WHEN c1 THEN r1 ... END`, read as T; `.else_(e)` adds the ELSE branch.
-///   case_<std::string>(When(age < 18, "minor"), When(age >= 65, "senior")).else_("adult")
+/// `CASE WHEN c1 THEN r1 ... END`. Without else_() no branch may match, so it
+/// reads as std::optional<T>; `.else_(e)` gives T.
+///   case_(When(age < 18, "minor"), When(age >= 65, "senior")).else_("adult")   // std::string
 template <class T>
-class CaseExpr : public TypedExpr<T> {
+class CaseExpr : public TypedExpr<std::optional<T>> {
 public:
-    explicit CaseExpr(std::shared_ptr<const CaseNode> n) : TypedExpr<T>(std::move(n)) {}
+    explicit CaseExpr(std::shared_ptr<const CaseNode> n) : TypedExpr<std::optional<T>>(std::move(n)) {}
     template <Operand E>
     TypedExpr<T> else_(const E& value) const {
         auto n = std::make_shared<CaseNode>(static_cast<const CaseNode&>(*this->node_));
@@ -384,12 +448,14 @@ public:
     }
 };
 
-template <class T, std::same_as<When>... W>
+/// case_<T>(...) states the result type; case_(...) takes the common type of the branches.
+template <class T = void, class... W>
     requires(sizeof...(W) > 0)
-CaseExpr<T> case_(const W&... whens) {
-    auto n = std::make_shared<CaseNode>(ValueTraits<T>::sql_type());
+auto case_(const When<W>&... whens) {
+    using R = std::conditional_t<std::is_void_v<T>, std::common_type_t<W...>, T>;
+    auto n = std::make_shared<CaseNode>(ValueTraits<R>::sql_type());
     (n->whens.emplace_back(whens.condition, whens.result), ...);
-    return CaseExpr<T>(std::move(n));
+    return CaseExpr<R>(std::move(n));
 }
 
 /// `EXISTS (subquery)`.
