@@ -27,6 +27,8 @@ sql::Capabilities make_capabilities() {
     c.is_distinct_from = true;  // spelled <=>
     c.intersect_except = true;  // MariaDB 10.3+, MySQL 8.0.31+
     c.full_outer_join = false;
+    c.for_update = c.for_update_nowait = true;  // NOWAIT: MariaDB 10.3+
+    c.for_update_skip_locked = true;           // MariaDB 10.6+, MySQL 8
     c.upsert_conflict_target = false;
     c.transactional_ddl = false;
     c.check_constraints_enforced = true;

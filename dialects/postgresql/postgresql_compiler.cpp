@@ -19,6 +19,7 @@ sql::Capabilities make_capabilities() {
     c.is_distinct_from = true;
     c.intersect_except = true;
     c.full_outer_join = true;
+    c.for_update = c.for_update_nowait = c.for_update_skip_locked = true;
     c.upsert_conflict_target = true;
     c.transactional_ddl = true;
     return c;

@@ -296,6 +296,36 @@ awaitable<std::vector<InstanceState*>> SessionImpl::run_query(const Mapper& m, c
     co_return co_await entity_query(*this, m, std::move(select), plan, overwrite, nullptr);
 }
 
+awaitable<void> SessionImpl::run_rows(const std::vector<const Mapper*>& entities, std::size_t values_per_row,
+                                      const sql::Select& stmt, const std::vector<LoaderOption>& loaders, bool overwrite,
+                                      std::vector<InstanceState*>& states, std::vector<Value>& values) {
+    const Mapper& first = *entities.front();
+    auto plan = with_defaults(first, build_plan(first, loaders));
+    // A row per result row: a joined collection would repeat the others.
+    if (has_joined_collection(plan))
+        throw ArgumentError("joinedload of a collection of " + first.class_name() +
+                            " in a query of several entities or columns: use selectinload");
+    std::vector<std::size_t> offsets;
+    std::size_t width = 0;
+    for (const auto* m : entities) {
+        offsets.push_back(width);
+        width += m->columns().size();
+    }
+    std::vector<std::vector<InstanceState*>> others(entities.size());
+    auto select = std::make_shared<sql::SelectNode>(stmt.node());
+    co_await entity_query(*this, first, std::move(select), plan, overwrite, [&](InstanceState* s, const Value* row) {
+        states.push_back(s);
+        for (std::size_t e = 1; e < entities.size(); ++e) {
+            InstanceState* o = load_row(*entities[e], row + offsets[e], overwrite);
+            states.push_back(o);
+            if (o && std::find(others[e].begin(), others[e].end(), o) == others[e].end()) others[e].push_back(o);
+        }
+        values.insert(values.end(), row + width, row + width + values_per_row);
+    });
+    for (std::size_t e = 1; e < entities.size(); ++e)
+        co_await apply_loaders(*entities[e], others[e], with_defaults(*entities[e], {}));
+}
+
 awaitable<void> SessionImpl::apply_loaders(const Mapper& m, const std::vector<InstanceState*>& objects,
                                            const std::vector<LoadNode>& plan) {
     if (objects.empty()) co_return;

@@ -434,13 +434,61 @@ awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::
 }
 
 awaitable<std::vector<std::shared_ptr<void>>> AsyncSession::query_objects(const Mapper& m, const sql::Select& stmt,
-                                                                          const std::vector<LoaderOption>& loaders) {
+                                                                          const std::vector<LoaderOption>& loaders,
+                                                                          bool overwrite) {
     if (impl_->options.autoflush) co_await flush();
-    auto states = co_await impl_->run_query(m, stmt, loaders, false);
+    auto states = co_await impl_->run_query(m, stmt, loaders, overwrite);
     std::vector<std::shared_ptr<void>> out;
     out.reserve(states.size());
     for (auto* s : states) out.push_back(s->object);
     co_return out;
+}
+
+awaitable<AsyncSession::Rows> AsyncSession::query_rows(std::vector<const Mapper*> entities, std::size_t values_per_row,
+                                                       const sql::Select& stmt, const std::vector<LoaderOption>& loaders,
+                                                       bool overwrite) {
+    if (impl_->options.autoflush) co_await flush();
+    Rows rows;
+    rows.entities = entities.size();
+    rows.values_per_row = values_per_row;
+    std::vector<InstanceState*> states;
+    co_await impl_->run_rows(entities, values_per_row, stmt, loaders, overwrite, states, rows.values);
+    rows.count = entities.empty() ? 0 : states.size() / entities.size();
+    rows.objects.reserve(states.size());
+    for (auto* s : states) rows.objects.push_back(s ? s->object : nullptr);
+    co_return rows;
+}
+
+awaitable<std::shared_ptr<void>> AsyncSession::merge_object(const Mapper& m, std::shared_ptr<void> object) {
+    if (!object) throw ArgumentError("merge(): the object is null");
+    auto& impl = *impl_;
+    if (impl.find(object.get())) co_return object;
+    const auto& cols = m.columns();
+    // Its identity, when every key column has a value.
+    std::vector<Value> key;
+    for (auto i : m.primary_key()) {
+        if (cols[i].is_unassigned(object.get())) {
+            key.clear();
+            break;
+        }
+        key.push_back(cols[i].get(object.get()));
+    }
+    std::shared_ptr<void> target;
+    if (!key.empty()) target = co_await get_object(m, key);
+    if (!target) {
+        target = m.create();
+        add_object(m, target);
+    }
+    for (const auto& c : cols)
+        if (!c.is_unassigned(object.get()) && !c.equals(target.get(), c.get(object.get())))
+            c.set(target.get(), c.get(object.get()));
+    for (const auto& rel : m.relationships()) {
+        if (!rel.cascade.save_update || !rel.slot(object.get()).loaded()) continue;
+        std::vector<std::shared_ptr<void>> merged;
+        for (auto& item : rel.items(object.get())) merged.push_back(co_await merge_object(*rel.target, item));
+        rel.assign(target.get(), merged);
+    }
+    co_return target;
 }
 
 awaitable<retort::Result> AsyncSession::execute(const sql::Statement& stmt, const Params& params) {

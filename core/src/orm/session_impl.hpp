@@ -180,6 +180,12 @@ struct SessionImpl {
     /// Runs an entity query of mapper `m` and applies `loaders`.
     awaitable<std::vector<InstanceState*>> run_query(const Mapper& m, const sql::Select& stmt,
                                                      const std::vector<LoaderOption>& loaders, bool overwrite);
+    /// Runs a query whose rows hold the columns of `entities`, then
+    /// `values_per_row` other values: per row, one state per entity (nullptr
+    /// where an outer join found none) into `states`, the values into `values`.
+    awaitable<void> run_rows(const std::vector<const Mapper*>& entities, std::size_t values_per_row,
+                             const sql::Select& stmt, const std::vector<LoaderOption>& loaders, bool overwrite,
+                             std::vector<InstanceState*>& states, std::vector<Value>& values);
     struct LoadNode;
     awaitable<void> load_related(const std::vector<InstanceState*>& parents, const RelationshipProperty& rel,
                                  std::size_t batch_size, const std::vector<LoadNode>& children);

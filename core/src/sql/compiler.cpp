@@ -807,6 +807,12 @@ void SqlCompiler::visit_select(CompileContext& c, const SelectNode& n) const {
         }
     }
     if (n.limit || n.offset) render_limit_offset(inner, n.limit, n.offset);
+    if (n.for_update && caps_.for_update) {
+        if (n.for_update == 2 && !caps_.for_update_nowait) throw CompileError("this dialect has no FOR UPDATE NOWAIT");
+        if (n.for_update == 3 && !caps_.for_update_skip_locked)
+            throw CompileError("this dialect has no FOR UPDATE SKIP LOCKED");
+        c.out += n.for_update == 3 ? " FOR UPDATE SKIP LOCKED" : n.for_update == 2 ? " FOR UPDATE NOWAIT" : " FOR UPDATE";
+    }
 }
 
 void SqlCompiler::render_limit_offset(CompileContext& c, const ExprPtr& limit, const ExprPtr& offset) const {

@@ -213,6 +213,7 @@ void SelectNode::build_key(CacheKey& k) const {
     key_of(k, order_by);
     key_of(k, limit);
     key_of(k, offset);
+    k.add(static_cast<std::int64_t>(for_update));
 }
 
 void CompoundSelectNode::build_key(CacheKey& k) const {

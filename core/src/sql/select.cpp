@@ -211,6 +211,14 @@ Select Select::offset(std::int64_t v) const {
     return Select(std::move(n));
 }
 
+Select Select::with_for_update(ForUpdate options) const {
+    if (options.nowait && options.skip_locked)
+        throw ArgumentError("with_for_update(): nowait and skip_locked exclude each other");
+    auto n = copy();
+    n->for_update = options.skip_locked ? 3 : options.nowait ? 2 : 1;
+    return Select(std::move(n));
+}
+
 Select Select::distinct() const {
     auto n = copy();
     n->distinct = true;

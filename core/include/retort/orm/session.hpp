@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <tuple>
+#include <utility>
 #include <vector>
 
 #include "retort/coroutine_body.hpp"
@@ -272,19 +273,34 @@ public:
     }
     template <class T>
     awaitable<ScalarResult<T>> scalars(const Select<T>& stmt) {
-        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders(), stmt.populates_existing());
         co_return ScalarResult<T>(cast_all<T>(objects));
     }
     /// The first object of the query, or nullptr.
     template <class T>
     awaitable<std::shared_ptr<T>> scalar(const Select<T>& stmt) {
-        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders(), stmt.populates_existing());
         co_return objects.empty() ? nullptr : std::static_pointer_cast<T>(objects.front());
     }
     template <class T>
     awaitable<Result<T>> execute(const Select<T>& stmt) {
-        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders());
+        auto objects = co_await query_objects(mapper<T>(), stmt.statement(), stmt.loaders(), stmt.populates_existing());
         co_return Result<T>(cast_all<T>(objects));
+    }
+    /// The rows of a query of several classes and/or columns, as tuples:
+    ///   for (auto& [book, author] : co_await session.execute(orm::select<Book, Author>().join(&Book::author)))
+    template <class E, class... V>
+    awaitable<std::vector<typename RowSelect<E, V...>::row_type>> execute(const RowSelect<E, V...>& stmt) {
+        using Row = typename RowSelect<E, V...>::row_type;
+        constexpr std::size_t entities = std::tuple_size_v<Row> - sizeof...(V);
+        auto rows = co_await query_rows(RowSelect<E, V...>::entity_mappers(), sizeof...(V), stmt.statement(),
+                                        stmt.loaders(), stmt.populates_existing());
+        std::vector<Row> out;
+        out.reserve(rows.count);
+        for (std::size_t r = 0; r < rows.count; ++r)
+            out.push_back(make_row<Row>(rows, r, std::make_index_sequence<entities>{},
+                                        std::make_index_sequence<sizeof...(V)>{}));
+        co_return out;
     }
     /// A Core statement in the session's transaction (after autoflush).
     awaitable<retort::Result> execute(const sql::Statement& stmt, const Params& params = {});
@@ -301,6 +317,15 @@ public:
     template <class T>
     awaitable<AsyncScalarResult<T>> stream_scalars(const Select<T>& stmt, std::size_t chunk_rows = 0) {
         co_return AsyncScalarResult<T>(co_await stream_objects(mapper<T>(), stmt.statement(), stmt.loaders(), chunk_rows));
+    }
+    /// SQLAlchemy's merge(): the session's object with the identity of `object`
+    /// (from the identity map, else loaded by a SELECT, else a new pending one)
+    /// gets `object`'s column values (a Defaulted member only if assigned) and
+    /// its loaded relationships, merged the same way. Returns that object;
+    /// `object` itself is not added.
+    template <class T>
+    awaitable<std::shared_ptr<T>> merge(const std::shared_ptr<T>& object) {
+        co_return std::static_pointer_cast<T>(co_await merge_object(mapper<T>(), object));
     }
     /// Loads one relationship of one object now (what SQLAlchemy's
     /// awaitable_attrs does): `for (auto& b : co_await session.load(a, &A::bs))`.
@@ -383,7 +408,23 @@ private:
     awaitable<void> refresh_object(const Mapper& m, const void* object);
     awaitable<std::shared_ptr<void>> get_object(const Mapper& m, std::vector<Value> key);
     awaitable<std::vector<std::shared_ptr<void>>> query_objects(const Mapper& m, const sql::Select& stmt,
-                                                                const std::vector<LoaderOption>& loaders);
+                                                                const std::vector<LoaderOption>& loaders,
+                                                                bool overwrite = false);
+    struct Rows {
+        std::size_t count = 0;
+        std::size_t entities = 0, values_per_row = 0;
+        std::vector<std::shared_ptr<void>> objects;  ///< count x entities
+        std::vector<Value> values;                   ///< count x values_per_row
+    };
+    awaitable<Rows> query_rows(std::vector<const Mapper*> entities, std::size_t values_per_row, const sql::Select& stmt,
+                               const std::vector<LoaderOption>& loaders, bool overwrite);
+    template <class Row, std::size_t... I, std::size_t... J>
+    static Row make_row(const Rows& rows, std::size_t r, std::index_sequence<I...>, std::index_sequence<J...>) {
+        return Row{std::static_pointer_cast<typename std::tuple_element_t<I, Row>::element_type>(
+                       rows.objects[r * rows.entities + I])...,
+                   from_value<std::tuple_element_t<sizeof...(I) + J, Row>>(rows.values[r * rows.values_per_row + J])...};
+    }
+    awaitable<std::shared_ptr<void>> merge_object(const Mapper& m, std::shared_ptr<void> object);
     awaitable<StreamedObjects> stream_objects(const Mapper& m, const sql::Select& stmt,
                                               const std::vector<LoaderOption>& loaders, std::size_t chunk_rows);
     awaitable<void> load_relationship(const void* object, const RelationshipProperty& rel);

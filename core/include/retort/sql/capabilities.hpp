@@ -29,6 +29,11 @@ struct Capabilities {
     bool upsert_conflict_target = true; ///< ON CONFLICT (cols): the upsert names its unique key
     bool transactional_ddl = false;     ///< DDL takes part in transactions (rolls back)
     bool check_constraints_enforced = true;
+    /// SELECT ... FOR UPDATE locks the rows it reads. Without it (SQLite, whose
+    /// write transactions lock the whole database) with_for_update() is left out.
+    bool for_update = false;
+    bool for_update_nowait = false;       ///< FOR UPDATE NOWAIT
+    bool for_update_skip_locked = false;  ///< FOR UPDATE SKIP LOCKED
 };
 
 }  // namespace retort::sql

@@ -290,6 +290,8 @@ struct SelectNode : SelectBase {
     std::vector<ExprPtr> group_by, order_by;
     ExprPtr limit, offset;
     bool distinct = false;
+    /// FOR UPDATE: 0 none, 1 wait, 2 NOWAIT, 3 SKIP LOCKED (see LockMode).
+    std::uint8_t for_update = 0;
 };
 
 enum class CompoundOp : std::uint8_t { union_, union_all, intersect, except };

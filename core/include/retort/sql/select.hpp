@@ -30,6 +30,12 @@ struct JoinOptions {
     bool full = false;
 };
 
+/// How SELECT ... FOR UPDATE waits for rows another transaction locked.
+struct ForUpdate {
+    bool nowait = false;       ///< fail at once (the database's lock error)
+    bool skip_locked = false;  ///< leave locked rows out of the result
+};
+
 namespace detail {
 void add_select_items(std::vector<ExprPtr>& out, const Expr& e);
 void add_select_items(std::vector<ExprPtr>& out, const FromClause& f);
@@ -140,6 +146,11 @@ public:
     Select limit(std::int64_t n) const;
     Select offset(std::int64_t n) const;
     Select distinct() const;
+    /// SELECT ... FOR UPDATE [NOWAIT | SKIP LOCKED]: the rows read stay locked
+    /// until the transaction ends. Left out where the dialect has no row locks
+    /// (SQLite: capability for_update); NOWAIT / SKIP LOCKED where it lacks them
+    /// throw CompileError.
+    Select with_for_update(ForUpdate options = {}) const;
 
     /// This SELECT as a FROM element: `(SELECT ...) AS name`.
     FromClause subquery(std::string name) const;
