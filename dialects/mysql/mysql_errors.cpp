@@ -213,8 +213,27 @@ std::string mask_value(unsigned code, std::string message) {
     return message.substr(0, open + 1) + "***" + message.substr(close);
 }
 
+/// The key or constraint a violation names: "... for key 'name'" (a duplicate;
+/// MariaDB 10.5+ may write 'table.name'), "CONSTRAINT `name` FOREIGN KEY", or
+/// "CONSTRAINT `name` failed" (a CHECK).
+std::string constraint_of(unsigned code, std::string_view message) {
+    if (code == ER_DUP_ENTRY || code == ER_DUP_ENTRY_WITH_KEY_NAME) {
+        auto at = message.rfind("for key '");
+        if (at == std::string_view::npos || message.back() != '\'') return "";
+        std::string_view key = message.substr(at + 9, message.size() - at - 10);
+        if (auto dot = key.rfind('.'); dot != std::string_view::npos) key.remove_prefix(dot + 1);
+        return std::string(key);
+    }
+    if (auto at = message.find("CONSTRAINT `"); at != std::string_view::npos) {
+        auto end = message.find('`', at + 12);
+        if (end != std::string_view::npos) return std::string(message.substr(at + 12, end - at - 12));
+    }
+    return "";
+}
+
 Diagnostics make(unsigned code, const char* sqlstate, const char* message, const std::string& statement) {
     Diagnostics d;
+    if (message) d.constraint = constraint_of(code, message);
     d.native_code = static_cast<int>(code);
     if (sqlstate && std::string_view(sqlstate) != "00000") d.sqlstate = sqlstate;
     d.message = message && *message ? mask_value(code, message) : "unknown MySQL error " + std::to_string(code);

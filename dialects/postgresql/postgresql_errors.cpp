@@ -52,6 +52,8 @@ void raise_result_error(PGconn* conn, const PGresult* res, const std::string& st
     // Not the DETAIL field: it quotes row values ("Key (email)=(...) already
     // exists"), and an error message must never carry the data bound to it.
     d.statement = statement;
+    if (const char* constraint = res ? PQresultErrorField(res, PG_DIAG_CONSTRAINT_NAME) : nullptr)
+        d.constraint = constraint;
     ErrorKind kind = classify(d.sqlstate);  // before d is moved: argument order is unspecified
     throw_dbapi_error(kind, std::move(d));
 }

@@ -1,5 +1,7 @@
 #include "sqlite_errors.hpp"
 
+#include <string_view>
+
 #include "retort/error.hpp"
 
 namespace retort::sqlite {
@@ -40,6 +42,22 @@ void raise_error(sqlite3* db, int rc, const std::string& statement) {
     d.native_code = db ? sqlite3_extended_errcode(db) : rc;
     d.message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     d.statement = statement;
+    // "UNIQUE constraint failed: t.a, t.b" names columns; "CHECK constraint
+    // failed: name" names the constraint.
+    constexpr std::string_view failed = " constraint failed: ";
+    if (auto at = d.message.find(failed); at != std::string::npos) {
+        std::string rest = d.message.substr(at + failed.size());
+        if (d.message.rfind("CHECK", 0) == 0) {
+            d.constraint = rest;
+        } else {
+            for (std::size_t start = 0; start <= rest.size();) {
+                auto comma = rest.find(", ", start);
+                d.columns.push_back(rest.substr(start, comma == std::string::npos ? std::string::npos : comma - start));
+                if (comma == std::string::npos) break;
+                start = comma + 2;
+            }
+        }
+    }
     ErrorKind kind = classify(d.native_code);  // before d is moved: argument order is unspecified
     throw_dbapi_error(kind, std::move(d));
 }

@@ -14,6 +14,8 @@ struct Shop {
     Table customers{metadata, "customers"};
     Column<std::int64_t> cid = customers.column<std::int64_t>("id", primary_key());
     Column<std::string> email = customers.column<std::string>("email", types::String(100), unique());
+    Column<std::optional<std::string>> handle =
+        customers.column<std::optional<std::string>>("handle", types::String(20), unique("uq_customer_handle"));
     Table orders{metadata, "shop_orders"};
     Column<std::int64_t> oid = orders.column<std::int64_t>("id", primary_key());
     Column<std::int64_t> customer = orders.column<std::int64_t>("customer_id", references(cid));
@@ -52,6 +54,35 @@ TEST_CASE("errors: a unique violation is an IntegrityError with the native detai
         co_await conn.rollback();
         auto v12 = co_await conn.scalar<std::int64_t>(select(func::count()).select_from(s.customers));
         CHECK(v12 == 1);
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("errors: an IntegrityError says which constraint failed, where the server says it", "[errors]") {
+    Shop s;
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await fresh(engine, s);
+        co_await conn.execute(insert(s.customers).values({s.email, "b@example.com"}, {s.handle, "bee"}));
+        auto dup = co_await test::capture<IntegrityError>(
+            conn.execute(insert(s.customers).values({s.email, "c@example.com"}, {s.handle, "bee"})));
+        REQUIRE(dup);
+        co_await conn.rollback();
+        auto bad_qty = co_await test::capture<IntegrityError>(conn.execute(
+            insert(s.orders).values({s.oid, 1}, {s.customer, 1}, {s.qty, 0})));
+        co_await conn.rollback();
+        if (engine.dialect().name() == "sqlite") {
+            // SQLite names the columns of a unique key, and a CHECK by its name.
+            CHECK(dup->diagnostics().columns == std::vector<std::string>{"customers.handle"});
+            REQUIRE(bad_qty);
+            CHECK(bad_qty->constraint() == "ck_qty_positive");
+        } else {
+            CHECK(dup->constraint() == "uq_customer_handle");
+            if (engine.dialect().capabilities().check_constraints_enforced) {
+                REQUIRE(bad_qty);
+                CHECK(bad_qty->constraint() == "ck_qty_positive");
+            }
+        }
         co_await conn.close();
     });
 }

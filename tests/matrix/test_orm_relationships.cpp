@@ -49,6 +49,9 @@ RETORT_MAPPED(Course, id, title, students)
 
 [[maybe_unused]] const bool enrollment = orm::association_table(
     registry(), "or_enrollment", {{"student_id", "or_student.id"}, {"course_id", "or_course.id"}});
+// The same declaration again, as from a header included by a second translation unit.
+[[maybe_unused]] const bool enrollment_again = orm::association_table(
+    registry(), "or_enrollment", {{"student_id", "or_student.id"}, {"course_id", "or_course.id"}});
 
 struct Node {
     orm::Defaulted<std::int64_t> id;
@@ -264,4 +267,11 @@ TEST_CASE("orm relationships: mapping mistakes are reported when mappers are con
     CHECK_THROWS_AS(orm::Cascade::parse("save-update, explode"), MappingError);
     CHECK(orm::Cascade::parse("all, delete-orphan").delete_orphan);
     CHECK_THROWS_WITH(orm::mapper<Student>().relationship("nope"), Catch::Contains("Student") && Catch::Contains("nope"));
+    // The association table was declared twice, identically: one table.
+    std::size_t tables = 0;
+    for (const auto& t : registry().metadata().tables()) tables += t->name == "or_enrollment";
+    CHECK(tables == 1);
+    CHECK_THROWS_WITH(orm::association_table(registry(), "or_enrollment", {{"student_id", "or_student.id"},
+                                                                          {"course", "or_course.id"}}),
+                      Catch::Contains("declared twice with different columns"));
 }

@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <stdexcept>
 #include <string>
+#include <vector>
 
 namespace retort {
 
@@ -129,6 +130,13 @@ struct Diagnostics {
     std::string sqlstate;   ///< five-character SQLSTATE, empty when the backend has none
     std::string message;    ///< the server's or library's own message
     std::string statement;  ///< the SQL text involved, if any (parameters are never included)
+    /// For a constraint violation, the constraint's name where the server
+    /// reports it: PostgreSQL's constraint field, MariaDB's key or constraint
+    /// name, SQLite's CHECK constraint name. Empty otherwise.
+    std::string constraint;
+    /// For a constraint violation where the server names columns instead
+    /// (SQLite's "UNIQUE constraint failed: t.a, t.b"): "t.a", "t.b".
+    std::vector<std::string> columns;
 };
 
 /// Base of the errors raised by a database or its driver.
@@ -140,6 +148,8 @@ public:
     int native_code() const noexcept { return diag_.native_code; }
     const std::string& sqlstate() const noexcept { return diag_.sqlstate; }
     const std::string& statement() const noexcept { return diag_.statement; }
+    /// The violated constraint's name, where the server says it (see Diagnostics).
+    const std::string& constraint() const noexcept { return diag_.constraint; }
 
 private:
     Diagnostics diag_;

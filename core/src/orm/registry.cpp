@@ -46,6 +46,7 @@ struct Registry::Impl {
     MetaData metadata;
     std::map<std::type_index, std::unique_ptr<Mapper>> mappers;
     std::vector<AssociationDecl> pending_associations;
+    std::vector<AssociationDecl> declared_associations;  ///< every one ever declared, to tell a repeat
     /// The error of a configure() that failed part-way: its tables may be in the
     /// MetaData without mappers, so every later configure() reports it again
     /// rather than a confusing consequence of it.
@@ -82,6 +83,19 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
                        ReferentialAction on_delete) {
     if (columns.size() < 2) throw MappingError("association table '" + name + "' needs at least two columns");
     std::lock_guard lock(registry.impl().mutex);
+    auto& declared = registry.impl().declared_associations;
+    // A header declaring it, included by several translation units, declares it
+    // once per unit: the same declaration again is the same table.
+    for (const auto& d : declared) {
+        if (d.name != name) continue;
+        bool same = d.on_delete == on_delete && d.columns.size() == columns.size() &&
+                    std::equal(columns.begin(), columns.end(), d.columns.begin(), [](const auto& a, const auto& b) {
+                        return a.name == b.name && a.references == b.references;
+                    });
+        if (same) return true;
+        throw MappingError("association table '" + name + "' is declared twice with different columns");
+    }
+    declared.push_back({name, columns, on_delete});
     registry.impl().pending_associations.push_back({std::move(name), std::move(columns), on_delete});
     return true;
 }

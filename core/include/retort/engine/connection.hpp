@@ -4,7 +4,7 @@
 // rolls back what is left and returns the connection to the pool.
 //
 //   auto conn = co_await engine.connect();
-//   co_await conn.execute(insert(users).values({{users_name, "ed"}}));
+//   co_await conn.execute(insert(users).values({users_name, "ed"}));
 //   co_await conn.commit();
 //   co_await conn.close();
 //

@@ -40,7 +40,7 @@ struct EngineOptions {
     /// never show parameters; the on_statement hook always gets them.)
     bool hide_parameters = false;
     /// Called before each statement is sent (whether or not echo is on).
-    std::function<void(const StatementEvent&)> on_statement;
+    std::function<void(const StatementEvent&)> on_statement{};
     /// Compiled statements kept per engine (least recently used are dropped).
     std::size_t compiled_cache_size = 500;
     /// Rows fetched per round trip (or per worker-thread hop) by stream().
@@ -62,7 +62,7 @@ struct EngineOptions {
     bool pool_use_lifo = false;
 
     /// The isolation level of every connection; nullopt: the server's default.
-    std::optional<IsolationLevel> isolation_level;
+    std::optional<IsolationLevel> isolation_level{};
 };
 
 namespace detail {

@@ -198,18 +198,18 @@ inline OrderBy desc(std::string column_name) { return OrderBy(std::move(column_n
 struct RelationshipOptions {
     /// The relationship of the related class that mirrors this one; the two are
     /// kept consistent when loading and at flush.
-    std::string back_populates;
+    std::string back_populates{};
     /// How it loads when a query gives no loader option for it.
     Lazy lazy = Lazy::raise;
     /// SQLAlchemy's cascade words: "save-update", "delete", "delete-orphan", "all".
     std::string cascade = "save-update";
     /// The order of a collection's objects when loaded.
-    std::vector<OrderBy> order_by;
+    std::vector<OrderBy> order_by{};
     /// Many-to-many: the name of the association table (see association_table()).
-    std::string secondary;
+    std::string secondary{};
     /// The foreign key columns to join on, when more than one could (names of
     /// columns of the table that holds them).
-    std::vector<std::string> foreign_keys;
+    std::vector<std::string> foreign_keys{};
 };
 
 template <class C, class S>
@@ -562,9 +562,17 @@ const Mapper& mapper() {
 
 }  // namespace retort::orm
 
-/// Declares the mapped members of `Class` (at namespace scope, after the
-/// class) and registers it with the registry its mapping() names.
-#define RETORT_MAPPED(Class, ...)                                                 \
-    BOOST_DESCRIBE_STRUCT(Class, (), (__VA_ARGS__))                               \
-    [[maybe_unused]] static const bool retort_orm_registered_##Class =            \
+#define RETORT_DETAIL_CAT2(a, b) a##b
+#define RETORT_DETAIL_CAT(a, b) RETORT_DETAIL_CAT2(a, b)
+
+/// Declares the mapped members of `Class` and registers it with the registry
+/// its mapping() names. Write it after the class, in the class's own namespace
+/// (Boost.Describe finds the description there by argument-dependent lookup):
+///   namespace shop { struct Book {...}; RETORT_MAPPED(Book, id, title) }
+#define RETORT_MAPPED(Class, ...)                                                                       \
+    BOOST_DESCRIBE_STRUCT(Class, (), (__VA_ARGS__))                                                     \
+    static_assert(::boost::describe::has_describe_members<Class>::value,                                \
+                  "RETORT_MAPPED(" #Class ", ...) must be written in the namespace that declares the "  \
+                  "class (not at global scope for a namespaced class): its description is found there"); \
+    [[maybe_unused]] static const bool RETORT_DETAIL_CAT(retort_orm_registered_, __COUNTER__) =            \
         ::retort::orm::detail::register_class(::retort::orm::detail::class_entry<Class>());

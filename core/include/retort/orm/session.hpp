@@ -230,6 +230,14 @@ public:
     void add_all(const std::vector<std::shared_ptr<T>>& objects) {
         for (const auto& o : objects) add(o);
     }
+    /// Anything but a std::shared_ptr of a mapped class: refused with the reason.
+    template <class U>
+    void add(const U&) {
+        static_assert(sizeof(U) == 0,
+                      "AsyncSession::add() takes a std::shared_ptr<T> of a mapped class (std::make_shared<T>(...)): "
+                      "the session and the application share the object, so a plain object or a raw pointer "
+                      "cannot be added");
+    }
     /// Marks a persistent object for deletion at the next flush (and, through
     /// relationships that cascade delete, its related objects). A pending
     /// object is simply removed. Throws InvalidRequestError for an object not in the session.

@@ -269,12 +269,29 @@ auto arithmetic(BinaryOp op, const L& l, const R& r) {
 }
 }  // namespace detail
 
-#define RETORT_COMPARISON(op, code)                                               \
-    template <class L, class R>                                                   \
-        requires ExprOperands<L, R> && Comparable<L, R>                           \
-    TypedExpr<bool> operator op(const L& l, const R& r) {                         \
-        return detail::compare(BinaryOp::code, l, r);                             \
-    }
+namespace detail {
+// Names that the compiler prints in its first error line (as the deleted
+// overload's last template argument) when operands do not go together.
+template <class L, class R>
+struct an_sql_expression_compared_with_a_value_of_another_kind__compare_with_the_column_type_or_cast_one_side;
+template <class L, class R>
+struct arithmetic_on_sql_expressions_needs_two_numbers__strings_concatenate_with_plus;
+}  // namespace detail
+
+// Each operator has a deleted overload for operands that do not go together,
+// so that the compiler's first line names the reason and both operand types
+// instead of listing every operator== it knows; being deleted, it still lets
+// `requires { a == b; }` see that they do not compare.
+#define RETORT_COMPARISON(op, code)                                                                          \
+    template <class L, class R>                                                                              \
+        requires ExprOperands<L, R> && Comparable<L, R>                                                      \
+    TypedExpr<bool> operator op(const L& l, const R& r) {                                                    \
+        return detail::compare(BinaryOp::code, l, r);                                                        \
+    }                                                                                                        \
+    template <class L, class R,                                                                              \
+              class Reason = detail::an_sql_expression_compared_with_a_value_of_another_kind__compare_with_the_column_type_or_cast_one_side<L, R>> \
+        requires ExprOperands<L, R> && (!Comparable<L, R>)                                                   \
+    TypedExpr<bool> operator op(const L&, const R&) = delete;
 RETORT_COMPARISON(==, eq)
 RETORT_COMPARISON(!=, ne)
 RETORT_COMPARISON(<, lt)
@@ -287,12 +304,16 @@ template <class L, class R>
 concept NumericOperands = ExprOperands<L, R> && Comparable<L, R> &&
                           (category_of<L> == ValueCategory::number || category_of<R> == ValueCategory::number);
 
-#define RETORT_ARITHMETIC(op, code)                                                \
-    template <class L, class R>                                                    \
-        requires NumericOperands<L, R>                                             \
-    auto operator op(const L& l, const R& r) {                                     \
-        return detail::arithmetic(BinaryOp::code, l, r);                           \
-    }
+#define RETORT_ARITHMETIC(op, code)                                                                          \
+    template <class L, class R>                                                                              \
+        requires NumericOperands<L, R>                                                                       \
+    auto operator op(const L& l, const R& r) {                                                               \
+        return detail::arithmetic(BinaryOp::code, l, r);                                                     \
+    }                                                                                                        \
+    template <class L, class R,                                                                              \
+              class Reason = detail::arithmetic_on_sql_expressions_needs_two_numbers__strings_concatenate_with_plus<L, R>> \
+        requires ExprOperands<L, R> && (!NumericOperands<L, R>)                                              \
+    TypedExpr<Value> operator op(const L&, const R&) = delete;
 RETORT_ARITHMETIC(-, sub)
 RETORT_ARITHMETIC(*, mul)
 RETORT_ARITHMETIC(%, mod)

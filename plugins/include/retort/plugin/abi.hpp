@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 3;
+inline constexpr std::uint32_t abi_version = 4;  // 4: Diagnostics::constraint and ::columns
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)

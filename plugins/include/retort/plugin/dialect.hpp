@@ -48,9 +48,9 @@ public:
     const sql::Capabilities& capabilities() const { return compiler().capabilities(); }
 
     /// The converter for a parameter of `type` before it goes to the driver; null when none is needed.
-    virtual ValueConverter bind_converter(const SqlType& type) const { return nullptr; }
+    virtual ValueConverter bind_converter(const SqlType& /*type*/) const { return nullptr; }
     /// The converter for a raw result value of a column of `type`; null when none is needed.
-    virtual ValueConverter result_converter(const SqlType& type) const { return nullptr; }
+    virtual ValueConverter result_converter(const SqlType& /*type*/) const { return nullptr; }
 
     /// A statement returning a row when `table` exists (for create_all(checkfirst)).
     virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
@@ -60,14 +60,15 @@ public:
     /// `table`, returns the value the database generated for its column `column`.
     /// The ORM uses it when it inserts without RETURNING. nullopt: the driver
     /// reports the id itself.
-    virtual std::optional<sql::Statement> generated_key_query(const sql::TableNode& table, std::size_t column) const {
+    virtual std::optional<sql::Statement> generated_key_query(const sql::TableNode& /*table*/,
+                                                             std::size_t /*column*/) const {
         return std::nullopt;
     }
 
     /// True when every connection to `url` is a database of its own (SQLite's
     /// in-memory databases): the engine then keeps a single connection, which
     /// its coroutines take turns on, so that they all see one database.
-    virtual bool one_database_per_connection(const Url& url) const { return false; }
+    virtual bool one_database_per_connection(const Url& /*url*/) const { return false; }
 
     /// The isolation levels Connection::set_isolation_level accepts (autocommit
     /// is always available: the core provides it).
@@ -76,7 +77,9 @@ public:
     /// SQL that, run on another connection, ends the server session `session_id`
     /// (Connection::session_id), as an administrator would; nullopt when the
     /// backend has no server sessions. Tools and the test suite use it.
-    virtual std::optional<std::string> terminate_session_sql(std::int64_t session_id) const { return std::nullopt; }
+    virtual std::optional<std::string> terminate_session_sql(std::int64_t /*session_id*/) const {
+        return std::nullopt;
+    }
 
     /// Opens a connection; completes on `executor`. Throws OperationalError
     /// (unreachable, refused, bad credentials) or ArgumentError (bad URL options).
