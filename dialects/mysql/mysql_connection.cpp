@@ -371,12 +371,16 @@ namespace {
 // UTC (an instant is stored as its UTC date and time), strict mode (a value
 // too long for its column is an error, not a silent truncation), no
 // ANSI_QUOTES and no NO_BACKSLASH_ESCAPES (the compiler backquotes names and
-// doubles backslashes in literals), and autocommit (the core sends BEGIN).
+// doubles backslashes in literals), NO_AUTO_VALUE_ON_ZERO (a key the program
+// sets to 0 is stored as 0, as on the other backends, not replaced by the next
+// AUTO_INCREMENT value behind the program's back), and autocommit (the core
+// sends BEGIN).
 // (MariaDB's max_recursive_iterations is left to the server's administrator:
 // raising it here would also lift the guard against runaway recursion.)
 constexpr const char* session_setup =
     "SET time_zone = '+00:00', autocommit = 1, sql_mode = "
-    "'STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION'";
+    "'STRICT_TRANS_TABLES,STRICT_ALL_TABLES,NO_ZERO_IN_DATE,NO_ZERO_DATE,ERROR_FOR_DIVISION_BY_ZERO,NO_ENGINE_SUBSTITUTION,"
+    "NO_AUTO_VALUE_ON_ZERO'";
 
 using Clock = std::chrono::steady_clock;
 

@@ -256,6 +256,27 @@ TEST_CASE("orm defaults: plain members are written as they are, zero values of e
     });
 }
 
+TEST_CASE("orm defaults: a generated key the program sets, even to 0, is the row's key", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession s(engine);
+        auto zero = std::make_shared<PlainStock>(PlainStock{.id = 0, .label = "zero"});
+        auto generated = std::make_shared<PlainStock>(PlainStock{.label = "generated"});
+        s.add(zero);
+        co_await s.flush();
+        s.add(generated);
+        co_await s.commit();
+        CHECK(*zero->id == 0);  // MariaDB would have replaced 0 without NO_AUTO_VALUE_ON_ZERO
+        CHECK(*generated->id > 0);
+        co_await s.close();
+        auto row = co_await row_of(engine, "od_plain_stock", 0);
+        CHECK(row.get<std::string>("label") == "zero");
+        auto other = co_await row_of(engine, "od_plain_stock", *generated->id);
+        CHECK(other.get<std::string>("label") == "generated");
+    });
+}
+
 TEST_CASE("orm defaults: a rolled-back INSERT leaves the Defaulted members unassigned again", "[orm]") {
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {

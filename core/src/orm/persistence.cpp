@@ -60,6 +60,25 @@ std::vector<InstanceState*> children_first(const Mapper& m, const std::vector<In
     return out;
 }
 
+/// `key = :k<i>` for each primary key column of `m`: the WHERE of an UPDATE or
+/// DELETE by key, run once per object by execute_many (set_key gives the values).
+ExprPtr where_key(const Mapper& m, const sql::FromPtr& owner) {
+    const auto& table = m.table_node();
+    std::vector<ExprPtr> where;
+    for (auto i : m.primary_key())
+        where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
+    return all_of(std::move(where));
+}
+void set_key(Params& p, const InstanceState& s) {
+    for (auto i : s.mapper->primary_key()) p.set("k" + std::to_string(i), s.committed[i]);
+}
+/// A statement by key that matched fewer rows than objects: someone else got there first.
+void check_matched(const retort::Result& result, std::size_t expected, const std::string& what, const char* how) {
+    if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != expected)
+        throw StaleDataError(what + " expected to match " + std::to_string(expected) + " row(s) and matched " +
+                             std::to_string(result.rowcount()) + ": a row was " + how + " by someone else");
+}
+
 /// The pending objects of `m` grouped by the columns their INSERT names (an
 /// unassigned Defaulted column is left out; a client default is applied here).
 std::vector<std::pair<std::vector<bool>, std::vector<InstanceState*>>> insert_shapes(
@@ -333,24 +352,18 @@ awaitable<void> SessionImpl::emit_updates(FlushWork& work, const Mapper& mapper)
         update->table = owner;
         for (auto i : changed)
             update->set.emplace_back(column_of(owner, table, i), named_param("v" + std::to_string(i), table.columns[i].type));
-        std::vector<ExprPtr> where;
-        for (auto i : m->primary_key())
-            where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
-        update->where = all_of(std::move(where));
+        update->where = where_key(*m, owner);
         std::vector<Params> params;
         params.reserve(group.size());
         for (auto* s : group) {
             Params p;
             for (auto i : changed) p.set("v" + std::to_string(i), cols[i].get(s->ptr()));
-            for (auto i : m->primary_key()) p.set("k" + std::to_string(i), s->committed[i]);
+            set_key(p, *s);
             params.push_back(std::move(p));
             journal_state(*s);
         }
         auto result = co_await conn->execute_many(sql::Statement(update), params);
-        if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != group.size())
-            throw StaleDataError("UPDATE of '" + table.name + "' expected to match " + std::to_string(group.size()) +
-                                 " row(s) and matched " + std::to_string(result.rowcount()) +
-                                 ": a row was changed or deleted by someone else");
+        check_matched(result, group.size(), "UPDATE of '" + table.name + "'", "changed or deleted");
         for (auto* s : group) {
             bool rekey = false;
             for (auto i : changed)
@@ -485,22 +498,16 @@ awaitable<void> SessionImpl::emit_deletes(FlushWork& work, const Mapper& mapper)
     const auto owner = table_ptr(*m);
     auto del = std::make_shared<sql::DeleteNode>();
     del->table = owner;
-    std::vector<ExprPtr> where;
-    for (auto i : m->primary_key())
-        where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
-    del->where = all_of(std::move(where));
+    del->where = where_key(*m, owner);
     std::vector<Params> params;
     for (auto* s : group) {
         Params p;
-        for (auto i : m->primary_key()) p.set("k" + std::to_string(i), s->committed[i]);
+        set_key(p, *s);
         params.push_back(std::move(p));
         journal_state(*s);
     }
     auto result = co_await conn->execute_many(sql::Statement(del), params);
-    if (result.rowcount() >= 0 && static_cast<std::size_t>(result.rowcount()) != group.size())
-        throw StaleDataError("DELETE from '" + table.name + "' expected to match " + std::to_string(group.size()) +
-                             " row(s) and matched " + std::to_string(result.rowcount()) +
-                             ": a row was already deleted by someone else");
+    check_matched(result, group.size(), "DELETE from '" + table.name + "'", "already deleted");
     for (auto* s : group) {
         identity_map.erase(s->identity());
         s->status = Status::deleted;

@@ -123,31 +123,36 @@ Aliased<T> aliased(std::string name) {
     return Aliased<T>(std::move(name));
 }
 
+namespace detail {
+template <class C, class S>
+sql::TypedExpr<bool> exists_over(S C::*member, sql::ExprPtr condition) {
+    return sql::TypedExpr<bool>(relationship_exists(mapper<C>().relationship(member_name(member)), std::move(condition)));
+}
+}  // namespace detail
+
 /// `Author.books.any(cond)`: the parent has at least one related object
 /// (matching `condition`): EXISTS over the relationship.
 ///   orm::select<Author>().where(orm::any(&Author::books, orm::attr(&Book::price) > 30))
 template <class C, class S>
     requires detail::slot_traits<S>::is_collection
 sql::TypedExpr<bool> any(S C::*member) {
-    return sql::TypedExpr<bool>(detail::relationship_exists(mapper<C>().relationship(detail::member_name(member)), nullptr));
+    return detail::exists_over(member, nullptr);
 }
 template <class C, class S, sql::BooleanOperand Cond>
     requires detail::slot_traits<S>::is_collection
 sql::TypedExpr<bool> any(S C::*member, const Cond& condition) {
-    return sql::TypedExpr<bool>(
-        detail::relationship_exists(mapper<C>().relationship(detail::member_name(member)), sql::to_node(condition)));
+    return detail::exists_over(member, sql::to_node(condition));
 }
 /// `Book.author.has(cond)`: the many-to-one target exists (and matches `condition`).
 template <class C, class S>
     requires(detail::slot_traits<S>::is_slot && !detail::slot_traits<S>::is_collection)
 sql::TypedExpr<bool> has(S C::*member) {
-    return sql::TypedExpr<bool>(detail::relationship_exists(mapper<C>().relationship(detail::member_name(member)), nullptr));
+    return detail::exists_over(member, nullptr);
 }
 template <class C, class S, sql::BooleanOperand Cond>
     requires(detail::slot_traits<S>::is_slot && !detail::slot_traits<S>::is_collection)
 sql::TypedExpr<bool> has(S C::*member, const Cond& condition) {
-    return sql::TypedExpr<bool>(
-        detail::relationship_exists(mapper<C>().relationship(detail::member_name(member)), sql::to_node(condition)));
+    return detail::exists_over(member, sql::to_node(condition));
 }
 
 /// What every ORM SELECT can do, whatever its rows are (Select<T> for objects,
