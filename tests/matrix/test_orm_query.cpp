@@ -167,6 +167,17 @@ TEST_CASE("orm query: rows of several entities and of entities with aggregates",
         CHECK(std::get<1>(totals[2]) == 0);
         CHECK(!std::get<2>(totals[2]).has_value());
 
+        // A subquery's columns by the member or label they came from, typed as those.
+        auto n_books = sql::func::count(book_id).label("n_books");
+        auto per_author = sql::select(attr(&Book::author_id), n_books).group_by(attr(&Book::author_id)).subquery("per_author");
+        auto counted = co_await s.execute(orm::select<Author>(per_author[n_books])
+                                              .join(per_author, per_author[attr(&Book::author_id)] == attr(&Author::id))
+                                              .order_by(&Author::name));
+        REQUIRE(counted.size() == 2);
+        static_assert(std::is_same_v<std::decay_t<decltype(std::get<1>(counted[0]))>, std::int64_t>);
+        CHECK(std::get<1>(counted[0]) == 2);
+        CHECK(std::get<0>(counted[1])->name == "bob");
+
         auto prolific = co_await s.execute(orm::select<Author>(sql::func::count(book_id))
                                                .join(&Author::books)
                                                .group_by(&Author::id, &Author::name, &Author::mentor_id)
