@@ -91,6 +91,10 @@ awaitable<void> seed(AsyncEngine& engine) {
     co_await s.close();
 }
 
+awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
+    co_return co_await test::count_rows(engine, registry().metadata().table(table));
+}
+
 template <class T>
 std::vector<std::string> names(const T& objects) {
     std::vector<std::string> out;
@@ -279,5 +283,20 @@ TEST_CASE("orm query: populate_existing() and merge()", "[orm]") {
         auto all = co_await check.scalars(orm::select<Author>().order_by(&Author::name));
         CHECK(names(all) == std::vector<std::string>{"ann merged", "bob", "carl", "dora"});
         co_await check.close();
+
+        // A detached graph whose two sides point at each other (back_populates)
+        // is merged once per object: each book's author is the merged author.
+        auto eve = std::make_shared<Author>(Author{.name = "eve"});
+        auto e1 = std::make_shared<Book>(Book{.title = "e-one", .price = Decimal("5.00")});
+        e1->author = eve;
+        eve->books = {e1};
+        orm::AsyncSession g(engine);
+        auto merged_eve = co_await g.merge(eve);
+        REQUIRE(merged_eve->books.size() == 1);
+        CHECK(merged_eve->books[0]->author.get() == merged_eve);
+        co_await g.commit();
+        co_await g.close();
+        auto eve_books = co_await count_rows(engine, "oq_book");
+        CHECK(eve_books == 4);
     });
 }

@@ -459,10 +459,12 @@ awaitable<AsyncSession::Rows> AsyncSession::query_rows(std::vector<const Mapper*
     co_return rows;
 }
 
-awaitable<std::shared_ptr<void>> AsyncSession::merge_object(const Mapper& m, std::shared_ptr<void> object) {
+awaitable<std::shared_ptr<void>> AsyncSession::merge_object(
+    const Mapper& m, std::shared_ptr<void> object, std::unordered_map<const void*, std::shared_ptr<void>>& merged) {
     if (!object) throw ArgumentError("merge(): the object is null");
     auto& impl = *impl_;
     if (impl.find(object.get())) co_return object;
+    if (auto done = merged.find(object.get()); done != merged.end()) co_return done->second;
     const auto& cols = m.columns();
     // Its identity, when every key column has a value.
     std::vector<Value> key;
@@ -479,14 +481,15 @@ awaitable<std::shared_ptr<void>> AsyncSession::merge_object(const Mapper& m, std
         target = m.create();
         add_object(m, target);
     }
+    merged.emplace(object.get(), target);  // before the relationships, which may lead back here
     for (const auto& c : cols)
         if (!c.is_unassigned(object.get()) && !c.equals(target.get(), c.get(object.get())))
             c.set(target.get(), c.get(object.get()));
     for (const auto& rel : m.relationships()) {
         if (!rel.cascade.save_update || !rel.slot(object.get()).loaded()) continue;
-        std::vector<std::shared_ptr<void>> merged;
-        for (auto& item : rel.items(object.get())) merged.push_back(co_await merge_object(*rel.target, item));
-        rel.assign(target.get(), merged);
+        std::vector<std::shared_ptr<void>> targets;
+        for (auto& item : rel.items(object.get())) targets.push_back(co_await merge_object(*rel.target, item, merged));
+        rel.assign(target.get(), targets);
     }
     co_return target;
 }

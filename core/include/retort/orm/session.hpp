@@ -33,6 +33,7 @@
 #include <memory>
 #include <optional>
 #include <tuple>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -333,7 +334,8 @@ public:
     /// `object` itself is not added.
     template <class T>
     awaitable<std::shared_ptr<T>> merge(const std::shared_ptr<T>& object) {
-        co_return std::static_pointer_cast<T>(co_await merge_object(mapper<T>(), object));
+        std::unordered_map<const void*, std::shared_ptr<void>> merged;
+        co_return std::static_pointer_cast<T>(co_await merge_object(mapper<T>(), object, merged));
     }
     /// Loads one relationship of one object now (what SQLAlchemy's
     /// awaitable_attrs does): `for (auto& b : co_await session.load(a, &A::bs))`.
@@ -432,7 +434,10 @@ private:
                        rows.objects[r * rows.entities + I])...,
                    from_value<std::tuple_element_t<sizeof...(I) + J, Row>>(rows.values[r * rows.values_per_row + J])...};
     }
-    awaitable<std::shared_ptr<void>> merge_object(const Mapper& m, std::shared_ptr<void> object);
+    /// `merged`: the session's object for each object merged so far, so that a
+    /// graph whose objects point at each other is merged once per object.
+    awaitable<std::shared_ptr<void>> merge_object(const Mapper& m, std::shared_ptr<void> object,
+                                                  std::unordered_map<const void*, std::shared_ptr<void>>& merged);
     awaitable<StreamedObjects> stream_objects(const Mapper& m, const sql::Select& stmt,
                                               const std::vector<LoaderOption>& loaders, std::size_t chunk_rows);
     awaitable<void> load_relationship(const void* object, const RelationshipProperty& rel);
