@@ -8,7 +8,9 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
+#include <random>
 #include <set>
+#include <variant>
 #include <thread>
 
 #include "support/test_support.hpp"
@@ -476,4 +478,51 @@ TEST_CASE("pool: a statement cancelled half-sent never leaves a confused connect
         }
     });
     CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("pool: 2,000 checkouts cancelled at random points leave the pool as it was", "[pool][cancel]") {
+    // The caller's own timeout (awaitable operator ||) ends connect() wherever it
+    // is: waiting for a slot, pinging an idle connection, or opening a new one.
+    using namespace boost::asio::experimental::awaitable_operators;
+    auto engine = test::make_engine({.pool_size = 2, .max_overflow = 0, .pool_timeout = 5s, .pool_pre_ping = true});
+    std::mt19937 random(2026);
+    std::uniform_int_distribution<int> delay_us(0, 1500);
+    int won = 0;
+    test::run([&]() -> awaitable<void> {
+        auto ex = co_await boost::asio::this_coro::executor;
+        auto warm = co_await engine.connect();  // one idle connection to pre-ping
+        co_await warm.close();
+        for (int round = 0; round < 2000; ++round) {
+            boost::asio::steady_timer t(ex, std::chrono::microseconds(delay_us(random)));
+            std::optional<AsyncConnection> conn;
+            try {
+                auto outcome = co_await (engine.connect() || t.async_wait(boost::asio::use_awaitable));
+                if (outcome.index() == 0) conn.emplace(std::move(std::get<0>(outcome)));
+            } catch (const boost::system::system_error&) {
+                // cancelled: what matters is the pool's state
+            }
+            if (conn) {
+                ++won;
+                co_await conn->close();
+            }
+            auto s = engine.pool_status();
+            if (s.checked_out != 0 || s.waiting != 0 || s.open > 2) {
+                FAIL("round " << round << ": checked_out=" << s.checked_out << " waiting=" << s.waiting << " open=" << s.open);
+            }
+        }
+        // Both slots are usable at once, without waiting for pool_timeout.
+        auto start = std::chrono::steady_clock::now();
+        auto a = co_await engine.connect();
+        auto b = co_await engine.connect();
+        CHECK(std::chrono::steady_clock::now() - start < 2s);
+        auto v = co_await a.scalar<std::int64_t>(select(literal<std::int64_t>(6) * 7));
+        CHECK(v == 42);
+        co_await a.close();
+        co_await b.close();
+    });
+    INFO("checkouts that finished before their timer: " << won);
+    auto s = engine.pool_status();
+    CHECK(s.checked_out == 0);
+    CHECK(s.waiting == 0);
+    CHECK(s.open <= 2);
 }

@@ -96,6 +96,7 @@ max_overflow = 5
 pool_timeout = 2.5
 pool_recycle = 3600
 pool_pre_ping = true
+pool_pre_ping_timeout = 1.5
 pool_use_lifo = true
 isolation_level = "read committed"
 echo = true
@@ -133,6 +134,7 @@ TEST_CASE("Config: several engines with every option kind", "[config]") {
     CHECK(d.options.pool_timeout == 2500ms);
     CHECK(d.options.pool_recycle == 3600s);
     CHECK(d.options.pool_pre_ping);
+    CHECK(d.options.pool_pre_ping_timeout == 1500ms);
     CHECK(d.options.pool_use_lifo);
     CHECK(d.options.isolation_level == IsolationLevel::read_committed);
     CHECK(d.options.echo);
@@ -151,6 +153,7 @@ TEST_CASE("Config: several engines with every option kind", "[config]") {
     CHECK(r.options.max_overflow == defaults.max_overflow);
     CHECK(r.options.pool_recycle == defaults.pool_recycle);
     CHECK(r.options.pool_pre_ping == defaults.pool_pre_ping);
+    CHECK(r.options.pool_pre_ping_timeout == defaults.pool_pre_ping_timeout);
     CHECK(r.options.echo == defaults.echo);
     CHECK(r.options.compiled_cache_size == defaults.compiled_cache_size);
     CHECK_FALSE(r.options.isolation_level == std::nullopt);

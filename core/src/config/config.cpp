@@ -29,7 +29,8 @@ using TomlTable = TomlValue::table_type;
 constexpr std::string_view engine_keys[] = {
     "url", "url_env", "password_env",
     "echo", "hide_parameters", "compiled_cache_size", "stream_batch_rows",
-    "pool_size", "max_overflow", "pool_timeout", "pool_recycle", "pool_pre_ping", "pool_use_lifo",
+    "pool_size", "max_overflow", "pool_timeout", "pool_recycle", "pool_pre_ping",
+    "pool_pre_ping_timeout", "pool_use_lifo",
     "isolation_level",
 };
 
@@ -191,6 +192,7 @@ public:
         if (auto v = find("pool_timeout")) o.pool_timeout = timeout("pool_timeout", *v);
         if (auto v = find("pool_recycle")) o.pool_recycle = whole_seconds("pool_recycle", *v);
         if (auto v = find("pool_pre_ping")) o.pool_pre_ping = boolean("pool_pre_ping", *v);
+        if (auto v = find("pool_pre_ping_timeout")) o.pool_pre_ping_timeout = timeout("pool_pre_ping_timeout", *v);
         if (auto v = find("pool_use_lifo")) o.pool_use_lifo = boolean("pool_use_lifo", *v);
         if (auto v = find("isolation_level")) {
             try {

@@ -1,5 +1,6 @@
 #include "connection_pool.hpp"
 
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -31,6 +32,7 @@ ConnectionPool::ConnectionPool(const EngineOptions& o, std::string description, 
       timeout_(o.pool_timeout),
       recycle_(o.pool_recycle),
       pre_ping_(o.pool_pre_ping),
+      ping_timeout_(o.pool_pre_ping_timeout),
       lifo_(o.pool_use_lifo),
       description_(std::move(description)),
       connect_(std::move(connect)) {
@@ -59,121 +61,134 @@ void ConnectionPool::free_slot_locked() {
     asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
 }
 
-awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::open(asio::any_io_executor ex) {
-    // The slot is already counted in total_ and checked_out_: give it back if
-    // connecting fails, or if this frame is destroyed while it connects.
-    struct Slot {
-        ConnectionPool* pool;
-        ~Slot() {
-            if (!pool) return;
-            std::lock_guard lock(pool->mutex_);
-            --pool->checked_out_;
-            pool->free_slot_locked();
+/// A slot of the pool counted as checked out (in total_ and checked_out_), and
+/// the connection in it once there is one. Every way out of acquire() but a
+/// successful return gives the slot back and discards the connection: an
+/// exception, a cancellation (Asio throws operation_aborted at the next
+/// co_await of a cancelled coroutine), or the frame destroyed with its io_context.
+class ConnectionPool::Lease {
+    ConnectionPool* pool_;
+
+public:
+    Lease(ConnectionPool& pool, std::unique_ptr<PooledConnection> c) : pool_(&pool), conn(std::move(c)) {}
+    Lease(const Lease&) = delete;
+    Lease& operator=(const Lease&) = delete;
+    ~Lease() {
+        if (!pool_) return;
+        if (conn) {
+            pool_->discard(std::move(conn));  // possibly mid-protocol: never reused
+        } else {
+            std::lock_guard lock(pool_->mutex_);
+            --pool_->checked_out_;
+            pool_->free_slot_locked();
         }
-    } slot{this};
+    }
+    std::unique_ptr<PooledConnection> hand_over() {
+        pool_ = nullptr;
+        return std::move(conn);
+    }
+
+    std::unique_ptr<PooledConnection> conn;
+};
+
+awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::open(asio::any_io_executor ex) {
     auto c = std::make_unique<PooledConnection>();
     c->driver = co_await connect_(ex);
     c->created = Clock::now();
-    {
-        std::lock_guard lock(mutex_);
-        c->generation = generation_;
-    }
-    slot.pool = nullptr;
+    std::lock_guard lock(mutex_);
+    c->generation = generation_;
     co_return c;
+}
+
+awaitable<bool> ConnectionPool::answers_ping(plugin::Connection& driver) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer deadline(co_await asio::this_coro::executor, ping_timeout_);
+    try {
+        auto first = co_await (driver.ping() || deadline.async_wait(asio::use_awaitable));
+        co_return first.index() == 0;  // else the network stalled: the ping was cancelled mid-way
+    } catch (const DBAPIError&) {
+        co_return false;
+    }
 }
 
 awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
     auto ex = co_await asio::this_coro::executor;
-    const auto deadline = Clock::now() + timeout_;
-    for (;;) {
-        std::unique_ptr<PooledConnection> c;
-        std::shared_ptr<Waiter> waiter;
-        bool open_new = false;
-        {
-            std::lock_guard lock(mutex_);
-            if (!idle_.empty()) {
-                if (lifo_) {
-                    c = std::move(idle_.back());
-                    idle_.pop_back();
-                } else {
-                    c = std::move(idle_.front());
-                    idle_.pop_front();
-                }
-                ++checked_out_;
-            } else if (total_ < max_total_) {
-                ++total_;
-                ++checked_out_;
-                open_new = true;
+    std::unique_ptr<PooledConnection> idle;
+    std::shared_ptr<Waiter> waiter;
+    {
+        std::lock_guard lock(mutex_);
+        if (!idle_.empty()) {
+            if (lifo_) {
+                idle = std::move(idle_.back());
+                idle_.pop_back();
             } else {
-                waiter = std::make_shared<Waiter>(ex);
-                waiter->timer.expires_at(deadline);
-                waiters_.push_back(waiter);
+                idle = std::move(idle_.front());
+                idle_.pop_front();
             }
+            ++checked_out_;
+        } else if (total_ < max_total_) {
+            ++total_;  // a slot to connect in
+            ++checked_out_;
+        } else {
+            waiter = std::make_shared<Waiter>(ex);
+            waiter->timer.expires_after(timeout_);
+            waiters_.push_back(waiter);
         }
-        if (waiter) {
-            // A frame destroyed while it waits (its io_context torn down) must
-            // leave the queue, and give back what was handed to it meanwhile.
-            struct Abandon {
-                ConnectionPool* pool;
-                std::shared_ptr<Waiter>* waiter;
-                ~Abandon() {
-                    if (pool) pool->abandon(*waiter);
-                }
-            } abandon{this, &waiter};
-            boost::system::error_code ec;
-            co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
-            abandon.pool = nullptr;
-            std::lock_guard lock(mutex_);
-            if (waiter->conn) {
-                c = std::move(waiter->conn);
-            } else if (waiter->may_connect) {
-                open_new = true;
-            } else {
-                std::erase(waiters_, waiter);
-                char seconds[32];
-                std::snprintf(seconds, sizeof seconds, "%.2f", timeout_.count() / 1000.0);
-                throw TimeoutError("the connection pool of " + description_ + " is exhausted: all " +
-                                   std::to_string(pool_size_) + " connections and " +
-                                   std::to_string(max_total_ - pool_size_) + " overflow are checked out, and none was "
-                                   "returned within pool_timeout (" + seconds + " s). Close connections when done, "
-                                   "or raise pool_size / max_overflow");
-            }
-        }
-        if (open_new) co_return co_await open(ex);
-
+    }
+    if (waiter) idle = co_await wait_for_slot(waiter);
+    Lease lease(*this, std::move(idle));
+    if (lease.conn) {
         bool keep;
         {
             std::lock_guard lock(mutex_);
-            keep = usable(*c, Clock::now());
+            keep = usable(*lease.conn, Clock::now());
         }
-        if (!keep) {
-            // Replace it in the same slot: the slot stays counted.
-            c.reset();
-            co_return co_await open(ex);
-        }
-        try {
-            c->driver->attach(ex);  // registers the socket: can fail (descriptor limits)
-        } catch (...) {
-            c.reset();
-            std::lock_guard lock(mutex_);
-            --checked_out_;
-            free_slot_locked();
-            throw;
-        }
-        if (!pre_ping_) co_return c;
-        bool alive = true;
-        try {
-            co_await c->driver->ping();
-        } catch (const DBAPIError&) {
-            alive = false;
-        }
-        if (alive) co_return c;
-        // A dead connection: the others of its age are likely dead too (a server restart).
-        c->driver->detach();
-        c.reset();
-        invalidate_all();
-        co_return co_await open(ex);
+        if (!keep) lease.conn.reset();  // replaced in the same slot
     }
+    if (lease.conn) {
+        lease.conn->driver->attach(ex);  // registers the socket: can fail (descriptor limits)
+        if (pre_ping_ && !co_await answers_ping(*lease.conn->driver)) {
+            // A dead connection: the others of its age are likely dead too (a server restart).
+            lease.conn->driver->detach();
+            lease.conn.reset();
+            invalidate_all();
+        }
+    }
+    if (!lease.conn) lease.conn = co_await open(ex);
+    co_return lease.hand_over();
+}
+
+awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::wait_for_slot(std::shared_ptr<Waiter> waiter) {
+    // A frame destroyed while it waits (its io_context torn down) must leave
+    // the queue, and give back what was handed to it meanwhile.
+    struct Abandon {
+        ConnectionPool* pool;
+        std::shared_ptr<Waiter>* waiter;
+        ~Abandon() {
+            if (pool) pool->abandon(*waiter);
+        }
+    } abandon{this, &waiter};
+    boost::system::error_code ec;
+    co_await waiter->timer.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+    auto cancelled = (co_await asio::this_coro::cancellation_state).cancelled() != asio::cancellation_type::none;
+    {
+        std::lock_guard lock(mutex_);
+        if (waiter->conn || waiter->may_connect) {
+            // Handed a connection or a slot: the caller owns the slot from here
+            // (a cancellation ends its next co_await, and it gives the slot back).
+            abandon.pool = nullptr;
+            co_return std::move(waiter->conn);
+        }
+    }
+    // Still queued: the caller cancelled the wait, or pool_timeout passed.
+    // (abandon's destructor takes the waiter out of the queue.)
+    if (cancelled) throw boost::system::system_error(asio::error::operation_aborted);
+    char seconds[32];
+    std::snprintf(seconds, sizeof seconds, "%.2f", timeout_.count() / 1000.0);
+    throw TimeoutError("the connection pool of " + description_ + " is exhausted: all " + std::to_string(pool_size_) +
+                       " connections and " + std::to_string(max_total_ - pool_size_) +
+                       " overflow are checked out, and none was returned within pool_timeout (" + seconds +
+                       " s). Close connections when done, or raise pool_size / max_overflow");
 }
 
 void ConnectionPool::release(std::unique_ptr<PooledConnection> c) noexcept {

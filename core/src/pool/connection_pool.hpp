@@ -49,6 +49,8 @@ public:
 
     /// A connection attached to the calling coroutine's executor. Throws
     /// TimeoutError when none frees up within pool_timeout, or what connecting throws.
+    /// Cancellation: ends the wait, the pre-ping or the connect at once (throwing
+    /// operation_aborted) and leaves the pool as it was: no slot is kept.
     awaitable<std::unique_ptr<PooledConnection>> acquire();
     /// Takes back a connection whose transaction is ended; it idles or goes to a waiter.
     void release(std::unique_ptr<PooledConnection> c) noexcept;
@@ -63,6 +65,12 @@ public:
 
 private:
     struct Waiter;
+    class Lease;
+    /// Queues `waiter` until a connection or a slot is handed to it; throws
+    /// TimeoutError after pool_timeout, operation_aborted when cancelled.
+    awaitable<std::unique_ptr<PooledConnection>> wait_for_slot(std::shared_ptr<Waiter> waiter);
+    /// Pings within pool_pre_ping_timeout: false if the connection is dead or stalled.
+    awaitable<bool> answers_ping(plugin::Connection& driver);
     bool usable(const PooledConnection& c, Clock::time_point now) const;
     /// A waiting coroutine went away: unqueue it, or take back what it was handed.
     void abandon(const std::shared_ptr<Waiter>& w) noexcept;
@@ -73,7 +81,9 @@ private:
     const std::size_t pool_size_, max_total_;
     const std::chrono::milliseconds timeout_;
     const std::chrono::seconds recycle_;
-    const bool pre_ping_, lifo_;
+    const bool pre_ping_;
+    const std::chrono::milliseconds ping_timeout_;
+    const bool lifo_;
     const std::string description_;
     Connector connect_;
 

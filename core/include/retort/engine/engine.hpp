@@ -58,6 +58,9 @@ struct EngineOptions {
     std::chrono::seconds pool_recycle{0};
     /// Test each connection with a round trip at checkout, replacing it if dead.
     bool pool_pre_ping = false;
+    /// How long that round trip may take: a connection that has not answered by
+    /// then (a stalled network) is closed and a fresh one opened in its place.
+    std::chrono::milliseconds pool_pre_ping_timeout{3000};
     /// Hand out the most recently returned connection first (fewer connections stay warm).
     bool pool_use_lifo = false;
 
