@@ -1,5 +1,8 @@
 #include <catch2/catch.hpp>
 
+#include <string>
+#include <vector>
+
 #include "retort/error.hpp"
 #include "retort/url.hpp"
 
@@ -71,4 +74,30 @@ TEST_CASE("URL: malformed input is an ArgumentError that says what is wrong", "[
         CHECK(std::string(e.what()).find("hunter2") == std::string::npos);
         CHECK_THAT(e.what(), Catch::Contains("port"));
     }
+}
+
+TEST_CASE("URL: a password whose '@' went missing or was mistyped never reaches a host name or a message", "[url]") {
+    // Every printable character in place of the '@', and the '@' left out: the
+    // URL either fails to parse with a message free of the password, or parses
+    // into a URL whose host and printed form hold no part of it.
+    const std::string secret = "s3cretPW";
+    std::vector<std::string> urls;
+    for (char c = 0x20; c < 0x7f; ++c) urls.push_back("postgresql://app:" + secret + c + "db.example.internal:5432/app");
+    urls.push_back("postgresql://app:" + secret + "db.example.internal:5432/app");
+    urls.push_back("mysql://app:" + secret + ":db.example.internal/app");
+    urls.push_back("postgresql://app:" + secret + "%3Adb.example.internal/app");
+    for (const auto& text : urls) {
+        INFO(text);
+        try {
+            auto u = Url::parse(text);
+            CHECK(u.host().find("s3cret") == std::string::npos);
+            CHECK(u.to_string().find("s3cret") == std::string::npos);
+        } catch (const ArgumentError& e) {
+            CHECK(std::string(e.what()).find("s3cret") == std::string::npos);
+        }
+    }
+    CHECK_THROWS_WITH(Url::parse("postgresql://app:" + secret + ":db.example.internal:5432/app"),
+                      Catch::Contains("host contains ':'"));
+    // IPv6 in brackets is still a host.
+    CHECK(Url::parse("postgresql://app:pw@[fe80::1%25eth0]:5432/app").host() == "fe80::1%eth0");
 }

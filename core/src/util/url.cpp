@@ -95,7 +95,8 @@ Url Url::parse(std::string_view text) {
     }
     std::string_view host = authority, port;
     bool port_given = false;
-    if (!authority.empty() && authority[0] == '[') {
+    const bool bracketed = !authority.empty() && authority[0] == '[';
+    if (bracketed) {
         auto close = authority.find(']');
         if (close == std::string_view::npos) throw ArgumentError("invalid database URL: unclosed '[' in the host");
         host = authority.substr(1, close - 1);
@@ -111,6 +112,12 @@ Url Url::parse(std::string_view text) {
         port_given = true;
     }
     u.host_ = decode(host, "host");
+    // A ':' left in the host outside brackets is almost always a password whose
+    // '@' went missing ("user:secret:host:5432"): refuse it, repeating nothing
+    // (an error naming the host would print the password).
+    if (!bracketed && u.host_.find(':') != std::string::npos)
+        throw ArgumentError("invalid database URL: the host contains ':' (is the '@' between the password and the "
+                            "host missing? An IPv6 address goes in brackets: [::1]:5432)");
     if (port_given) {
         int p = 0;
         // The text is not echoed: in "user:secret/db" (the '@host' forgotten)
