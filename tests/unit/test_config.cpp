@@ -4,12 +4,15 @@
 
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <optional>
 #include <stdexcept>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "retort/config.hpp"
 #include "retort/error.hpp"
@@ -496,4 +499,64 @@ TEST_CASE("Config errors: load reports problems against the file's own name", "[
         CHECK(e.source() == file.path().string());
         CHECK_THAT(e.what(), Catch::StartsWith(file.path().string() + ":3: engines.default.pool_size: "));
     }
+}
+
+namespace {
+std::string nested(std::size_t depth, const std::string& open, const std::string& close) {
+    std::string s = "[engines.default]\nurl = \"sqlite://\"\n[app]\nx = ";
+    for (std::size_t i = 0; i < depth; ++i) s += open;
+    s += "1";
+    for (std::size_t i = 0; i < depth; ++i) s += close;
+    return s + "\n";
+}
+
+std::string inline_table(std::size_t bytes) {
+    std::string s = "{";
+    for (int i = 0; s.size() < bytes; ++i) s += (i ? ", k" : "k") + std::to_string(i) + " = " + std::to_string(i);
+    return s + "}";
+}
+}  // namespace
+
+TEST_CASE("Config errors: input nested too deep is refused unparsed, not a stack overflow", "[config][errors]") {
+    // 7,000 levels crashed toml11's recursive parser.
+    for (auto [open, close] : {std::pair<std::string, std::string>{"[", "]"}, {"{a = ", "}"}}) {
+        try {
+            Config::parse(nested(7000, open, close), "deep.toml");
+            FAIL("no exception");
+        } catch (const ConfigError& e) {
+            CHECK_THAT(e.what(), Catch::StartsWith("deep.toml:4: ") && Catch::Contains("nested more than 32"));
+        }
+    }
+    // 32 levels are fine.
+    CHECK(Config::parse(nested(32, "[", "]")).engine_names() == std::vector<std::string>{"default"});
+}
+
+TEST_CASE("Config errors: large inline tables and large files are refused before they can take long", "[config][errors]") {
+    // Three 200 KB inline tables took toml11 more than 10 s.
+    std::string text = "[engines.default]\nurl = \"sqlite://\"\n[app]\n";
+    for (int i = 0; i < 3; ++i) text += "t" + std::to_string(i) + " = " + inline_table(200'000) + "\n";
+    auto start = std::chrono::steady_clock::now();
+    CHECK_THROWS_AS(Config::parse(text, "big.toml"), ConfigError);
+    std::string one = "[engines.default]\nurl = \"sqlite://\"\n[app]\nt = " + inline_table(100'000) + "\n";
+    CHECK_THROWS_WITH(Config::parse(one, "big.toml"), Catch::StartsWith("big.toml:4: ") && Catch::Contains("longer than 8192 bytes"));
+    std::string lines = "[engines.default]\nurl = \"sqlite://\"\n[app]\n";
+    while (lines.size() <= 256 * 1024) lines += "key" + std::to_string(lines.size()) + " = 1\n";
+    CHECK_THROWS_WITH(Config::parse(lines), Catch::Contains("larger than 256 KiB"));
+    // A device that never ends is read no further than the bound.
+    CHECK_THROWS_WITH(Config::load("/dev/zero"), Catch::StartsWith("/dev/zero: ") && Catch::Contains("larger than"));
+    CHECK(std::chrono::steady_clock::now() - start < std::chrono::seconds(5));  // generous: the point is "not minutes"
+
+    // Brackets inside strings and comments are not values; table headers are not nesting.
+    std::string fine = "[engines.default] # [[[[ {{{{\n"
+                       "url = \"sqlite://\"  # ]]]]\n"
+                       "[app]\n"
+                       "a = \"[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\"\n"
+                       "b = '{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'\n"
+                       "c = \"\"\"\n[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[\\\"\"\"\"\n"
+                       "d = '''\n{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{{'''\n"
+                       "e = [[1, 2], [3, [4]]]\n"
+                       "g = {x = [3], y = {z = 1}}\n"
+                       "[[app.list]]\n"
+                       "f = " + inline_table(8000) + "\n";
+    CHECK(Config::parse(fine).engine_names() == std::vector<std::string>{"default"});
 }

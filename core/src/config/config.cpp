@@ -16,6 +16,7 @@
 #include <system_error>
 
 #include "retort/error.hpp"
+#include "toml_bounds.hpp"
 
 namespace retort {
 
@@ -351,10 +352,13 @@ Config Config::load(const std::filesystem::path& file) {
         int error = errno;
         throw ConfigError(source, "", cannot + (error ? std::generic_category().message(error) : "it cannot be opened"));
     }
-    std::ostringstream text;
-    text << in.rdbuf();
+    // Read one byte past the bound at most: the file may be a pipe or a device
+    // that never ends. parse() refuses what is over the bound.
+    std::string text(detail::TomlBounds{}.max_bytes + 1, '\0');
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
     if (in.bad()) throw ConfigError(source, "", cannot + "read error");
-    return parse(text.str(), std::move(source));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    return parse(text, std::move(source));
 }
 
 Config Config::parse(std::string_view toml_text, std::string source_name) {
@@ -362,6 +366,7 @@ Config Config::parse(std::string_view toml_text, std::string source_name) {
     config.source_ = std::move(source_name);
     const std::string& source = config.source_;
 
+    detail::check_toml_bounds(toml_text, source);
     TomlValue root;
     try {
         std::istringstream in{std::string(toml_text)};
