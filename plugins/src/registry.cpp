@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "retort/error.hpp"
+#include "retort/plugin/file_seal.hpp"
 
 namespace retort::plugin {
 
@@ -50,16 +51,45 @@ void register_dialect(Registry& r, const std::shared_ptr<const Dialect>& d) {
     for (const auto& a : d->aliases()) r.by_name.emplace(a, d);
 }
 
-std::shared_ptr<const Dialect> load_locked(Registry& r, const fs::path& path) {
+// Refuses a plugin built for another interface version or with another toolchain.
+void check_built_for_this_core(const fs::path& path, std::uint32_t version, const std::string& build) {
+    if (version != abi_version)
+        throw PluginError("dialect plugin " + quoted(path) + " was built for plugin interface version " +
+                          std::to_string(version) + ", but this Retort implements version " +
+                          std::to_string(abi_version) + "; rebuild the plugin against this Retort");
+    if (build != core_build_id())
+        throw PluginError("dialect plugin " + quoted(path) + " was built with " + build + ", but this Retort with " +
+                          core_build_id() + "; rebuild the plugin with the same toolchain");
+}
+
+// Loads the plugin at `path`; `file_name` is the dialect its file name says it
+// serves, when the file was found by name.
+std::shared_ptr<const Dialect> load_locked(Registry& r, const fs::path& path, const std::string* file_name = nullptr) {
     std::error_code fec;
     fs::path canonical = fs::weakly_canonical(path, fec);
     if (fec) canonical = path;
     if (auto it = r.by_path.find(canonical.string()); it != r.by_path.end()) return it->second;
 
-    if (!fs::exists(path)) throw PluginError("dialect plugin " + quoted(path) + " does not exist");
-    if (!fs::is_regular_file(path)) throw PluginError("dialect plugin " + quoted(path) + " is not a regular file");
+    // Every filesystem question is asked with an error_code: a symlink loop or an
+    // unreadable directory is a PluginError about this file, never a
+    // filesystem_error that would also stop the other plugins from loading.
+    std::error_code sec;
+    auto status = fs::status(path, sec);
+    if (sec && sec != std::errc::no_such_file_or_directory)
+        throw PluginError("cannot read dialect plugin " + quoted(path) + ": " + sec.message());
+    if (!fs::exists(status)) throw PluginError("dialect plugin " + quoted(path) + " does not exist");
+    if (!fs::is_regular_file(status)) throw PluginError("dialect plugin " + quoted(path) + " is not a regular file");
     if (!has_elf_header(path))
         throw PluginError("dialect plugin " + quoted(path) + " is not a shared library (it has no ELF header)");
+
+    // The seal is checked with plain reads before the dynamic loader maps
+    // anything: a truncated file would be a SIGBUS, another toolchain's build
+    // undefined behaviour in its static constructors.
+    FileSeal seal = read_seal(path);
+    if (file_name && seal.name != *file_name)
+        throw PluginError("dialect plugin " + quoted(path) + " was built as the '" + seal.name + "' dialect, not '" +
+                          *file_name + "' as its file name says; it is not loaded under either name");
+    check_built_for_this_core(path, seal.abi_version, seal.build_id);
 
     auto lib = std::make_shared<boost::dll::shared_library>();
     boost::dll::fs::error_code ec;
@@ -77,16 +107,10 @@ std::shared_ptr<const Dialect> load_locked(Registry& r, const fs::path& path) {
                               symbol + "'");
     };
     require("retort_plugin_abi_version");
-    std::uint32_t version = lib->get<retort_plugin_abi_version_fn>("retort_plugin_abi_version")();
-    if (version != abi_version)
-        throw PluginError("dialect plugin " + quoted(path) + " was built for plugin interface version " +
-                          std::to_string(version) + ", but this Retort implements version " +
-                          std::to_string(abi_version) + "; rebuild the plugin against this Retort");
     require("retort_plugin_build_id");
-    std::string build = lib->get<retort_plugin_build_id_fn>("retort_plugin_build_id")();
-    if (build != core_build_id())
-        throw PluginError("dialect plugin " + quoted(path) + " was built with " + build + ", but this Retort with " +
-                          core_build_id() + "; rebuild the plugin with the same toolchain");
+    // Asked again of the code itself: the seal could have been made for another build.
+    check_built_for_this_core(path, lib->get<retort_plugin_abi_version_fn>("retort_plugin_abi_version")(),
+                              lib->get<retort_plugin_build_id_fn>("retort_plugin_build_id")());
     require("retort_plugin_create");
     Dialect* raw = nullptr;
     char error[1024] = {};
@@ -111,8 +135,8 @@ std::string file_dialect_name(const fs::path& p) {
 // name other than its file's: it could otherwise take over another dialect's
 // name (or aliases) depending on which lookup happened first.
 std::shared_ptr<const Dialect> load_named(Registry& r, const fs::path& path) {
-    auto d = load_locked(r, path);
     std::string expected = file_dialect_name(path);
+    auto d = load_locked(r, path, &expected);
     if (d->name() != expected)
         throw PluginError("dialect plugin " + quoted(path) + " calls itself '" + std::string(d->name()) + "', not '" +
                           expected + "' as its file name says; it is not loaded under either name");
@@ -181,7 +205,8 @@ std::shared_ptr<const Dialect> load_dialect(std::string_view name) {
     std::string file = std::string(file_prefix) + std::string(name) + std::string(file_suffix);
     for (const auto& dir : dirs) {
         fs::path candidate = dir / file;
-        if (!fs::exists(candidate)) continue;
+        std::error_code ec;
+        if (!fs::exists(fs::symlink_status(candidate, ec))) continue;  // a broken link is reported by load_named
         auto d = load_named(r, candidate);
         register_dialect(r, d);
         return d;

@@ -10,10 +10,12 @@
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+#include <iterator>
 #include <optional>
 #include <string>
 
 #include "retort/error.hpp"
+#include "retort/plugin/file_seal.hpp"
 #include "retort/plugin/registry.hpp"
 #include "retort/retort.hpp"
 
@@ -73,6 +75,7 @@ public:
         std::error_code ec;
         fs::remove_all(path_, ec);
     }
+    const fs::path& path() const { return path_; }
     fs::path write(const std::string& name, const std::string& content) const {
         std::ofstream(path_ / name, std::ios::binary) << content;
         return path_ / name;
@@ -206,7 +209,8 @@ TEST_CASE("a shared library that is no plugin is refused", "[plugin]") {
     auto file = bad_plugin("not_a_plugin");
     auto msg = refusal(file);
     CHECK_THAT(msg, Contains(file.string()));
-    CHECK_THAT(msg, Contains("not a Retort dialect plugin") && Contains("'retort_plugin_abi_version'"));
+    // The seal tool cannot seal it (it has no entry points), so it is refused unsealed.
+    CHECK_THAT(msg, Contains("has no Retort seal"));
 }
 
 TEST_CASE("a plugin whose dialect throws while initialising is refused with its message", "[plugin]") {
@@ -245,12 +249,11 @@ TEST_CASE("a text file named like a plugin is refused", "[plugin]") {
     CHECK_THAT(msg, Contains("not a shared library"));
 }
 
-TEST_CASE("a truncated ELF file is refused with the dynamic loader's reason", "[plugin]") {
+TEST_CASE("a truncated ELF file is refused", "[plugin]") {
     TempDir dir;
     auto file = dir.write("libretort_dialect_truncated.so", std::string("\x7f" "ELF\x02\x01\x01", 7));
     auto msg = refusal(file);
-    CHECK_THAT(msg, Contains("cannot load dialect plugin '" + file.string() + "': "));
-    CHECK_THAT(msg, Contains("too short") || Contains("invalid ELF header"));
+    CHECK_THAT(msg, Contains("dialect plugin '" + file.string() + "' has no Retort seal") && Contains("truncated"));
 }
 
 TEST_CASE("a missing plugin file or a directory is refused", "[plugin]") {
@@ -280,4 +283,79 @@ TEST_CASE("a malformed URL is an ArgumentError, not a plugin error", "[plugin]")
         CHECK_THAT(message_of<retort::ArgumentError>([&] { retort::create_async_engine(url); }),
                    Contains("invalid database URL"));
     }
+}
+
+// ---- damaged files: the seal is checked before the dynamic loader maps anything ----
+
+namespace {
+std::string file_bytes(const fs::path& p) {
+    std::ifstream in(p, std::ios::binary);
+    return std::string(std::istreambuf_iterator<char>(in), {});
+}
+}  // namespace
+
+TEST_CASE("a plugin file cut short anywhere is refused before it is loaded, never a crash", "[plugin][seal]") {
+    // A truncated copy of a real plugin used to kill the process with SIGBUS
+    // (1,000 bytes and up), or load "fine" when cut to half its size.
+    const std::string whole = file_bytes(plugin_dir / "libretort_dialect_sqlite.so");
+    REQUIRE(whole.size() > 100'000);
+    TempDir dir;
+    for (std::size_t size : {std::size_t{1000}, std::size_t{4096}, std::size_t{100'000}, whole.size() / 2,
+                             whole.size() - 300, whole.size() - 1}) {
+        INFO("truncated to " << size << " of " << whole.size() << " bytes");
+        auto file = dir.write("libretort_dialect_cut" + std::to_string(size) + ".so", whole.substr(0, size));
+        auto msg = refusal(file);
+        CHECK_THAT(msg, Contains(file.string()) && Contains("truncated"));
+    }
+    // The seal cut off exactly, as strip would: the library itself is whole but unsealed.
+    auto unsealed = dir.write("libretort_dialect_unsealed.so", whole.substr(0, whole.size() - plugin::seal_size));
+    CHECK_THAT(refusal(unsealed), Contains("has no Retort seal") && Contains("stripped"));
+}
+
+TEST_CASE("a plugin file grown or damaged in copying is refused, naming the file", "[plugin][seal]") {
+    const std::string whole = file_bytes(plugin_dir / "libretort_dialect_sqlite.so");
+    TempDir dir;
+    auto longer = dir.write("libretort_dialect_longer.so", whole.substr(0, whole.size() - plugin::seal_size) +
+                                                               std::string(4096, '\0') +
+                                                               whole.substr(whole.size() - plugin::seal_size));
+    CHECK_THAT(refusal(longer), Contains(longer.string()) && Contains("bytes long, but was") && Contains("damaged"));
+    std::string flipped = whole;
+    flipped[whole.size() / 3] ^= 0x10;
+    auto damaged = dir.write("libretort_dialect_damaged.so", flipped);
+    CHECK_THAT(refusal(damaged), Contains(damaged.string()) && Contains("damaged") && Contains("checksum"));
+    // An intact copy loads.
+    auto copy = dir.write("libretort_dialect_sqlite.so", whole);
+    CHECK(plugin::load_plugin_file(copy)->name() == "sqlite");
+}
+
+TEST_CASE("a plugin file renamed to another dialect's name is refused before it is loaded", "[plugin][seal]") {
+    TempDir dir;
+    // (A name no other test loads: the registry keeps what it loaded by name.)
+    dir.write("libretort_dialect_renamed.so", file_bytes(plugin_dir / "libretort_dialect_sqlite.so"));
+    PluginPath path(dir.path().c_str());
+    auto msg = message_of([] { plugin::load_dialect("renamed"); });
+    CHECK_THAT(msg, Contains("built as the 'sqlite' dialect, not 'renamed'"));
+}
+
+TEST_CASE("a symlink loop on the search path is a PluginError and the other plugins still load", "[plugin]") {
+    TempDir dir;
+    auto loop = dir.path() / "libretort_dialect_loop.so";
+    fs::create_symlink(loop, loop);
+    auto a = dir.path() / "libretort_dialect_ping.so", b = dir.path() / "libretort_dialect_pong.so";
+    fs::create_symlink(b, a);
+    fs::create_symlink(a, b);
+    CHECK_THAT(refusal(loop), Contains(loop.string()) && Contains("symbolic links"));
+    PluginPath path(dir.path().c_str());
+    CHECK_THAT(message_of([] { plugin::load_dialect("loop"); }), Contains(loop.string()));
+    CHECK_THAT(message_of([] { plugin::load_dialect("ping"); }), Contains(a.string()));
+    // The alias search walks past the loops to the real plugins beside the core.
+    CHECK(plugin::load_dialect("postgres")->name() == "postgresql");
+    bool listed = false;
+    for (const auto& info : plugin::available_plugins()) {
+        if (info.path == loop) {
+            listed = true;
+            CHECK_THAT(info.error, Contains("symbolic links"));
+        }
+    }
+    CHECK(listed);
 }

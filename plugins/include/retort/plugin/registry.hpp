@@ -23,8 +23,10 @@ namespace retort::plugin {
 std::vector<std::filesystem::path> search_path();
 
 /// Loads the plugin file at `path` and makes its Dialect. Throws PluginError
-/// naming the file and the reason: missing, not a shared library, not a plugin,
-/// built for another interface version or toolchain, or failing to initialise.
+/// naming the file and the reason: missing or unreadable (a symlink loop), not a
+/// shared library, unsealed, truncated or damaged (its seal, file_seal.hpp, is
+/// checked before the dynamic loader maps it), not a plugin, built for another
+/// interface version or toolchain, or failing to initialise.
 std::shared_ptr<const Dialect> load_plugin_file(const std::filesystem::path& path);
 
 /// The dialect serving URL scheme `name` (a dialect name or an alias), loaded
