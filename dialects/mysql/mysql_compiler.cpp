@@ -36,26 +36,22 @@ sql::Capabilities make_capabilities() {
 }
 
 const std::vector<std::string_view>& MysqlCompiler::reserved_words() const {
-    static const std::vector<std::string_view> words = [] {
-        std::vector<std::string_view> w = {
-            "accessible", "add", "analyze", "asensitive", "before", "bigint", "binary", "blob", "both", "call",
-            "cascade", "change", "char", "character", "condition", "continue", "convert", "current_user", "cursor",
-            "database", "databases", "dec", "decimal", "declare", "delayed", "describe", "deterministic", "div",
-            "double", "dual", "each", "elseif", "enclosed", "escaped", "exit", "explain", "float", "force",
-            "fulltext", "general", "groups", "high_priority", "if", "ignore", "infile", "inout", "int", "integer",
-            "interval", "iterate", "keys", "kill", "leading", "leave", "lines", "load", "lock", "long", "loop",
-            "low_priority", "match", "mod", "modifies", "numeric", "optimize", "option", "out", "outfile",
-            "over", "partition", "precision", "procedure", "purge", "range", "rank", "read", "reads", "real",
-            "regexp", "release", "rename", "repeat", "replace", "require", "restrict", "return", "revoke",
-            "rlike", "row", "rows", "schema", "schemas", "separator", "show", "signal", "smallint", "spatial",
-            "specific", "sql", "starting", "status", "straight_join", "terminated", "tinyint", "trailing",
-            "trigger", "undo", "unlock", "unsigned", "usage", "use", "varchar", "varying", "while", "write",
-            "xor", "year_month", "zerofill"};
-        const auto& base = sql::SqlCompiler::reserved_words_default();
-        w.insert(w.end(), base.begin(), base.end());
-        return w;
-    }();
+    static const std::vector<std::string_view> words = {
+#include "mysql_reserved_words.inc"
+    };
     return words;
+}
+
+std::optional<std::string> MysqlCompiler::identifier_problem(std::string_view name) const {
+    if (name.empty() || name.find('\0') != std::string_view::npos) return SqlCompiler::identifier_problem(name);
+    std::size_t characters = 0;
+    for (char ch : name) characters += (static_cast<unsigned char>(ch) & 0xc0) != 0x80;
+    if (characters > 64)
+        return "identifier '" + std::string(name.substr(0, 64)) + "...' is " + std::to_string(characters) +
+               " characters long; MySQL and MariaDB allow at most 64";
+    if (name.back() == ' ')
+        return "identifier '" + std::string(name) + "' ends in a space, which MySQL and MariaDB do not allow in a name";
+    return std::nullopt;
 }
 
 std::string MysqlCompiler::quote_identifier(std::string_view name) const {
@@ -157,7 +153,7 @@ void MysqlCompiler::visit_excluded(sql::CompileContext& c, const sql::ExcludedNo
 }
 
 void MysqlCompiler::visit_drop_index(sql::CompileContext& c, const sql::DropIndexNode& n) const {
-    c.out += "DROP INDEX " + quote_identifier(n.table->indexes.at(n.index).name) + " ON " + table_name(*n.table);
+    c.out += "DROP INDEX " + index_identifier(n.table->indexes.at(n.index)) + " ON " + table_name(*n.table);
 }
 
 bool MysqlCompiler::render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const {

@@ -25,9 +25,10 @@ public:
     void render_limit_offset(sql::CompileContext& c, const sql::ExprPtr& limit, const sql::ExprPtr& offset) const override;
     void render_upsert(sql::CompileContext& c, const sql::InsertNode& n) const override;
     std::string_view empty_insert_values() const override { return "() VALUES ()"; }
-
-protected:
     const std::vector<std::string_view>& reserved_words() const override;
+    /// 64 characters, and no name may end in a space (MySQL and MariaDB refuse it).
+    std::optional<std::string> identifier_problem(std::string_view name) const override;
+    std::size_t max_identifier_length() const override { return 64; }
 };
 
 }  // namespace retort::mysql

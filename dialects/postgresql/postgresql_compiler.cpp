@@ -46,4 +46,11 @@ bool PostgresqlCompiler::render_known_function(sql::CompileContext& c, const sql
     return true;
 }
 
+const std::vector<std::string_view>& PostgresqlCompiler::reserved_words() const {
+    static const std::vector<std::string_view> words = {
+#include "postgresql_reserved_words.inc"
+    };
+    return words;
+}
+
 }  // namespace retort::postgresql

@@ -83,4 +83,11 @@ void SqliteCompiler::visit_binary(sql::CompileContext& c, const sql::BinaryNode&
     c.out += ')';
 }
 
+const std::vector<std::string_view>& SqliteCompiler::reserved_words() const {
+    static const std::vector<std::string_view> words = {
+#include "sqlite_reserved_words.inc"
+    };
+    return words;
+}
+
 }  // namespace retort::sqlite

@@ -106,3 +106,13 @@ TEST_CASE("statements: multi-row INSERT rows must name the same columns", "[expr
     CHECK_THROWS_AS(union_(select(a), select(a, b)), ArgumentError);
     CHECK_THROWS_WITH(select(a + 1).subquery("s"), Catch::Contains("label"));
 }
+
+TEST_CASE("a table or column name with a NUL byte, or an empty one, is refused where it is declared", "[identifiers]") {
+    retort::MetaData m;
+    CHECK_THROWS_WITH(retort::sql::Table(m, std::string("ab\0cd", 5)),
+                      Catch::Contains("a table name 'ab\\0...' contains a NUL byte"));
+    CHECK_THROWS_WITH(retort::sql::Table(m, ""), Catch::Contains("a table name cannot be empty"));
+    retort::sql::Table t(m, "fine");
+    CHECK_THROWS_AS(t.column<int>(std::string("x\0y", 3)), retort::ArgumentError);
+    CHECK_THROWS_WITH(t.column<int>(""), Catch::Contains("a column name of table 'fine' cannot be empty"));
+}

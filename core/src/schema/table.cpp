@@ -72,7 +72,7 @@ ColumnOption unique(std::string constraint_name) {
 }
 ColumnOption index(std::string index_name) {
     return {[n = std::move(index_name)](TableNode& t, std::size_t i) {
-        t.indexes.push_back({n.empty() ? "ix_" + t.name + "_" + t.columns[i].name : n, {i}, false});
+        t.indexes.push_back({n.empty() ? "ix_" + t.name + "_" + t.columns[i].name : n, {i}, false, n.empty()});
     }};
 }
 ColumnOption references(const Expr& target, ReferentialAction on_delete, ReferentialAction on_update) {
@@ -129,7 +129,20 @@ FromClause FromClause::alias(std::string name) const {
 
 // ---- Table -------------------------------------------------------------------------
 
+namespace {
+// No database takes an empty name or a NUL byte in one: refused where the name
+// is given, rather than as a syntax error from the server. (What each database
+// further limits, such as the length, the dialect's compiler checks.)
+void check_name(const std::string& name, const std::string& what) {
+    if (name.empty()) throw ArgumentError(what + " cannot be empty");
+    if (auto nul = name.find('\0'); nul != std::string::npos)
+        throw ArgumentError(what + " '" + name.substr(0, nul) + "\\0...' contains a NUL byte");
+}
+}  // namespace
+
 Table::Table(MetaData& metadata, std::string name, std::string schema) {
+    check_name(name, "a table name");
+    if (!schema.empty()) check_name(schema, "a schema name");
     for (const auto& t : metadata.tables_)
         if (t->name == name && t->schema == schema)
             throw ArgumentError("table '" + name + "' is already declared in this MetaData");
@@ -142,6 +155,7 @@ Table::Table(std::shared_ptr<TableNode> node) : FromClause(std::move(node)) {}
 
 std::size_t Table::add_column(std::string name, SqlType type, bool not_null, std::vector<ColumnOption> opts) {
     auto& t = mutable_table();
+    check_name(name, "a column name of table '" + t.name + "'");
     for (const auto& c : t.columns)
         if (c.name == name) throw ArgumentError("table '" + t.name + "' already has a column '" + name + "'");
     ColumnSpec spec;

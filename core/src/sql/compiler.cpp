@@ -252,7 +252,56 @@ const std::vector<std::string_view>& SqlCompiler::reserved_words_default() {
     return words;
 }
 
+namespace {
+// A name as messages show it: NUL and other control bytes escaped, long ones cut.
+std::string shown(std::string_view name) {
+    std::string out;
+    for (char ch : name.substr(0, 80)) {
+        auto u = static_cast<unsigned char>(ch);
+        if (u < 0x20 || u == 0x7f) {
+            static const char* hex = "0123456789abcdef";
+            out += "\\x";
+            out += hex[u >> 4];
+            out += hex[u & 15];
+        } else {
+            out += ch;
+        }
+    }
+    if (name.size() > 80) out += "...";
+    return out;
+}
+}  // namespace
+
+std::optional<std::string> SqlCompiler::identifier_problem(std::string_view name) const {
+    if (name.empty()) return "an identifier (table, column, alias or constraint name) cannot be empty";
+    if (name.find('\0') != std::string_view::npos)
+        return "identifier '" + shown(name) + "' contains a NUL byte, which no database accepts in a name";
+    if (auto max = max_identifier_length(); max && name.size() > max)
+        return "identifier '" + shown(name) + "' is " + std::to_string(name.size()) + " bytes long; this database "
+               "allows at most " + std::to_string(max) + " (a longer name would be cut short, and two names could "
+               "become one)";
+    return std::nullopt;
+}
+
+std::string SqlCompiler::generated_name(std::string_view name) const {
+    auto max = max_identifier_length();
+    if (!max || name.size() <= max) return std::string(name);
+    // FNV-1a of the whole name: the same on every run and every machine.
+    std::uint64_t h = 0xcbf29ce484222325ULL;
+    for (char ch : name) h = (h ^ static_cast<unsigned char>(ch)) * 0x100000001b3ULL;
+    char suffix[10];
+    std::snprintf(suffix, sizeof suffix, "_%08x", static_cast<unsigned>(h ^ (h >> 32)));
+    std::size_t keep = max - 9;
+    while (keep > 0 && (static_cast<unsigned char>(name[keep]) & 0xc0) == 0x80) --keep;  // not inside a UTF-8 character
+    return std::string(name.substr(0, keep)) + suffix;
+}
+
+std::string SqlCompiler::index_identifier(const IndexSpec& ix) const {
+    return quote_identifier(ix.generated_name ? generated_name(ix.name) : ix.name);
+}
+
 std::string SqlCompiler::quote_identifier(std::string_view name) const {
+    if (auto problem = identifier_problem(name)) throw CompileError(*problem);
     bool plain = !name.empty() && (std::islower(static_cast<unsigned char>(name[0])) || name[0] == '_');
     for (char ch : name) {
         auto u = static_cast<unsigned char>(ch);
@@ -260,7 +309,7 @@ std::string SqlCompiler::quote_identifier(std::string_view name) const {
     }
     if (plain) {
         const auto& words = reserved_words();
-        plain = std::find(words.begin(), words.end(), name) == words.end();
+        plain = !std::binary_search(words.begin(), words.end(), name);
     }
     if (plain) return std::string(name);
     std::string out = "\"";
@@ -1107,7 +1156,7 @@ void SqlCompiler::visit_drop_table(CompileContext& c, const DropTableNode& n) co
 void SqlCompiler::visit_create_index(CompileContext& c, const CreateIndexNode& n) const {
     const auto& ix = n.table->indexes.at(n.index);
     c.out += ix.unique ? "CREATE UNIQUE INDEX " : "CREATE INDEX ";
-    c.out += quote_identifier(ix.name);
+    c.out += index_identifier(ix);
     c.out += " ON ";
     c.out += table_name(*n.table);
     c.out += " (";
@@ -1120,7 +1169,7 @@ void SqlCompiler::visit_create_index(CompileContext& c, const CreateIndexNode& n
 
 void SqlCompiler::visit_drop_index(CompileContext& c, const DropIndexNode& n) const {
     c.out += "DROP INDEX ";
-    c.out += quote_identifier(n.table->indexes.at(n.index).name);
+    c.out += index_identifier(n.table->indexes.at(n.index));
 }
 
 }  // namespace retort::sql

@@ -64,6 +64,7 @@ struct IndexSpec {
     std::string name;
     std::vector<std::size_t> columns;
     bool unique = false;
+    bool generated_name = false;  ///< made up from the table and columns: shortened to the database's limit
 };
 
 /// The data of a table. Built while the schema is declared, then read-only.

@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -97,9 +98,21 @@ public:
     // ---- hooks a dialect overrides -------------------------------------------------
 
     /// The identifier, quoted when it is reserved, mixed-case or has odd characters.
+    /// Throws CompileError when identifier_problem() finds one.
     virtual std::string quote_identifier(std::string_view name) const;
+    /// Why `name` cannot be an identifier on this database, or nullopt. The base
+    /// refuses empty names, NUL bytes and names over max_identifier_length()
+    /// (which PostgreSQL would cut short silently, so that two long names collide).
+    virtual std::optional<std::string> identifier_problem(std::string_view name) const;
+    /// The longest identifier in bytes; 0: no limit.
+    virtual std::size_t max_identifier_length() const { return 0; }
     /// Appends the placeholder for parameter `position` (1-based): "?", "$1", "%s".
     virtual void placeholder(std::string& out, std::size_t position) const;
+    /// A name Retort made up (ix_<table>_<column>) shortened to max_identifier_length()
+    /// if need be: its start and a hash of the whole, so it stays unique and the same on every run.
+    std::string generated_name(std::string_view name) const;
+    /// An index's name, quoted (and shortened if Retort made it up).
+    std::string index_identifier(const IndexSpec& ix) const;
     /// The DDL name of a column type.
     virtual std::string type_ddl(const SqlType& type) const;
     /// A value as an SQL literal, for DDL (server defaults, CHECK constraints).
@@ -167,9 +180,11 @@ public:
 
     /// The words the generic compiler quotes; dialects extend the list.
     static const std::vector<std::string_view>& reserved_words_default();
+    /// The words this dialect quotes when they name a table or column: its
+    /// database's reserved words, lower-case, sorted (they are binary-searched).
+    virtual const std::vector<std::string_view>& reserved_words() const;
 
 protected:
-    virtual const std::vector<std::string_view>& reserved_words() const;
     Capabilities caps_;
 };
 

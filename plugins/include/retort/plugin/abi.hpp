@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 4;  // 4: Diagnostics::constraint and ::columns
+inline constexpr std::uint32_t abi_version = 5;  // 5: SqlCompiler::identifier_problem, max_identifier_length
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)
