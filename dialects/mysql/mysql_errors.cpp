@@ -192,24 +192,28 @@ namespace {
 std::string mask_value(unsigned code, std::string message) {
     std::size_t open = message.find('\'');
     if (open == std::string::npos) return message;
-    std::size_t close = std::string::npos;
+    // The value may hold quotes, and "' " too: what ends it is the template's
+    // own text after it, found from the end of the message.
+    std::string_view after;
     switch (code) {
         case ER_DUP_ENTRY:                // Duplicate entry '%s' for key '%s'
-        case ER_DUP_ENTRY_WITH_KEY_NAME:  // the value may hold quotes: the key is the last quoted part
-            close = message.rfind("' for key '");
+        case ER_DUP_ENTRY_WITH_KEY_NAME: after = "' for key '"; break;
+        case ER_TRUNCATED_WRONG_VALUE:            // Incorrect datetime value: '%s' [for column `c` at row n]
+        case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:  // Incorrect integer value: '%s' for column `c` at row n
+            after = "' for column ";
             break;
-        case ER_TRUNCATED_WRONG_VALUE:            // Incorrect datetime value: '%s' [for column ...]
-        case ER_TRUNCATED_WRONG_VALUE_FOR_FIELD:  // Incorrect integer value: '%s' for column ...
-        case ER_ILLEGAL_VALUE_FOR_TYPE:           // Illegal double '%s' value found during parsing
-        case ER_WRONG_VALUE_FOR_TYPE:             // Incorrect %s value: '%s' for function %s
-        case ER_BAD_DATA:                         // Encountered illegal value '%s' when converting to %s
-        case ER_INVALID_CHARACTER_STRING:         // Invalid %s character string: '%s'
-            close = message.find("' ", open + 1);
-            if (close == std::string::npos && message.size() > open + 1 && message.back() == '\'') close = message.size() - 1;
-            break;
+        case ER_ILLEGAL_VALUE_FOR_TYPE: after = "' value found during parsing"; break;  // Illegal double '%s' value...
+        case ER_WRONG_VALUE_FOR_TYPE: after = "' for function "; break;    // Incorrect %s value: '%s' for function %s
+        case ER_BAD_DATA: after = "' when converting to "; break;          // Encountered illegal value '%s' when...
+        case ER_INVALID_CHARACTER_STRING: break;                           // Invalid %s character string: '%s'
         default: return message;
     }
-    if (close == std::string::npos || close <= open) return message;
+    std::size_t close = after.empty() ? std::string::npos : message.rfind(after);
+    if ((close == std::string::npos || close <= open) && message.size() > open + 1 && message.back() == '\'')
+        close = message.size() - 1;  // the value ends the message
+    // Not found (the server cut a long message short): mask all that follows,
+    // rather than guess where the value ends.
+    if (close == std::string::npos || close <= open) return message.substr(0, open + 1) + "***";
     return message.substr(0, open + 1) + "***" + message.substr(close);
 }
 

@@ -18,6 +18,8 @@
 #include <chrono>
 #include <cstdlib>
 #include <thread>
+#include <utility>
+#include <vector>
 
 #include "retort/plugin/registry.hpp"
 #include "support/test_support.hpp"
@@ -404,6 +406,43 @@ TEST_CASE("mysql driver: a streamed CALL, read to its end or closed early, leave
             CHECK(c->is_open());
         }
         co_await run(*c, "DROP PROCEDURE retort_two_rows");
+        co_await c->close();
+    });
+}
+
+TEST_CASE("mysql driver: a value quoted in an error message is masked whole, whatever quotes it holds", "[mysql]") {
+    // The mask used to stop at the first "' " inside the value and print the rest.
+    auto d = mysql_dialect();
+    struct Case {
+        std::string sql;
+        std::string value;
+    };
+    const std::vector<Case> cases = {
+        {"INSERT INTO mask_probe (id, n) VALUES (2, ?)", "12' OR leak2 -- ' for column x"},
+        {"INSERT INTO mask_probe (id, at) VALUES (3, ?)", "2026-13-01' OR leak3 '"},
+        {"INSERT INTO mask_probe (id, u) VALUES (4, ?)", "taken' OR 'leak1"},
+        {"INSERT INTO mask_probe (id, n) VALUES (5, ?)", std::string(600, 'q') + "' leak5"},
+        // Invalid UTF-8: "Incorrect string value: '\xFF' OR ...' for column", the issue's example.
+        {"INSERT INTO mask_probe (id, u) VALUES (6, ?)", "\xff' OR leak6 ' for column `u` at row 1"},
+    };
+    test::run([&]() -> awaitable<void> {
+        auto c = co_await open(*d, server_url());
+        co_await run(*c, "DROP TABLE IF EXISTS mask_probe");
+        co_await run(*c, "CREATE TABLE mask_probe (id INT PRIMARY KEY, n INT, at DATETIME, u VARCHAR(200) UNIQUE)");
+        std::vector<Value> taken{Value(std::string("taken' OR 'leak1"))};
+        co_await run(*c, "INSERT INTO mask_probe (id, u) VALUES (1, ?)", taken);
+        for (const auto& one : cases) {
+            INFO(one.sql);
+            std::vector<Value> params{Value(one.value)};
+            auto e = co_await test::capture<DBAPIError>(run(*c, one.sql, params));
+            REQUIRE(e);
+            std::string msg = e->what();
+            INFO(msg);
+            CHECK(msg.find("leak") == std::string::npos);
+            // (Some refusals quote no value at all: "Data truncated for column".)
+            if (msg.find("value") != std::string::npos) CHECK(msg.find("'***") != std::string::npos);
+        }
+        co_await run(*c, "DROP TABLE mask_probe");
         co_await c->close();
     });
 }
