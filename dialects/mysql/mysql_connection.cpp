@@ -5,6 +5,8 @@
 
 #include <fcntl.h>
 #include <openssl/err.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <sys/socket.h>
 
 #include <boost/asio/associated_executor.hpp>
@@ -24,10 +26,12 @@
 #include <cstdlib>
 #include <cstring>
 #include <thread>
+#include <utility>
 
 #include "mysql_errors.hpp"
 #include "mysql_types.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/worker_thread.hpp"
 
 namespace retort::mysql {
 
@@ -92,6 +96,7 @@ void complete_one(const std::shared_ptr<MultiWait<Handler>>& w, int event, const
     }
     if (--w->pending == 0) {
         // Every sub-wait was bound to the handler's executor: we are on it.
+        asio::get_associated_cancellation_slot(w->handler).clear();
         std::move(w->handler)(w->events ? w->events : w->fallback);
     }
 }
@@ -105,6 +110,18 @@ void SocketWatcher::start_wait(Handler handler, int status, std::optional<Clock:
         throw InternalError(Diagnostics{0, "", "the MySQL connection has no socket watcher (not attached to an executor)", ""});
     }
     auto ex = asio::get_associated_executor(handler, sd_->get_executor());
+    // A cancellation cuts the call short as a timeout does: the socket is shut
+    // down, so that the library call fails at once whatever it waits for.
+    auto slot = asio::get_associated_cancellation_slot(handler);
+    if (slot.is_connected()) {
+        slot.assign([this](asio::cancellation_type) {
+            if (!sd_) return;
+            expired = Expired::cancelled;
+            ::shutdown(sd_->native_handle(), SHUT_RDWR);
+            boost::system::error_code ignored;
+            sd_->cancel(ignored);
+        });
+    }
     bool read = status & MYSQL_WAIT_READ;
     bool write = status & MYSQL_WAIT_WRITE;
     // MYSQL_WAIT_EXCEPT needs no wait of its own: an error or hang-up on the
@@ -117,6 +134,7 @@ void SocketWatcher::start_wait(Handler handler, int status, std::optional<Clock:
         sd_->async_wait(read ? wait_type::wait_read : wait_type::wait_write,
                         asio::bind_executor(ex, [h = std::move(handler), event](const boost::system::error_code&) mutable {
                             // An error on the socket is for the library to find and report.
+                            asio::get_associated_cancellation_slot(h).clear();
                             std::move(h)(event);
                         }));
         return;
@@ -334,6 +352,11 @@ struct MysqlConnection::Options {
         if (url.option("connect_timeout")) {
             connect_timeout = seconds_option(url, "connect_timeout");
             connect_timeout_text = *url.option("connect_timeout");
+        } else {
+            // Without a bound, a server that accepts and stays silent holds a
+            // connect (and the pool slot) for ever.
+            connect_timeout = 30;
+            connect_timeout_text = "30 (the default)";
         }
         if (url.option("read_timeout")) read_timeout = seconds_option(url, "read_timeout");
         if (url.option("write_timeout")) write_timeout = seconds_option(url, "write_timeout");
@@ -423,6 +446,20 @@ awaitable<std::vector<std::string>> resolve(asio::any_io_executor ex, const std:
         if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
     }
     co_return out;
+}
+
+// A network that stalls (a peer gone without a FIN, a dropped route) ends a
+// statement in bounded time without read_timeout: TCP keepalives while the
+// server is silent, and a bound on unacknowledged data. Neither limits how long
+// a statement may legitimately run. (A unix socket ignores them.)
+void keep_alive(int fd) {
+    int on = 1, idle = 30, interval = 10, count = 3;
+    unsigned int user_timeout_ms = 30000;
+    ::setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &on, sizeof on);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
+    ::setsockopt(fd, IPPROTO_TCP, TCP_USER_TIMEOUT, &user_timeout_ms, sizeof user_timeout_ms);
 }
 
 void set_option(MYSQL* m, mysql_option option, const void* value) {
@@ -571,7 +608,7 @@ void MysqlConnection::configure(const Options& o) {
     // stack of its own (null: the default size).
     set_option(m_, MYSQL_OPT_NONBLOCK, static_cast<const std::size_t*>(nullptr));
     // The pool reconnects; a reconnect inside a _cont call would swap the socket under the watcher.
-    my_bool off = 0, on = 1;
+    my_bool off = 0;
     set_option(m_, MYSQL_OPT_RECONNECT, &off);
     unsigned int no_local_infile = 0;
     set_option(m_, MYSQL_OPT_LOCAL_INFILE, &no_local_infile);
@@ -587,16 +624,20 @@ void MysqlConnection::configure(const Options& o) {
     // application's own init_command can still change what it sets.
     set_option(m_, MYSQL_INIT_COMMAND, session_setup);
     if (!o.init_command.empty()) set_option(m_, MYSQL_INIT_COMMAND, o.init_command.c_str());
-    if (o.ssl != SslMode::disabled) {
-        // In Connector/C 3.3, SSL_ENFORCE means "use TLS when the server offers it";
-        // `required` and stronger are checked once connected (see connected()).
-        set_option(m_, MYSQL_OPT_SSL_ENFORCE, &on);
-        if (!o.ssl_ca.empty()) set_option(m_, MYSQL_OPT_SSL_CA, o.ssl_ca.c_str());
-        if (!o.ssl_cert.empty()) set_option(m_, MYSQL_OPT_SSL_CERT, o.ssl_cert.c_str());
-        if (!o.ssl_key.empty()) set_option(m_, MYSQL_OPT_SSL_KEY, o.ssl_key.c_str());
-        // With a CA file the library verifies the chain; VERIFY_SERVER_CERT adds the host name.
-        if (o.ssl == SslMode::verify_identity) set_option(m_, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
-    }
+    apply_tls_options(m_, o);
+}
+
+void MysqlConnection::apply_tls_options(MYSQL* m, const Options& o) {
+    if (o.ssl == SslMode::disabled) return;
+    my_bool on = 1;
+    // In Connector/C 3.3, SSL_ENFORCE means "use TLS when the server offers it";
+    // `required` and stronger are checked once connected (see connected()).
+    set_option(m, MYSQL_OPT_SSL_ENFORCE, &on);
+    if (!o.ssl_ca.empty()) set_option(m, MYSQL_OPT_SSL_CA, o.ssl_ca.c_str());
+    if (!o.ssl_cert.empty()) set_option(m, MYSQL_OPT_SSL_CERT, o.ssl_cert.c_str());
+    if (!o.ssl_key.empty()) set_option(m, MYSQL_OPT_SSL_KEY, o.ssl_key.c_str());
+    // With a CA file the library verifies the chain; VERIFY_SERVER_CERT adds the host name.
+    if (o.ssl == SslMode::verify_identity) set_option(m, MYSQL_OPT_SSL_VERIFY_SERVER_CERT, &on);
 }
 
 awaitable<void> MysqlConnection::connect_nonblocking(const Options& o, const std::string& address, asio::any_io_executor executor) {
@@ -621,10 +662,9 @@ awaitable<void> MysqlConnection::connect_nonblocking(const Options& o, const std
         status = mysql_real_connect_cont(&ret, m_, events);
     }
     ERR_clear_error();
-    if (!ret) {
-        connect_failed(o, connection_diagnostics(m_, ""), address.empty() ? "unix socket " + o.unix_socket : address,
-                       io_.expired != SocketWatcher::Expired::none);
-    }
+    auto why = std::exchange(io_.expired, SocketWatcher::Expired::none);
+    if (!ret || why != SocketWatcher::Expired::none)
+        connect_failed(o, connection_diagnostics(m_, ""), address.empty() ? "unix socket " + o.unix_socket : address, why);
     connected(o, executor);
 }
 
@@ -665,7 +705,7 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
     if (!job->result) {
         bool timed_out = io_.deadline && Clock::now() >= *io_.deadline;
         connect_failed(o, connection_diagnostics(m_, ""), o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket,
-                       timed_out);
+                       timed_out ? SocketWatcher::Expired::deadline : SocketWatcher::Expired::none);
     }
     // The handshake left the socket in blocking mode, where the non-blocking
     // API's TLS reads (SSL_read on the descriptor) would block: switch it.
@@ -680,15 +720,19 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
     connected(o, executor);
 }
 
-void MysqlConnection::connect_failed(const Options& o, Diagnostics d, const std::string& where, bool timed_out) {
+void MysqlConnection::connect_failed(const Options& o, Diagnostics d, const std::string& where, SocketWatcher::Expired why) {
     io_.release();
     if (m_) {
         mysql_close(m_);  // the failed connect left the socket closed: this frees memory only
         m_ = nullptr;
     }
-    if (timed_out) {
-        d.message = "could not connect within connect_timeout=" + o.connect_timeout_text + " s to " + o.safe_url + " (" + where +
-                    "): " + d.message;
+    using Expired = SocketWatcher::Expired;
+    if (why == Expired::cancelled) throw boost::system::system_error(asio::error::operation_aborted);
+    if (why != Expired::none) {
+        std::string limit = why == Expired::deadline ? "connect_timeout=" + o.connect_timeout_text + " s"
+                            : why == Expired::read   ? "read_timeout"
+                                                     : "write_timeout";
+        d.message = "could not connect within " + limit + " to " + o.safe_url + " (" + where + "): " + d.message;
         throw OperationalError(std::move(d));
     }
     d.message += " (connecting to " + o.safe_url + ")";
@@ -710,11 +754,18 @@ void MysqlConnection::connected(const Options& o, const asio::any_io_executor& e
     server_version_ = std::string(mariadb_ ? "MariaDB " : "MySQL ") + std::to_string(v / 10000) + "." +
                       std::to_string(v / 100 % 100) + "." + std::to_string(v % 100);
     thread_id_ = static_cast<std::int64_t>(mysql_thread_id(m_));
+    options_ = std::make_shared<const Options>(o);
+    keep_alive(static_cast<int>(mysql_get_socket(m_)));
 }
 
 // ---- lifetime ----------------------------------------------------------------------------
 
-MysqlConnection::~MysqlConnection() { close_handle(); }
+MysqlConnection::~MysqlConnection() {
+    // Destroyed mid-call (its io_context torn down): the server would run the
+    // statement to its end, commit included.
+    if (in_call_ && !lost_) request_kill();
+    close_handle();
+}
 
 void MysqlConnection::close_handle() noexcept {
     // The watcher first: it must not outlive the descriptor it watches.
@@ -772,13 +823,62 @@ awaitable<void> MysqlConnection::drive(Start start, Cont cont) {
     // healthy connection on the same loop fail). Each step starts clean, and
     // leaves it clean for other TLS users of the thread.
     ERR_clear_error();
+    in_call_ = true;
     int status = start();
     while (status != 0) {
         int events = co_await io_.wait(m_, status);
         ERR_clear_error();
         status = cont(events);
     }
+    in_call_ = false;
     ERR_clear_error();
+    if (io_.expired == SocketWatcher::Expired::cancelled) cancelled();
+}
+
+void MysqlConnection::cancelled() {
+    io_.expired = SocketWatcher::Expired::none;
+    request_kill();
+    mark_lost();
+    throw boost::system::system_error(asio::error::operation_aborted);
+}
+
+namespace {
+// KILL QUERY needs a connection of its own, opened with the blocking API:
+// side connections are made from this thread.
+plugin::WorkerThread& kill_requests() {
+    static plugin::WorkerThread thread;
+    return thread;
+}
+}  // namespace
+
+void MysqlConnection::request_kill() noexcept {
+    if (kill_requested_ || !thread_id_ || !options_) return;
+    kill_requested_ = true;
+    try {
+        kill_requests().post([o = options_, id = *thread_id_] {
+            MYSQL* k = mysql_init(nullptr);
+            if (!k) return;
+            try {
+            // Bounded: a server that does not answer the side connection is given up on.
+            unsigned int seconds = 5, protocol = o->unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+            mysql_optionsv(k, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
+            mysql_optionsv(k, MYSQL_OPT_READ_TIMEOUT, &seconds);
+            mysql_optionsv(k, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
+            mysql_optionsv(k, MYSQL_OPT_PROTOCOL, &protocol);
+            apply_tls_options(k, *o);
+            if (mysql_real_connect(k, o->host.empty() ? nullptr : o->host.c_str(), o->user.c_str(), o->password.c_str(),
+                                   nullptr, o->port, o->unix_socket.empty() ? nullptr : o->unix_socket.c_str(), 0)) {
+                std::string kill = "KILL QUERY " + std::to_string(id);
+                mysql_real_query(k, kill.data(), kill.size());
+            }
+            } catch (...) {
+                // An option refused: nothing more can be done for that statement.
+            }
+            mysql_close(k);
+            ERR_clear_error();
+        });
+    } catch (...) {
+    }
 }
 
 awaitable<void> MysqlConnection::begin_operation(const std::string& sql) {

@@ -50,12 +50,15 @@ public:
     /// completes with the events to pass to the _cont call. A MYSQL_WAIT_TIMEOUT
     /// request arms a timer of mysql_get_timeout_value_ms(m), as do `deadline`,
     /// `read_timeout` and `write_timeout`; when a timer wins, the socket is shut
-    /// down (never closed) and the call completes with MYSQL_WAIT_TIMEOUT.
+    /// down (never closed) and the call completes with MYSQL_WAIT_TIMEOUT. A
+    /// cancellation of the awaiting operation does the same, setting `expired`
+    /// to `cancelled`: the library call then fails at once, and the session is lost.
     /// Not a coroutine (GCC 12 mishandles `co_await async_initiate(...)` inside one).
     boost::asio::awaitable<int> wait(MYSQL* m, int status);
 
-    /// Why a timer ended the last call: the connect deadline, read_timeout or write_timeout.
-    enum class Expired { none, deadline, read, write };
+    /// Why the last call was cut short: the connect deadline, read_timeout,
+    /// write_timeout, or the caller's cancellation (Asio per-operation cancellation).
+    enum class Expired { none, deadline, read, write, cancelled };
 
     /// While set, a wait still pending at that point in time ends the call (connect_timeout).
     std::optional<Clock::time_point> deadline;
@@ -139,11 +142,13 @@ private:
     MysqlConnection() = default;
 
     void configure(const Options& o);
+    static void apply_tls_options(MYSQL* m, const Options& o);
     plugin::awaitable<void> connect_nonblocking(const Options& o, const std::string& address,
                                                 boost::asio::any_io_executor executor);
     plugin::awaitable<void> connect_on_thread(const Options& o, boost::asio::any_io_executor executor);
     void connected(const Options& o, const boost::asio::any_io_executor& executor);
-    [[noreturn]] void connect_failed(const Options& o, Diagnostics d, const std::string& where, bool timed_out);
+    /// `why`: what cut the connect short, if anything (the message names that limit).
+    [[noreturn]] void connect_failed(const Options& o, Diagnostics d, const std::string& where, SocketWatcher::Expired why);
     void follow_socket(const boost::asio::any_io_executor& executor);
     plugin::awaitable<void> begin_operation(const std::string& sql);
     struct Prepared {
@@ -166,6 +171,12 @@ private:
 
     void mark_lost() noexcept;
     void close_handle() noexcept;
+    /// Asks the server, on a side connection from a thread of its own, to stop
+    /// the statement this session runs (KILL QUERY); at most once per connection.
+    void request_kill() noexcept;
+    /// After a call the caller cancelled: the statement is killed on the server,
+    /// the connection marked lost, and operation_aborted thrown.
+    [[noreturn]] void cancelled();
 
     MYSQL* m_ = nullptr;
     bool lost_ = false;
@@ -180,6 +191,10 @@ private:
     std::vector<MYSQL_STMT*> orphans_;
     std::string server_version_;
     std::optional<std::int64_t> thread_id_;
+    /// What a side connection needs to reach the server as this one did (KILL QUERY).
+    std::shared_ptr<const Options> options_;
+    bool in_call_ = false;  ///< a library call is under way (destroyed mid-call: kill it)
+    bool kill_requested_ = false;
 };
 
 }  // namespace retort::mysql

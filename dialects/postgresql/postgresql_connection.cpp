@@ -18,6 +18,7 @@
 
 #include "postgresql_errors.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/worker_thread.hpp"
 
 namespace retort::postgresql {
 
@@ -253,6 +254,13 @@ ConnectParams connect_params(const Url& url) {
     p.add("client_encoding", "UTF8");
     p.add("options", options);
     if (!application_name) p.add("application_name", "retort");
+    // A network that stalls (a peer gone without a FIN, a dropped route) must
+    // end a statement, and a cancel request, in bounded time: TCP keepalives on
+    // an idle connection and a bound on unacknowledged data, unless the URL says
+    // otherwise. (Neither limits how long a statement may legitimately run.)
+    for (auto [key, value] : {std::pair{"keepalives", "1"}, {"keepalives_idle", "30"}, {"keepalives_interval", "10"},
+                              {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"}})
+        if (!url.option(key)) p.add(key, value);
     return p;
 }
 
@@ -339,7 +347,43 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
 
 PgConnection::~PgConnection() {
     detach();
+    // Destroyed mid-statement (its io_context torn down, a cancelled caller):
+    // the server would run the statement to its end, commit included.
+    if (conn_ && PQtransactionStatus(conn_) == PQTRANS_ACTIVE) request_cancel();
     if (conn_) PQfinish(conn_);  // non-blocking mode: sends Terminate without waiting
+}
+
+namespace {
+// PQcancel blocks (it opens a connection of its own, bounded by the
+// connection's tcp_user_timeout): cancel requests are sent from this thread.
+plugin::WorkerThread& cancel_requests() {
+    static plugin::WorkerThread thread;
+    return thread;
+}
+}  // namespace
+
+void PgConnection::request_cancel() noexcept {
+    if (!conn_ || cancel_requested_) return;
+    cancel_requested_ = true;
+    PGcancel* cancel = PQgetCancel(conn_);
+    if (!cancel) return;
+    try {
+        cancel_requests().post([cancel] {
+            char error[256];
+            PQcancel(cancel, error, sizeof error);
+            PQfreeCancel(cancel);
+        });
+    } catch (...) {
+        PQfreeCancel(cancel);
+    }
+}
+
+void PgConnection::cancelled() {
+    // The wait was cancelled by the caller mid-request: stop the statement on
+    // the server, and never use this connection again (the core discards it).
+    broken_ = true;
+    request_cancel();
+    throw boost::system::system_error(asio::error::operation_aborted);
 }
 
 void PgConnection::attach(asio::any_io_executor executor) {
@@ -396,7 +440,9 @@ plugin::awaitable<void> PgConnection::flush(const std::string& sql) {
         boost::system::error_code write_ec, read_ec;
         auto which = co_await (socket_->async_wait(wait_type::wait_write, asio::redirect_error(asio::use_awaitable, write_ec)) ||
                                socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, read_ec)));
-        if ((which.index() == 0 && write_ec) || (which.index() == 1 && read_ec)) fail(sql);
+        auto ec = which.index() == 0 ? write_ec : read_ec;
+        if (ec == asio::error::operation_aborted) cancelled();
+        if (ec) fail(sql);
         if (which.index() == 1 && !PQconsumeInput(conn_)) fail(sql);
     }
 }
@@ -415,6 +461,7 @@ plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
         if (!tls_bytes_pending()) {
             boost::system::error_code ec;
             co_await socket_->async_wait(wait_type::wait_read, asio::redirect_error(asio::use_awaitable, ec));
+            if (ec == asio::error::operation_aborted) cancelled();
             if (ec) fail(sql);
         }
         if (!PQconsumeInput(conn_)) fail(sql);

@@ -94,6 +94,12 @@ public:
 private:
     explicit PgConnection(PGconn* conn) : conn_(conn) {}
     [[noreturn]] void fail(const std::string& sql);
+    /// A wait the caller cancelled: asks the server to cancel the statement,
+    /// marks the connection unusable and throws operation_aborted.
+    [[noreturn]] void cancelled();
+    /// Sends the server a cancel request for the running statement, from a
+    /// thread of its own (PQcancel blocks); at most once per connection.
+    void request_cancel() noexcept;
     bool tls_bytes_pending() const noexcept;
     void check_usable(const std::string& sql) const;
     plugin::awaitable<void> flush(const std::string& sql);
@@ -116,6 +122,7 @@ private:
     PGconn* conn_;
     std::optional<boost::asio::posix::stream_descriptor> socket_;
     bool broken_ = false;
+    bool cancel_requested_ = false;
     bool fresh_transaction_ = false;  ///< BEGIN was the last thing run: nothing to lose in it yet
 
     // Prepared statements by SQL text, least recently used evicted first.

@@ -113,7 +113,7 @@ public:
     bool allows_other_statements() const override { return in_transaction_; }
     plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
         if (done_ || !stmt_) co_return 0;
-        co_return co_await conn_.worker().run([&] { return step_rows(conn_.handle(), stmt_, out, max_rows, done_, sql_); });
+        co_return co_await conn_.on_worker([&] { return step_rows(conn_.handle(), stmt_, out, max_rows, done_, sql_); });
     }
     plugin::awaitable<void> close() override {
         if (!stmt_) co_return;
@@ -137,7 +137,7 @@ private:
 
 plugin::awaitable<std::unique_ptr<plugin::Connection>> SqliteConnection::open(const Url& url) {
     std::unique_ptr<SqliteConnection> c(new SqliteConnection());
-    co_await c->worker_.run([&] { c->open_blocking(url); });
+    co_await c->on_worker([&] { c->open_blocking(url); });
     co_return c;
 }
 
@@ -177,12 +177,23 @@ void SqliteConnection::open_blocking(const Url& url) {
     }
     sqlite3_extended_result_codes(db_, 1);
     // sleep(seconds), which PostgreSQL and MySQL have built in (sql::func::sleep).
-    // It blocks this connection's worker thread only, never the event loop.
+    // It blocks this connection's worker thread only, never the event loop, and
+    // ends early when the caller cancels (sqlite3_interrupt does not reach it).
     sqlite3_create_function_v2(
-        db_, "sleep", 1, SQLITE_UTF8, nullptr,
+        db_, "sleep", 1, SQLITE_UTF8, this,
         [](sqlite3_context* ctx, int, sqlite3_value** argv) {
-            double seconds = sqlite3_value_double(argv[0]);
-            if (seconds > 0) sqlite3_sleep(static_cast<int>(seconds * 1000));
+            auto* self = static_cast<SqliteConnection*>(sqlite3_user_data(ctx));
+            auto until = std::chrono::steady_clock::now() +
+                         std::chrono::duration_cast<std::chrono::steady_clock::duration>(
+                             std::chrono::duration<double>(std::max(0.0, sqlite3_value_double(argv[0]))));
+            while (std::chrono::steady_clock::now() < until) {
+                if (self->interrupted()) {
+                    sqlite3_result_error(ctx, "interrupted", -1);
+                    sqlite3_result_error_code(ctx, SQLITE_INTERRUPT);
+                    return;
+                }
+                sqlite3_sleep(10);
+            }
             sqlite3_result_int(ctx, 0);
         },
         nullptr, nullptr, nullptr);
@@ -193,7 +204,21 @@ void SqliteConnection::open_blocking(const Url& url) {
         if (ec != std::errc{} || p != t->data() + t->size() || timeout < 0)
             throw ArgumentError("SQLite URL option timeout must be a number of seconds, not '" + *t + "'");
     }
-    sqlite3_busy_timeout(db_, static_cast<int>(timeout * 1000));
+    // sqlite3_busy_timeout's handler, but one that a cancellation ends.
+    busy_timeout_ = timeout;
+    sqlite3_busy_handler(
+        db_,
+        [](void* p, int count) -> int {
+            auto* self = static_cast<SqliteConnection*>(p);
+            thread_local std::chrono::steady_clock::time_point since;
+            if (count == 0) since = std::chrono::steady_clock::now();
+            if (self->interrupted() ||
+                std::chrono::steady_clock::now() - since >= std::chrono::duration<double>(self->busy_timeout_))
+                return 0;
+            sqlite3_sleep(count < 10 ? 1 : 5);
+            return 1;
+        },
+        this);
 
     auto pragma_value = [&](const char* key, const std::string& def) {
         std::string v = url.option(key).value_or(def);
@@ -278,19 +303,30 @@ plugin::RawResult SqliteConnection::execute_blocking(const std::string& sql, std
 
 void SqliteConnection::close_blocking() {
     cache_.clear();
+    std::lock_guard lock(handle_mutex_);
     if (db_) {
         sqlite3_close_v2(db_);
         db_ = nullptr;
     }
 }
 
+void SqliteConnection::interrupt() noexcept {
+    interrupted_ = true;
+    std::lock_guard lock(handle_mutex_);
+    if (db_) sqlite3_interrupt(db_);
+}
+
+void SqliteConnection::check_interrupted() const {
+    if (interrupted_) throw OperationalError(Diagnostics{SQLITE_INTERRUPT, "", "interrupted", ""});
+}
+
 plugin::awaitable<plugin::RawResult> SqliteConnection::execute(const std::string& sql, std::span<const Value> params) {
-    co_return co_await worker_.run([&] { return execute_blocking(sql, params); });
+    co_return co_await on_worker([&] { return execute_blocking(sql, params); });
 }
 
 plugin::awaitable<std::int64_t> SqliteConnection::execute_many(const std::string& sql,
                                                                std::span<const std::vector<Value>> param_sets) {
-    co_return co_await worker_.run([&] {
+    co_return co_await on_worker([&] {
         std::int64_t total = 0;
         for (const auto& params : param_sets) total += std::max<std::int64_t>(0, execute_blocking(sql, params).rows_affected);
         return total;
@@ -299,7 +335,7 @@ plugin::awaitable<std::int64_t> SqliteConnection::execute_many(const std::string
 
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(const std::string& sql, std::span<const Value> params) {
     bool in_transaction = false;
-    sqlite3_stmt* stmt = co_await worker_.run([&] {
+    sqlite3_stmt* stmt = co_await on_worker([&] {
         if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
         in_transaction = sqlite3_get_autocommit(db_) == 0;
         sqlite3_stmt* s = nullptr;
@@ -317,35 +353,35 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(cons
 }
 
 plugin::awaitable<void> SqliteConnection::begin() {
-    co_await worker_.run([this] { exec_blocking(begin_sql_); });
+    co_await on_worker([this] { exec_blocking(begin_sql_); });
 }
 plugin::awaitable<void> SqliteConnection::commit() {
-    co_await worker_.run([this] { exec_blocking("COMMIT"); });
+    co_await on_worker([this] { exec_blocking("COMMIT"); });
 }
 plugin::awaitable<void> SqliteConnection::rollback() {
-    co_await worker_.run([this] { exec_blocking("ROLLBACK"); });
+    co_await on_worker([this] { exec_blocking("ROLLBACK"); });
 }
 plugin::awaitable<void> SqliteConnection::savepoint(const std::string& name) {
-    co_await worker_.run([&] { exec_blocking("SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking("SAVEPOINT " + name); });
 }
 plugin::awaitable<void> SqliteConnection::release_savepoint(const std::string& name) {
-    co_await worker_.run([&] { exec_blocking("RELEASE SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking("RELEASE SAVEPOINT " + name); });
 }
 plugin::awaitable<void> SqliteConnection::rollback_to_savepoint(const std::string& name) {
-    co_await worker_.run([&] { exec_blocking("ROLLBACK TO SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking("ROLLBACK TO SAVEPOINT " + name); });
 }
 plugin::awaitable<void> SqliteConnection::set_isolation_level(IsolationLevel level) {
     // SQLite transactions are serializable; READ UNCOMMITTED matters only
     // between connections sharing a cache.
     const char* sql = level == IsolationLevel::read_uncommitted ? "PRAGMA read_uncommitted = 1" : "PRAGMA read_uncommitted = 0";
-    co_await worker_.run([this, sql] { exec_blocking(sql); });
+    co_await on_worker([this, sql] { exec_blocking(sql); });
 }
 
 plugin::awaitable<void> SqliteConnection::ping() {
-    co_await worker_.run([this] { exec_blocking("SELECT 1"); });
+    co_await on_worker([this] { exec_blocking("SELECT 1"); });
 }
 plugin::awaitable<void> SqliteConnection::close() {
-    co_await worker_.run([this] { close_blocking(); });
+    co_await on_worker([this] { close_blocking(); });
 }
 
 std::string SqliteConnection::server_version() const { return std::string("SQLite ") + sqlite3_libversion(); }

@@ -5,8 +5,10 @@
 
 #include <sqlite3.h>
 
+#include <atomic>
 #include <list>
 #include <memory>
+#include <mutex>
 #include <string>
 #include <unordered_map>
 
@@ -59,6 +61,24 @@ public:
     void attach(boost::asio::any_io_executor) override {}
     void detach() noexcept override {}
 
+    /// Runs `f()` on the worker thread. A cancellation by the caller interrupts
+    /// it (sqlite3_interrupt, and this connection's sleep() and busy waits), and
+    /// the caller resumes with operation_aborted; the core then discards the connection.
+    template <class F>
+    auto on_worker(F f) {
+        interrupted_ = false;  // one operation at a time: the previous one is over
+        return worker_.run(
+            [this, f = std::move(f)]() mutable {
+                check_interrupted();
+                return f();
+            },
+            [this] { interrupt(); });
+    }
+    /// Throws if the running operation was interrupted (for waits SQLite does not
+    /// interrupt itself: sleep(), the busy handler).
+    void check_interrupted() const;
+    bool interrupted() const noexcept { return interrupted_; }
+
     // Used by the cursor, on the worker thread.
     plugin::WorkerThread& worker() { return worker_; }
     sqlite3* handle() { return db_; }
@@ -71,8 +91,13 @@ private:
     std::string query_text_blocking(const std::string& sql);
     plugin::RawResult execute_blocking(const std::string& sql, std::span<const Value> params);
     void close_blocking();
+    /// From any thread, while an operation runs.
+    void interrupt() noexcept;
 
     sqlite3* db_ = nullptr;
+    std::atomic<bool> interrupted_{false};
+    std::mutex handle_mutex_;  ///< interrupt() against close_blocking()
+    double busy_timeout_ = 5.0;
     StatementCache cache_{128};
     std::string begin_sql_ = "BEGIN";
     plugin::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed

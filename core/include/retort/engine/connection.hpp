@@ -10,6 +10,17 @@
 //
 // Scopes that must end with commit or rollback take a coroutine body:
 //   co_await conn.transaction([&](AsyncConnection& c) -> awaitable<void> { ... });
+//
+// Cancellation: every operation that waits (execute, a stream's fetch, commit,
+// rollback, close...) honours Asio per-operation cancellation: the caller's own
+// timeout (`co_await (conn.execute(q) || timer.async_wait(use_awaitable))`), a
+// bound cancellation_signal, a terminal cancellation of the co_spawned
+// coroutine. It ends at once, throwing boost::system::system_error
+// (operation_aborted); the statement is stopped on the server (PostgreSQL's
+// cancel request, MySQL's KILL QUERY, sqlite3_interrupt), its transaction is
+// rolled back by the server, and the connection is discarded from the pool:
+// this AsyncConnection is closed from then on. An io_context destroyed while a
+// statement runs stops it the same way, and neither crashes nor blocks.
 #pragma once
 
 #include <boost/asio/awaitable.hpp>

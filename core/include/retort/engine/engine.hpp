@@ -79,6 +79,8 @@ public:
     /// A connection from the engine's pool, used on the calling coroutine's executor.
     /// Close it (close()) to return it. Throws TimeoutError when the pool stays
     /// exhausted for pool_timeout, OperationalError when the database is unreachable.
+    /// Cancellation ends the wait for a slot, the pre-ping or the connect at once
+    /// (operation_aborted) and leaves the pool as it was.
     awaitable<AsyncConnection> connect();
 
     /// Connects, runs `body` in a transaction (commit on return, rollback on

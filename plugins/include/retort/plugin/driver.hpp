@@ -10,7 +10,14 @@
 //    an idle pooled connection may outlive the io_context it was last used on;
 //  - throw the retort::DBAPIError family (throw_dbapi_error) with the native code,
 //    the SQLSTATE where there is one, the server's message and the statement text;
-//  - accept at most one operation at a time per connection (the core serialises them).
+//  - accept at most one operation at a time per connection (the core serialises them);
+//  - honour Asio per-operation cancellation in every operation that waits: end
+//    the wait at once, ask the server to stop the statement (a cancel request,
+//    KILL QUERY, an interrupt: never blocking the caller), and complete with
+//    boost::system::system_error(operation_aborted);
+//  - stop the running statement on the server when destroyed in the middle of
+//    one (its io_context torn down), without blocking, and never complete on an
+//    io_context that is gone (WorkerThread does both for work on its thread).
 // The core discards (never pools again) a connection whose call threw anything
 // but a DBAPIError (a wait cancelled by the caller, say), or one whose
 // is_open() turned false: a driver need not recover from either.

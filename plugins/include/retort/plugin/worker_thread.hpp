@@ -4,20 +4,73 @@
 //
 // A hop costs about 20 point queries (async-drivers.md, measured), so callers
 // should send a statement with all its rows, or a batch, per hop.
+//
+// Cancellation: run() honours Asio per-operation cancellation (`op || timer`, a
+// cancellation_signal). Work not yet started is skipped; work running is asked
+// to stop through the `interrupt` callable given to run() (sqlite3_interrupt),
+// and the caller resumes with operation_aborted once it has returned.
+//
+// Teardown: an io_context destroyed while work it awaits runs never sees that
+// work complete. Its shutdown interrupts the work, waits for it to return (the
+// work may use the awaiting frame's data), then destroys the frame; nothing is
+// ever posted to a dead io_context.
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/associated_cancellation_slot.hpp>
+#include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/awaitable.hpp>
+#include <boost/asio/error.hpp>
+#include <boost/asio/execution/context.hpp>
+#include <boost/asio/execution_context.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/query.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/system/system_error.hpp>
+#include <condition_variable>
 #include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
 #include <thread>
 #include <type_traits>
+#include <variant>
+#include <unordered_map>
 
 namespace retort::plugin {
+
+namespace detail {
+
+/// An operation on a worker thread, as the io_context awaiting it sees it.
+class WorkerOp {
+public:
+    virtual ~WorkerOp();
+    /// The io_context is being destroyed: stop the work, wait for it to return,
+    /// and destroy the awaiting handler without running it.
+    virtual void abandon() noexcept = 0;
+};
+
+/// The worker operations awaited on one io_context (an Asio service of it), so
+/// that its shutdown abandons them instead of leaving them to complete on a
+/// context that no longer exists.
+class PendingWorkerOps : public boost::asio::execution_context::service {
+public:
+    static boost::asio::execution_context::id id;
+    explicit PendingWorkerOps(boost::asio::execution_context& context);
+    void add(const std::shared_ptr<WorkerOp>& op);
+    void remove(const WorkerOp* op) noexcept;
+
+private:
+    void shutdown() override;
+    std::mutex mutex_;
+    std::unordered_map<const WorkerOp*, std::shared_ptr<WorkerOp>> ops_;
+};
+
+}  // namespace detail
 
 class WorkerThread {
 public:
@@ -40,55 +93,133 @@ public:
 
     /// Runs `f()` on the worker thread; the awaiting coroutine resumes on its own
     /// executor with f's result (void or default-constructible), or with the
-    /// exception f threw.
+    /// exception f threw. When the caller cancels, `interrupt()` is called (from
+    /// the canceller's thread, only while f runs) and the caller resumes with
+    /// operation_aborted when f returns; f is skipped if it had not started.
     ///
     /// Not a coroutine: it returns async_initiate's awaitable directly, because
     /// GCC 12 destroys the temporaries of a `co_await async_initiate(...)`
     /// expression twice.
     template <class F>
-    auto run(F f) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
+    auto run(F f, std::function<void()> interrupt = {}) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
         using R = std::invoke_result_t<F&>;
+        using Stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+        static_assert(std::is_default_constructible_v<Stored>, "WorkerThread::run: the result type must be default-constructible");
         namespace asio = boost::asio;
-        if constexpr (std::is_void_v<R>) {
-            return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr)>(
-                [this](auto handler, F fn) {
-                    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-                    asio::post(io_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
-                        std::exception_ptr ep;
-                        try {
-                            fn();
-                        } catch (...) {
-                            ep = std::current_exception();
-                        }
-                        auto ex = work.get_executor();
-                        asio::post(ex, [handler = std::move(handler), ep]() mutable { std::move(handler)(ep); });
-                    });
-                },
-                asio::use_awaitable, std::move(f));
-        } else {
-            static_assert(std::is_default_constructible_v<R>, "WorkerThread::run: the result type must be default-constructible");
-            return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, R)>(
-                [this](auto handler, F fn) {
-                    auto work = asio::make_work_guard(asio::get_associated_executor(handler));
-                    asio::post(io_, [fn = std::move(fn), handler = std::move(handler), work = std::move(work)]() mutable {
-                        std::exception_ptr ep;
-                        R out{};
-                        try {
-                            out = fn();
-                        } catch (...) {
-                            ep = std::current_exception();
-                        }
-                        auto ex = work.get_executor();
-                        asio::post(ex, [handler = std::move(handler), ep, out = std::move(out)]() mutable {
-                            std::move(handler)(ep, std::move(out));
-                        });
-                    });
-                },
-                asio::use_awaitable, std::move(f));
-        }
+        using Signature = std::conditional_t<std::is_void_v<R>, void(std::exception_ptr), void(std::exception_ptr, Stored)>;
+        return asio::async_initiate<decltype(asio::use_awaitable), Signature>(
+            [this](auto handler, F fn, std::function<void()> interrupt) {
+                using Handler = decltype(handler);
+                auto op = std::make_shared<Op<Handler, F, R>>(std::move(handler), std::move(fn), std::move(interrupt));
+                op->start(io_);
+            },
+            asio::use_awaitable, std::move(f), std::move(interrupt));
     }
 
 private:
+    template <class Handler, class F, class R>
+    class Op : public detail::WorkerOp, public std::enable_shared_from_this<Op<Handler, F, R>> {
+        using Stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+
+    public:
+        Op(Handler h, F fn, std::function<void()> interrupt)
+            : executor_(boost::asio::get_associated_executor(h)), work_(executor_), handler_(std::move(h)),
+              fn_(std::move(fn)), interrupt_(std::move(interrupt)) {}
+
+        void start(boost::asio::io_context& worker) {
+            namespace asio = boost::asio;
+            auto& context = asio::query(executor_, asio::execution::context);
+            pending_ = &asio::use_service<detail::PendingWorkerOps>(context);
+            pending_->add(this->shared_from_this());
+            auto slot = asio::get_associated_cancellation_slot(*handler_);
+            if (slot.is_connected()) {
+                std::weak_ptr<Op> weak = this->shared_from_this();
+                slot.assign([weak](asio::cancellation_type) {
+                    if (auto op = weak.lock()) op->cancel();
+                });
+            }
+            asio::post(worker, [op = this->shared_from_this()] { op->work(); });
+        }
+
+        void abandon() noexcept override {
+            std::optional<Handler> dying;
+            {
+                std::unique_lock lock(mutex_);
+                if (!handler_) return;
+                abandoned_ = true;
+                if (running_ && interrupt_) interrupt_();
+                finished_.wait(lock, [&] { return !running_; });
+                boost::asio::get_associated_cancellation_slot(*handler_).clear();
+                dying.emplace(std::move(*handler_));
+                handler_.reset();
+                work_.reset();
+            }
+            // Destroys the awaiting frame, whose destructors may take this pool's locks.
+        }
+
+    private:
+        void cancel() {
+            std::lock_guard lock(mutex_);
+            if (!handler_ || cancelled_) return;
+            cancelled_ = true;
+            if (running_ && interrupt_) interrupt_();
+        }
+
+        // On the worker thread.
+        void work() {
+            bool run_it;
+            {
+                std::lock_guard lock(mutex_);
+                if (abandoned_) return;
+                run_it = running_ = !cancelled_;
+            }
+            std::exception_ptr error;
+            Stored out{};
+            if (run_it) {
+                try {
+                    if constexpr (std::is_void_v<R>) fn_();
+                    else out = fn_();
+                } catch (...) {
+                    error = std::current_exception();
+                }
+            }
+            std::lock_guard lock(mutex_);
+            running_ = false;
+            if (abandoned_) {
+                finished_.notify_all();
+                return;
+            }
+            // Cancelled work that failed (interrupted) or never ran is reported as
+            // the cancellation it is; work that finished anyway keeps its result.
+            if (cancelled_ && (error || !run_it))
+                error = std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+            auto handler = std::move(*handler_);
+            handler_.reset();
+            auto work = std::move(*work_);
+            work_.reset();
+            boost::asio::post(executor_, [handler = std::move(handler), work = std::move(work), error,
+                                          out = std::move(out)]() mutable {
+                boost::asio::get_associated_cancellation_slot(handler).clear();
+                if constexpr (std::is_void_v<R>) std::move(handler)(error);
+                else std::move(handler)(error, std::move(out));
+            });
+            // Unregistered only once posted, under the lock: a shutdown of the
+            // io_context that starts meanwhile waits in abandon() until the post
+            // is done, so the completion is queued on a context still alive.
+            pending_->remove(this);
+        }
+
+        boost::asio::any_io_executor executor_;
+        std::optional<boost::asio::executor_work_guard<boost::asio::any_io_executor>> work_;
+        std::optional<Handler> handler_;
+        F fn_;
+        std::function<void()> interrupt_;
+        detail::PendingWorkerOps* pending_ = nullptr;
+        std::mutex mutex_;
+        std::condition_variable finished_;
+        bool running_ = false, cancelled_ = false, abandoned_ = false;
+    };
+
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;

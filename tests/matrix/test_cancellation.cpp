@@ -1,0 +1,162 @@
+// Cancellation as applications use it: the caller's own timeout
+// (`co_await (op || timer)`), a terminal cancellation_signal on a co_spawned
+// coroutine, and an io_context torn down while a statement runs. Each must end
+// the wait at once, stop the work on the server, and leave the pool clean.
+#include <catch2/catch.hpp>
+#include <boost/asio/bind_cancellation_slot.hpp>
+#include <boost/asio/cancellation_signal.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <chrono>
+#include <exception>
+#include <memory>
+#include <optional>
+
+#include "support/test_support.hpp"
+
+using namespace retort;
+using namespace retort::sql;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+struct Marks {
+    MetaData metadata;
+    Table marks{metadata, "cancel_marks"};
+    Column<std::int64_t> id = marks.column<std::int64_t>("id", primary_key());
+    Column<int> n = marks.column<int>("n");
+
+    /// INSERT INTO cancel_marks (n) SELECT 1 FROM (SELECT sleep(seconds)) q: the
+    /// row appears only if the server runs the statement to its end.
+    Insert slow_insert(double seconds) const {
+        auto slept = select(func::sleep(seconds).label("s")).subquery("q");
+        return insert(marks).from_select(select(literal<int>(1).label("n")).select_from(slept), n);
+    }
+};
+
+awaitable<void> sleep_for(Clock::duration d) {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+    co_await t.async_wait(boost::asio::use_awaitable);
+}
+
+/// Waits until `deadline`, then counts the marks on a connection of its own.
+awaitable<std::int64_t> marks_after(AsyncEngine& engine, const Marks& m, Clock::time_point deadline) {
+    co_await sleep_for(deadline - Clock::now());
+    co_return co_await test::count_rows(engine, m.marks);
+}
+
+// Spawned coroutines are free functions taking their state by value.
+awaitable<void> run_slow_insert(AsyncEngine engine, std::shared_ptr<Marks> m, std::shared_ptr<std::exception_ptr> error) {
+    try {
+        auto conn = co_await engine.connect();
+        auto ins = m->slow_insert(3);
+        co_await conn.execute(ins);
+        co_await conn.close();
+    } catch (...) {
+        *error = std::current_exception();
+    }
+}
+
+}  // namespace
+
+TEST_CASE("cancel: a statement the caller's timer cancels ends at once, and the server does not finish it",
+          "[cancel]") {
+    using namespace boost::asio::experimental::awaitable_operators;
+    // Autocommit: the row is committed by the statement itself if the server runs it to its end.
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .isolation_level = IsolationLevel::autocommit});
+    Marks m;
+    Clock::duration took{};
+    std::int64_t rows = -1;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, m.metadata);
+        auto conn = co_await engine.connect();
+        auto ins = m.slow_insert(3);
+        boost::asio::steady_timer timer(co_await boost::asio::this_coro::executor, 300ms);
+        auto start = Clock::now();
+        try {
+            co_await (conn.execute(ins) || timer.async_wait(boost::asio::use_awaitable));
+        } catch (const std::exception&) {
+            // Cancelled: operation_aborted or the server's "canceled" error; what matters is when, and what ran.
+        }
+        took = Clock::now() - start;
+        co_await conn.close();
+        // The connection went back clean, or was discarded: the next one works.
+        auto next = co_await engine.connect();
+        auto v = co_await next.scalar<std::int64_t>(select(literal<std::int64_t>(6) * 7));
+        CHECK(v == 42);
+        co_await next.close();
+        rows = co_await marks_after(engine, m, start + 3500ms);
+    });
+    INFO("the cancelled statement returned after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                                    << " ms");
+    CHECK(took < 1500ms);
+    CHECK(rows == 0);
+    CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("cancel: a terminal cancellation of a co_spawned coroutine ends its statement at once", "[cancel]") {
+    auto engine = test::make_engine({.pool_size = 1, .max_overflow = 0, .isolation_level = IsolationLevel::autocommit});
+    auto m = std::make_shared<Marks>();
+    auto error = std::make_shared<std::exception_ptr>();
+    Clock::duration took{};
+    std::int64_t rows = -1;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, m->metadata);
+        auto ex = co_await boost::asio::this_coro::executor;
+        boost::asio::cancellation_signal signal;
+        auto done = std::make_shared<bool>(false);
+        auto start = Clock::now();
+        boost::asio::co_spawn(ex, run_slow_insert(engine, m, error),
+                              boost::asio::bind_cancellation_slot(signal.slot(), [done](std::exception_ptr) { *done = true; }));
+        co_await sleep_for(300ms);
+        signal.emit(boost::asio::cancellation_type::terminal);
+        while (!*done && Clock::now() - start < 5s) co_await sleep_for(10ms);
+        took = Clock::now() - start;
+        rows = co_await marks_after(engine, *m, start + 3500ms);
+    });
+    INFO("the cancelled coroutine ended after " << std::chrono::duration_cast<std::chrono::milliseconds>(took).count()
+                                                << " ms");
+    CHECK(took < 1500ms);
+    CHECK(*error);  // it did not complete
+    CHECK(rows == 0);
+    CHECK(engine.pool_status().checked_out == 0);
+}
+
+TEST_CASE("cancel: an io_context destroyed while a statement runs neither crashes nor blocks", "[cancel]") {
+    auto engine = test::make_engine({.pool_size = 2, .max_overflow = 0, .isolation_level = IsolationLevel::autocommit});
+    auto m = std::make_shared<Marks>();
+    test::run([&]() -> awaitable<void> { co_await test::recreate_tables(engine, m->metadata); });
+    const auto first = Clock::now();
+    Clock::duration teardown{};
+    for (int round = 0; round < 3; ++round) {
+        auto error = std::make_shared<std::exception_ptr>();
+        {
+            std::optional<boost::asio::io_context> ctx(std::in_place);
+            boost::asio::co_spawn(*ctx, run_slow_insert(engine, m, error), [](std::exception_ptr) {});
+            ctx->run_for(300ms);
+            auto start = Clock::now();
+            ctx.reset();  // the statement is still running on the server (or the SQLite worker)
+            teardown = std::max(teardown, Clock::now() - start);
+        }
+    }
+    INFO("tearing down an io_context took up to "
+         << std::chrono::duration_cast<std::chrono::milliseconds>(teardown).count() << " ms");
+    CHECK(teardown < 1000ms);
+    // The engine still works, from a new io_context, and no slot was kept; the
+    // statements of the destroyed connections were stopped on the server.
+    std::int64_t rows = -1;
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto v = co_await conn.scalar<std::int64_t>(select(literal<std::int64_t>(7)));
+        CHECK(v == 7);
+        co_await conn.close();
+        rows = co_await marks_after(engine, *m, first + 4500ms);
+    });
+    CHECK(engine.pool_status().checked_out == 0);
+    CHECK(rows == 0);
+}
