@@ -12,12 +12,12 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/strand.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <cctype>
@@ -111,17 +111,20 @@ void SocketWatcher::start_wait(Handler handler, int status, std::optional<Clock:
     }
     auto ex = asio::get_associated_executor(handler, sd_->get_executor());
     // A cancellation cuts the call short as a timeout does: the socket is shut
-    // down, so that the library call fails at once whatever it waits for.
+    // down, so that the library call fails at once whatever it waits for, and
+    // every wait of this call (the timer too) ends.
     auto slot = asio::get_associated_cancellation_slot(handler);
-    if (slot.is_connected()) {
-        slot.assign([this](asio::cancellation_type) {
+    auto on_cancel = [this, slot](asio::steady_timer* timer) mutable {
+        if (!slot.is_connected()) return;
+        slot.assign([this, timer](asio::cancellation_type) {
             if (!sd_) return;
             expired = Expired::cancelled;
             ::shutdown(sd_->native_handle(), SHUT_RDWR);
             boost::system::error_code ignored;
             sd_->cancel(ignored);
+            if (timer) timer->cancel();
         });
-    }
+    };
     bool read = status & MYSQL_WAIT_READ;
     bool write = status & MYSQL_WAIT_WRITE;
     // MYSQL_WAIT_EXCEPT needs no wait of its own: an error or hang-up on the
@@ -131,6 +134,7 @@ void SocketWatcher::start_wait(Handler handler, int status, std::optional<Clock:
     if (!expiry && read != write) {
         // The common case, one direction and no timer: no shared state needed.
         int event = read ? MYSQL_WAIT_READ : MYSQL_WAIT_WRITE;
+        on_cancel(nullptr);
         sd_->async_wait(read ? wait_type::wait_read : wait_type::wait_write,
                         asio::bind_executor(ex, [h = std::move(handler), event](const boost::system::error_code&) mutable {
                             // An error on the socket is for the library to find and report.
@@ -155,9 +159,10 @@ void SocketWatcher::start_wait(Handler handler, int status, std::optional<Clock:
                             complete_one(w, MYSQL_WAIT_WRITE, ec);
                         }));
     }
+    if (expiry) w->timer.emplace(sd_->get_executor());
+    on_cancel(w->timer ? &*w->timer : nullptr);  // (the slot is cleared before w goes)
     if (expiry) {
         ++w->pending;
-        w->timer.emplace(sd_->get_executor());
         w->timer->expires_at(*expiry);
         w->timer->async_wait(asio::bind_executor(ex, [w](const boost::system::error_code& ec) {
             complete_one(w, MYSQL_WAIT_TIMEOUT, ec);
@@ -468,82 +473,6 @@ void set_option(MYSQL* m, mysql_option option, const void* value) {
                                         std::string("Connector/C refused an option: ") + mysql_error(m), ""});
 }
 
-// The awaiting coroutine's completion handler, type-erased (Boost 1.81's
-// any_completion_handler recurses without end when posted).
-struct Resumer {
-    virtual ~Resumer() = default;
-    virtual void resume(bool finished) = 0;
-};
-template <class Handler>
-struct ResumerOf : Resumer {
-    explicit ResumerOf(Handler h) : handler(std::move(h)) {}
-    void resume(bool finished) override { std::move(handler)(finished); }
-    Handler handler;
-};
-
-// A blocking mysql_real_connect on a thread of its own (see connect_on_thread).
-struct BlockingConnect {
-    explicit BlockingConnect(const asio::any_io_executor& ex) : strand(asio::make_strand(ex)) {}
-    MYSQL* m = nullptr;
-    MYSQL* result = nullptr;
-    std::string host, user, password, db, unix_socket;
-    unsigned port = 0;
-    asio::strand<asio::any_io_executor> strand;  // orders the thread's completion and the timer
-    std::optional<asio::steady_timer> timer;
-    std::unique_ptr<Resumer> handler;
-    asio::any_io_executor handler_executor;  // where the awaiting coroutine resumes
-    bool waiting = false;                    // the coroutine still awaits the outcome
-};
-
-void complete(BlockingConnect& job, bool finished) {
-    job.waiting = false;
-    asio::post(job.handler_executor, [r = std::move(job.handler), finished]() mutable { r->resume(finished); });
-}
-
-// Completes with true once the connect has returned (job->result tells how it
-// went), or with false when `deadline` comes first; the thread then closes the
-// handle itself once the connect returns (its own connect timeout bounds it).
-// Not a coroutine (GCC 12: no `co_await async_initiate(...)` inside one).
-awaitable<bool> run_blocking_connect(std::shared_ptr<BlockingConnect> job, std::optional<Clock::time_point> deadline,
-                                     asio::any_io_executor ex) {
-    return asio::async_initiate<const asio::use_awaitable_t<>&, void(bool)>(
-        [job, deadline, ex](auto handler) {
-            job->handler_executor = asio::get_associated_executor(handler, ex);
-            job->handler = std::make_unique<ResumerOf<decltype(handler)>>(std::move(handler));
-            job->waiting = true;
-            if (deadline) {
-                job->timer.emplace(job->strand, *deadline);
-                job->timer->async_wait(asio::bind_executor(job->strand, [job](const boost::system::error_code& ec) {
-                    if (!ec && job->waiting) complete(*job, false);
-                }));
-            }
-            // The work guard keeps the io_context running until the thread has posted its outcome.
-            std::thread([job, work = asio::make_work_guard(ex)]() mutable {
-                job->result = mysql_real_connect(job->m, job->host.empty() ? nullptr : job->host.c_str(), job->user.c_str(),
-                                                 job->password.c_str(), job->db.empty() ? nullptr : job->db.c_str(),
-                                                 job->port, job->unix_socket.empty() ? nullptr : job->unix_socket.c_str(),
-                                                 CLIENT_FOUND_ROWS);
-                {
-                    // The job (its strand, its timer) must die on the io_context's
-                    // side: moved into the handler, with this thread's strand copy
-                    // gone before the work guard lets the io_context end.
-                    auto strand = job->strand;
-                    asio::post(strand, [job = std::move(job)] {
-                        if (job->timer) job->timer->cancel();
-                        if (job->waiting) {
-                            complete(*job, true);
-                        } else {
-                            mysql_close(job->m);  // nobody waits for it any more
-                            job->m = nullptr;
-                        }
-                    });
-                }
-                work.reset();
-            }).detach();
-        },
-        asio::use_awaitable);
-}
-
 }  // namespace
 
 awaitable<std::unique_ptr<plugin::Connection>> MysqlConnection::open(const Url& url, asio::any_io_executor executor) {
@@ -687,24 +616,37 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
         unsigned int whole_seconds = static_cast<unsigned>(std::ceil(*o.connect_timeout));
         set_option(m_, MYSQL_OPT_CONNECT_TIMEOUT, &whole_seconds);
     }
-    auto job = std::make_shared<BlockingConnect>(executor);
-    job->m = std::exchange(m_, nullptr);  // the thread's until it returns
-    job->host = protocol == MYSQL_PROTOCOL_TCP ? o.host : "localhost";
-    job->user = o.user;
-    job->password = o.password;
-    job->db = o.database;
-    job->unix_socket = o.unix_socket;
-    job->port = o.port;
-    bool finished = co_await run_blocking_connect(job, io_.deadline, executor);
-    if (!finished) {
-        throw OperationalError(Diagnostics{CR_SERVER_LOST, "", "could not connect within connect_timeout=" + o.connect_timeout_text +
-                                                                   " s to " + o.safe_url,
-                                           ""});
-    }
-    m_ = std::exchange(job->m, nullptr);
-    if (!job->result) {
-        bool timed_out = io_.deadline && Clock::now() >= *io_.deadline;
-        connect_failed(o, connection_diagnostics(m_, ""), o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket,
+    // The handle is the thread's until the connect returns. If our deadline or
+    // the caller's cancellation comes first, the thread closes it itself then
+    // (the library's own connect timeout bounds how long that takes).
+    struct Outcome {
+        MYSQL* m = nullptr;
+        bool connected = false;
+    };
+    auto connect = [m = std::exchange(m_, nullptr), host = protocol == MYSQL_PROTOCOL_TCP ? o.host : std::string("localhost"),
+                    user = o.user, password = o.password, db = o.database, unix_socket = o.unix_socket,
+                    port = o.port]() -> Outcome {
+        bool ok = mysql_real_connect(m, host.empty() ? nullptr : host.c_str(), user.c_str(), password.c_str(),
+                                     db.empty() ? nullptr : db.c_str(), port,
+                                     unix_socket.empty() ? nullptr : unix_socket.c_str(), CLIENT_FOUND_ROWS) != nullptr;
+        return {m, ok};
+    };
+    auto close_late = [](Outcome late) {
+        mysql_close(late.m);
+        ERR_clear_error();
+    };
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer deadline(executor, *io_.deadline);
+    auto first = co_await (plugin::run_detached(std::move(connect), std::move(close_late)) ||
+                           deadline.async_wait(asio::use_awaitable));
+    const std::string where = o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket;
+    if (first.index() == 1)
+        connect_failed(o, Diagnostics{CR_SERVER_LOST, "", "no answer", ""}, where, SocketWatcher::Expired::deadline);
+    auto outcome = std::get<0>(first);
+    m_ = outcome.m;
+    if (!outcome.connected) {
+        bool timed_out = Clock::now() >= *io_.deadline;
+        connect_failed(o, connection_diagnostics(m_, ""), where,
                        timed_out ? SocketWatcher::Expired::deadline : SocketWatcher::Expired::none);
     }
     // The handshake left the socket in blocking mode, where the non-blocking

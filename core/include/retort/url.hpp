@@ -33,6 +33,8 @@ public:
     std::optional<std::string> option(std::string_view key) const;
 
     Url with_database(std::string db) const;
+    /// The URL pointing at another server (a proxy, a replica): `host` as is, not percent-decoded.
+    Url with_host(std::string host, std::optional<int> port) const;
     Url with_query_option(std::string key, std::string value) const;
     /// The URL with `password` (as is, not percent-decoded) in place of any it had:
     /// for a password kept out of the URL, e.g. in the environment.

@@ -159,6 +159,13 @@ Url Url::with_database(std::string db) const {
     return u;
 }
 
+Url Url::with_host(std::string host, std::optional<int> port) const {
+    Url u = *this;
+    u.host_ = std::move(host);
+    u.port_ = port;
+    return u;
+}
+
 Url Url::with_query_option(std::string key, std::string value) const {
     Url u = *this;
     u.query_[std::move(key)] = std::move(value);

@@ -70,6 +70,81 @@ private:
     std::unordered_map<const WorkerOp*, std::shared_ptr<WorkerOp>> ops_;
 };
 
+/// The state of one run_detached() call: the awaiting handler until the work,
+/// a cancellation or the io_context's teardown takes it, whichever comes first.
+template <class Handler, class F, class D, class R>
+class DetachedOp : public WorkerOp, public std::enable_shared_from_this<DetachedOp<Handler, F, D, R>> {
+public:
+    DetachedOp(Handler h, F fn, D discard)
+        : executor_(boost::asio::get_associated_executor(h)), work_(executor_), handler_(std::move(h)),
+          fn_(std::move(fn)), discard_(std::move(discard)) {}
+
+    void start() {
+        namespace asio = boost::asio;
+        pending_ = &asio::use_service<PendingWorkerOps>(asio::query(executor_, asio::execution::context));
+        pending_->add(this->shared_from_this());
+        auto slot = asio::get_associated_cancellation_slot(*handler_);
+        if (slot.is_connected()) {
+            std::weak_ptr<DetachedOp> weak = this->shared_from_this();
+            slot.assign([weak](asio::cancellation_type) {
+                if (auto op = weak.lock())
+                    op->complete(std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)), R{});
+            });
+        }
+        std::thread([op = this->shared_from_this()] { op->work(); }).detach();
+    }
+
+    void abandon() noexcept override {
+        std::optional<Handler> dying;
+        {
+            std::lock_guard lock(mutex_);
+            if (!handler_) return;
+            boost::asio::get_associated_cancellation_slot(*handler_).clear();
+            dying.emplace(std::move(*handler_));
+            handler_.reset();
+            work_.reset();
+        }
+        // The awaiting frame goes now; the work finishes on its own thread.
+    }
+
+private:
+    void work() {
+        std::exception_ptr error;
+        R out{};
+        try {
+            out = fn_();
+        } catch (...) {
+            error = std::current_exception();
+        }
+        if (!complete(error, std::move(out)) && !error) discard_(std::move(out));
+    }
+
+    // Hands `out` to the awaiting handler if it still waits; false if not.
+    bool complete(std::exception_ptr error, R out) {
+        std::lock_guard lock(mutex_);
+        if (!handler_) return false;
+        auto handler = std::move(*handler_);
+        handler_.reset();
+        auto work = std::move(*work_);
+        work_.reset();
+        boost::asio::post(executor_, [handler = std::move(handler), work = std::move(work), error,
+                                      out = std::move(out)]() mutable {
+            boost::asio::get_associated_cancellation_slot(handler).clear();
+            std::move(handler)(error, std::move(out));
+        });
+        pending_->remove(this);  // after the post, under the lock: see WorkerThread::Op::work
+        return true;
+    }
+
+    boost::asio::any_io_executor executor_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::any_io_executor>> work_;
+    std::optional<Handler> handler_;
+    F fn_;
+    D discard_;
+    PendingWorkerOps* pending_ = nullptr;
+    std::mutex mutex_;
+};
+
 }  // namespace detail
 
 class WorkerThread {
@@ -224,5 +299,29 @@ private:
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;
 };
+
+/// Runs `f()` on a thread of its own, for one blocking call that nothing can
+/// interrupt (a blocking connect), and resumes the caller with its result or
+/// exception. `f` must own everything it uses: a cancellation, or the
+/// teardown of the awaiting io_context, lets the caller go at once
+/// (operation_aborted) while `f` runs on to its end; its result then goes to
+/// `discard(result)` on that thread (closing the handle it opened).
+///
+/// Not a coroutine, for the reason WorkerThread::run is not.
+template <class F, class D>
+auto run_detached(F f, D discard) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
+    using R = std::invoke_result_t<F&>;
+    static_assert(!std::is_void_v<R> && std::is_default_constructible_v<R>,
+                  "run_detached: f must return a default-constructible value (what discard() disposes of)");
+    namespace asio = boost::asio;
+    return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, R)>(
+        [](auto handler, F fn, D discard) {
+            using Handler = decltype(handler);
+            auto op = std::make_shared<detail::DetachedOp<Handler, F, D, R>>(std::move(handler), std::move(fn),
+                                                                             std::move(discard));
+            op->start();
+        },
+        asio::use_awaitable, std::move(f), std::move(discard));
+}
 
 }  // namespace retort::plugin

@@ -1,0 +1,113 @@
+#include "support/stall_proxy.hpp"
+
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/detached.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/redirect_error.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/write.hpp>
+#include <atomic>
+#include <list>
+#include <mutex>
+#include <stdexcept>
+#include <thread>
+
+namespace retort::test {
+
+namespace asio = boost::asio;
+using tcp = asio::ip::tcp;
+
+namespace {
+struct Pair {
+    explicit Pair(asio::io_context& io) : client(io), server(io) {}
+    tcp::socket client, server;
+    std::atomic<bool> stalled{false};
+};
+}  // namespace
+
+struct StallProxy::State {
+    Url server;
+    Mode mode;
+    asio::io_context io;
+    tcp::acceptor acceptor{io, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0)};
+    std::mutex mutex;
+    std::list<std::shared_ptr<Pair>> pairs;
+    std::atomic<int> accepted{0};
+    std::thread thread;
+    State(Url s, Mode m) : server(std::move(s)), mode(m) {}
+};
+
+namespace {
+
+asio::awaitable<void> pump(std::shared_ptr<Pair> pair, tcp::socket& from, tcp::socket& to) {
+    std::vector<char> buffer(64 * 1024);
+    asio::steady_timer pause(from.get_executor());
+    for (;;) {
+        boost::system::error_code ec;
+        std::size_t n = co_await from.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
+        // Held for ever once stalled: the bytes were "lost in the network".
+        while (pair->stalled) {
+            pause.expires_after(std::chrono::milliseconds(20));
+            co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
+        }
+        if (ec || n == 0) break;
+        co_await asio::async_write(to, asio::buffer(buffer.data(), n), asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) break;
+    }
+    boost::system::error_code ignored;
+    to.shutdown(tcp::socket::shutdown_send, ignored);
+}
+
+// `s` outlives the coroutine: the proxy stops and joins the thread before it goes.
+asio::awaitable<void> serve(StallProxy::State* s) {
+    tcp::resolver resolver(s->io);
+    auto host = s->server.host().empty() ? std::string("127.0.0.1") : s->server.host();
+    auto port = std::to_string(s->server.port().value_or(0));
+    for (;;) {
+        auto pair = std::make_shared<Pair>(s->io);
+        boost::system::error_code ec;
+        co_await s->acceptor.async_accept(pair->client, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) co_return;
+        ++s->accepted;
+        {
+            std::lock_guard lock(s->mutex);
+            s->pairs.push_back(pair);
+        }
+        if (s->mode == StallProxy::Mode::silent) continue;  // held open, never answered
+        auto endpoints = co_await resolver.async_resolve(host, port, asio::redirect_error(asio::use_awaitable, ec));
+        if (!ec) co_await asio::async_connect(pair->server, endpoints, asio::redirect_error(asio::use_awaitable, ec));
+        if (ec) {
+            pair->client.close(ec);
+            continue;
+        }
+        asio::co_spawn(s->io, pump(pair, pair->client, pair->server), asio::detached);
+        asio::co_spawn(s->io, pump(pair, pair->server, pair->client), asio::detached);
+    }
+}
+
+}  // namespace
+
+StallProxy::StallProxy(const Url& server, Mode mode) : state_(std::make_unique<State>(server, mode)) {
+    if (!server.port()) throw std::invalid_argument("StallProxy: the server URL needs a port");
+    asio::co_spawn(state_->io, serve(state_.get()), asio::detached);
+    state_->thread = std::thread([s = state_.get()] { s->io.run(); });
+}
+
+StallProxy::~StallProxy() {
+    state_->io.stop();
+    state_->thread.join();
+}
+
+Url StallProxy::url() const { return state_->server.with_host("127.0.0.1", state_->acceptor.local_endpoint().port()); }
+
+void StallProxy::stall() {
+    std::lock_guard lock(state_->mutex);
+    for (auto& p : state_->pairs) p->stalled = true;
+}
+
+int StallProxy::accepted() const { return state_->accepted; }
+
+}  // namespace retort::test
