@@ -1,5 +1,7 @@
 #include "mysql_compiler.hpp"
 
+#include "retort/plugin/utf8.hpp"
+
 #include <algorithm>
 
 #include "retort/error.hpp"
@@ -44,13 +46,21 @@ const std::vector<std::string_view>& MysqlCompiler::reserved_words() const {
 
 std::optional<std::string> MysqlCompiler::identifier_problem(std::string_view name) const {
     if (name.empty() || name.find('\0') != std::string_view::npos) return SqlCompiler::identifier_problem(name);
+    const std::string shown = printable(name);
+    if (plugin::invalid_utf8_at(name)) return "identifier '" + shown + "' is not valid UTF-8";
     std::size_t characters = 0;
-    for (char ch : name) characters += (static_cast<unsigned char>(ch) & 0xc0) != 0x80;
+    for (char ch : name) {
+        auto byte = static_cast<unsigned char>(ch);
+        characters += (byte & 0xc0) != 0x80;
+        if (byte >= 0xf0)
+            return "identifier '" + shown + "' holds a character outside the Basic Multilingual Plane (an emoji?), "
+                   "which MySQL and MariaDB do not allow in a name";
+    }
     if (characters > 64)
-        return "identifier '" + std::string(name.substr(0, 64)) + "...' is " + std::to_string(characters) +
+        return "identifier '" + shown + "' is " + std::to_string(characters) +
                " characters long; MySQL and MariaDB allow at most 64";
-    if (name.back() == ' ')
-        return "identifier '" + std::string(name) + "' ends in a space, which MySQL and MariaDB do not allow in a name";
+    if (std::string_view(" \t\n\r\v\f").find(name.back()) != std::string_view::npos)
+        return "identifier '" + shown + "' ends in white space, which MySQL and MariaDB do not allow in a name";
     return std::nullopt;
 }
 

@@ -26,7 +26,8 @@ public:
     void render_upsert(sql::CompileContext& c, const sql::InsertNode& n) const override;
     std::string_view empty_insert_values() const override { return "() VALUES ()"; }
     const std::vector<std::string_view>& reserved_words() const override;
-    /// 64 characters, and no name may end in a space (MySQL and MariaDB refuse it).
+    /// UTF-8 within the Basic Multilingual Plane, 64 characters at most, not
+    /// ending in white space (MySQL and MariaDB refuse the rest).
     std::optional<std::string> identifier_problem(std::string_view name) const override;
     std::size_t max_identifier_length() const override { return 64; }
 };

@@ -5,6 +5,7 @@
 #include "mysql_types.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"
+#include "retort/plugin/utf8.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/select.hpp"
 
@@ -18,6 +19,14 @@ public:
     std::string driver_description() const override { return std::string("MariaDB Connector/C ") + mysql_get_client_info(); }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
     plugin::ValueConverter result_converter(const SqlType& type) const override { return mysql::result_converter(type); }
+
+    // Sessions talk utf8mb4: the server would refuse invalid UTF-8 in a column
+    // ("Incorrect string value") and, compared in a WHERE, quietly match nothing.
+    std::optional<std::string> unstorable_text(std::string_view text) const override {
+        if (auto bad = plugin::invalid_utf8_at(text))
+            return "is not valid UTF-8 (at byte " + std::to_string(*bad) + "), which utf8mb4 text cannot store";
+        return std::nullopt;
+    }
 
     sql::Statement has_table_query(const sql::TableNode& t) const override {
         auto q = sql::select(table_name_).where(table_name_ == t.name);

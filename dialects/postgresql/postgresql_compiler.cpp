@@ -1,5 +1,7 @@
 #include "postgresql_compiler.hpp"
 
+#include "retort/plugin/utf8.hpp"
+
 namespace retort::postgresql {
 
 sql::Capabilities make_capabilities() {
@@ -51,6 +53,12 @@ const std::vector<std::string_view>& PostgresqlCompiler::reserved_words() const 
 #include "postgresql_reserved_words.inc"
     };
     return words;
+}
+
+std::optional<std::string> PostgresqlCompiler::identifier_problem(std::string_view name) const {
+    if (auto problem = SqlCompiler::identifier_problem(name)) return problem;
+    if (plugin::invalid_utf8_at(name)) return "identifier '" + printable(name) + "' is not valid UTF-8";
+    return std::nullopt;
 }
 
 }  // namespace retort::postgresql

@@ -16,6 +16,8 @@ public:
     bool render_known_function(sql::CompileContext& c, const sql::FunctionNode& n) const override;
     /// NAMEDATALEN - 1: the server cuts longer names short without an error.
     std::size_t max_identifier_length() const override { return 63; }
+    /// The base rules, and valid UTF-8 (the server's encoding).
+    std::optional<std::string> identifier_problem(std::string_view name) const override;
 };
 
 }  // namespace retort::postgresql

@@ -4,6 +4,7 @@
 #include "postgresql_types.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"
+#include "retort/plugin/utf8.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/select.hpp"
 
@@ -20,6 +21,14 @@ public:
     }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
     plugin::ValueConverter result_converter(const SqlType& type) const override { return postgresql::result_converter(type); }
+
+    std::optional<std::string> unstorable_text(std::string_view text) const override {
+        if (auto nul = text.find('\0'); nul != std::string_view::npos)
+            return "holds a NUL byte (at byte " + std::to_string(nul) + "), which PostgreSQL text cannot store";
+        if (auto bad = plugin::invalid_utf8_at(text))
+            return "is not valid UTF-8 (at byte " + std::to_string(*bad) + "), which PostgreSQL text cannot store";
+        return std::nullopt;
+    }
 
     sql::Statement has_table_query(const sql::TableNode& t) const override {
         auto q = sql::select(table_name_).where(table_name_ == t.name);

@@ -121,14 +121,14 @@ TEST_CASE("identifiers: a name the database would cut short or refuse is a Compi
         CHECK_FALSE(refused);
     }
     if (engine.dialect().name() == "mysql") {
-        // MySQL and MariaDB refuse a name that ends in a space.
+        // MySQL and MariaDB refuse a name that ends in white space.
         MetaData m;
         Table t(m, "trailing ");
         auto id = t.column<std::int64_t>("id", primary_key());
         test::run([&]() -> awaitable<void> {
             auto e = co_await test::capture<CompileError>(test::recreate_tables(engine, m));
             REQUIRE(e);
-            CHECK_THAT(e->what(), Catch::Contains("ends in a space"));
+            CHECK_THAT(e->what(), Catch::Contains("ends in white space"));
         });
     }
 }

@@ -135,7 +135,8 @@ struct Diagnostics {
     /// name, SQLite's CHECK constraint name. Empty otherwise.
     std::string constraint;
     /// For a constraint violation where the server names columns instead
-    /// (SQLite's "UNIQUE constraint failed: t.a, t.b"): "t.a", "t.b".
+    /// (SQLite's "UNIQUE constraint failed: t.a, t.b"): "t.a", "t.b". For a
+    /// value refused before it was sent (Dialect::unstorable_text): its column.
     std::vector<std::string> columns;
 };
 

@@ -4,6 +4,7 @@
 
 #include "engine_state.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/dialect.hpp"
 
 namespace retort::detail {
 
@@ -12,6 +13,26 @@ namespace {
 const sql::TableNode* insert_target(const sql::StatementNode& stmt) {
     if (stmt.kind != sql::NodeKind::insert) return nullptr;
     return static_cast<const sql::InsertNode&>(stmt).table.get();
+}
+
+// A string the database would refuse or alter (a NUL byte in PostgreSQL text,
+// invalid UTF-8) is refused here, naming its column, before anything is sent.
+void refuse_unstorable(const plugin::Dialect& dialect, const sql::Compiled& c, const sql::ParamRef& ref,
+                       std::size_t position, const Value& v) {
+    const auto* text = std::get_if<std::string>(&v);
+    if (!text) return;
+    auto kind = ref.type.kind;
+    if (kind != TypeKind::string && kind != TypeKind::text && kind != TypeKind::json && kind != TypeKind::null_type) return;
+    auto problem = dialect.unstorable_text(*text);
+    if (!problem) return;
+    Diagnostics d;
+    d.sqlstate = "22021";  // character not in repertoire
+    d.message = (ref.column.empty() ? "the value of parameter " + std::to_string(position + 1)
+                                    : "the value for column '" + ref.column + "'") +
+                " " + *problem + "; it was not sent";
+    d.statement = c.sql;
+    if (!ref.column.empty()) d.columns.push_back(ref.column);
+    throw DataError(std::move(d));
 }
 
 }  // namespace
@@ -30,6 +51,7 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
         const sql::ParamRef& ref = c.params[i];
         auto convert = out.entry->bind_converters[i];
         auto add = [&](Value v) {
+            refuse_unstorable(*engine.dialect, c, ref, out.params.size(), v);
             if (convert && !is_null(v)) convert(v, ref.type);
             out.params.push_back(std::move(v));
         };

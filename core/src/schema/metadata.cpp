@@ -58,6 +58,9 @@ std::vector<std::shared_ptr<const sql::TableNode>> MetaData::sorted_tables() con
 
 namespace {
 bool table_exists(Connection& conn, const sql::TableNode& t) {
+    // A name the database cannot take is a CompileError before anything is
+    // sent, the lookup by name included.
+    conn.dialect().compiler().table_name(t);
     return conn.execute(conn.dialect().has_table_query(t)).first().has_value();
 }
 }  // namespace

@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "retort/error.hpp"
+#include "retort/plugin/utf8.hpp"
 
 namespace retort::sql {
 
@@ -252,13 +253,17 @@ const std::vector<std::string_view>& SqlCompiler::reserved_words_default() {
     return words;
 }
 
-namespace {
-// A name as messages show it: NUL and other control bytes escaped, long ones cut.
-std::string shown(std::string_view name) {
+std::string SqlCompiler::printable(std::string_view name) {
+    // Messages stay valid UTF-8: bytes of an ill-formed name are escaped too,
+    // and a long name is cut on a character boundary.
+    const bool escape_high = plugin::invalid_utf8_at(name).has_value();
+    std::size_t cut = std::min<std::size_t>(name.size(), 80);
+    if (!escape_high)
+        while (cut > 0 && cut < name.size() && (static_cast<unsigned char>(name[cut]) & 0xc0) == 0x80) --cut;
     std::string out;
-    for (char ch : name.substr(0, 80)) {
+    for (char ch : name.substr(0, cut)) {
         auto u = static_cast<unsigned char>(ch);
-        if (u < 0x20 || u == 0x7f) {
+        if (u < 0x20 || u == 0x7f || (escape_high && u >= 0x80)) {
             static const char* hex = "0123456789abcdef";
             out += "\\x";
             out += hex[u >> 4];
@@ -267,17 +272,16 @@ std::string shown(std::string_view name) {
             out += ch;
         }
     }
-    if (name.size() > 80) out += "...";
+    if (cut < name.size()) out += "...";
     return out;
 }
-}  // namespace
 
 std::optional<std::string> SqlCompiler::identifier_problem(std::string_view name) const {
     if (name.empty()) return "an identifier (table, column, alias or constraint name) cannot be empty";
     if (name.find('\0') != std::string_view::npos)
-        return "identifier '" + shown(name) + "' contains a NUL byte, which no database accepts in a name";
+        return "identifier '" + printable(name) + "' contains a NUL byte, which no database accepts in a name";
     if (auto max = max_identifier_length(); max && name.size() > max)
-        return "identifier '" + shown(name) + "' is " + std::to_string(name.size()) + " bytes long; this database "
+        return "identifier '" + printable(name) + "' is " + std::to_string(name.size()) + " bytes long; this database "
                "allows at most " + std::to_string(max) + " (a longer name would be cut short, and two names could "
                "become one)";
     return std::nullopt;
@@ -401,7 +405,28 @@ std::string SqlCompiler::table_name(const TableNode& t) const {
     return quote_identifier(t.schema) + "." + quote_identifier(t.name);
 }
 
+namespace {
+// Names the column the parameters rendered in its scope are values for.
+class ValueFor {
+public:
+    ValueFor(CompileContext& c, std::string_view column) : c_(c), saved_(c.value_for) { c.value_for = column; }
+    ~ValueFor() { c_.value_for = saved_; }
+    ValueFor(const ValueFor&) = delete;
+    ValueFor& operator=(const ValueFor&) = delete;
+
+private:
+    CompileContext& c_;
+    std::string_view saved_;
+};
+
+// The column an operand is, if it is one.
+std::string_view column_name(const ExprPtr& e) {
+    return e && e->kind == NodeKind::column ? std::string_view(static_cast<const ColumnNode&>(*e).name) : std::string_view{};
+}
+}  // namespace
+
 void SqlCompiler::emit_param(CompileContext& c, ParamRef ref) const {
+    if (ref.column.empty()) ref.column = std::string(c.value_for);
     std::size_t start = c.out.size();
     placeholder(c.out, c.result.params.size() + 1);
     c.result.placeholders.emplace_back(start, c.out.size());
@@ -523,9 +548,13 @@ void SqlCompiler::visit_binary(CompileContext& c, const BinaryNode& n) const {
         visit(c, *n.right);
         c.out += ')';
     } else {
-        operand(*this, c, n.left, p);
+        {
+            ValueFor v(c, column_name(n.right));
+            operand(*this, c, n.left, p);
+        }
         c.out += binary_op_text(n.op);
         // Left-associative operators need parentheses for an equal-precedence right side: a - (b - c).
+        ValueFor v(c, column_name(n.left));
         operand(*this, c, n.right, p + 1);
     }
     if (n.escape) {
@@ -653,6 +682,7 @@ void SqlCompiler::visit_in(CompileContext& c, const InNode& n) const {
     c.out += n.negate ? " NOT IN (" : " IN (";
     const auto& list = static_cast<const BindNode&>(*n.list);
     std::size_t before = c.result.params.size();
+    ValueFor v(c, column_name(n.expr));
     visit_bind(c, list);
     if (c.result.params.size() > before)
         c.result.params.back().name = n.negate ? "NULL) OR (1 = 1" : "NULL) AND (1 != 1";
@@ -662,6 +692,7 @@ void SqlCompiler::visit_in(CompileContext& c, const InNode& n) const {
 void SqlCompiler::visit_between(CompileContext& c, const BetweenNode& n) const {
     operand(*this, c, n.expr, 5);
     c.out += n.negate ? " NOT BETWEEN " : " BETWEEN ";
+    ValueFor v(c, column_name(n.expr));
     operand(*this, c, n.low, 5);
     c.out += " AND ";
     operand(*this, c, n.high, 5);
@@ -989,6 +1020,7 @@ void SqlCompiler::visit_insert(CompileContext& c, const InsertNode& n) const {
                 const auto& row = n.rows.empty() ? empty_row : n.rows[r];
                 for (std::size_t i = 0; i < row.size(); ++i) {
                     if (i) c.out += ", ";
+                    ValueFor v(c, n.columns[i]->name);
                     visit(c, *row[i]);
                 }
                 for (std::size_t i = 0; i < defaulted.size(); ++i) {
@@ -997,6 +1029,7 @@ void SqlCompiler::visit_insert(CompileContext& c, const InsertNode& n) const {
                     ref.source = ParamRef::Source::column_default;
                     ref.index = defaulted[i];
                     ref.type = t.columns[defaulted[i]].type;
+                    ref.column = t.columns[defaulted[i]].name;
                     emit_param(c, std::move(ref));
                 }
                 c.out += ')';
@@ -1021,6 +1054,7 @@ void SqlCompiler::visit_update(CompileContext& c, const UpdateNode& n) const {
         if (i) c.out += ", ";
         c.out += quote_identifier(n.set[i].first->name);
         c.out += " = ";
+        ValueFor v(inner, n.set[i].first->name);
         visit(inner, *n.set[i].second);
     }
     if (n.where) {

@@ -32,6 +32,9 @@ struct ParamRef {
     std::string name;
     SqlType type;
     bool expanding = false;  ///< a list rendered as one placeholder per element
+    /// The column the value is for (an INSERT or UPDATE target, or the column it
+    /// is compared with), for messages about the value; empty when there is none.
+    std::string column;
 };
 
 /// A result column: the name it is known by and the type its values are read as.
@@ -78,6 +81,8 @@ struct CompileContext {
     LabelStyle label = LabelStyle::inner;
     /// Prefix columns with their table, alias or subquery name.
     bool qualify = true;
+    /// The column the parameters rendered now are values for (ParamRef::column).
+    std::string_view value_for;
 };
 
 class SqlCompiler {
@@ -185,6 +190,8 @@ public:
     virtual const std::vector<std::string_view>& reserved_words() const;
 
 protected:
+    /// A name as messages show it: control bytes escaped (\x00), long ones cut.
+    static std::string printable(std::string_view name);
     Capabilities caps_;
 };
 

@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 5;  // 5: SqlCompiler::identifier_problem, max_identifier_length
+inline constexpr std::uint32_t abi_version = 6;  // 6: Dialect::unstorable_text, ParamRef::column
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)

@@ -51,6 +51,12 @@ public:
     virtual ValueConverter bind_converter(const SqlType& /*type*/) const { return nullptr; }
     /// The converter for a raw result value of a column of `type`; null when none is needed.
     virtual ValueConverter result_converter(const SqlType& /*type*/) const { return nullptr; }
+    /// Why `text`, bound as a string (TEXT, VARCHAR, JSON), cannot be stored and
+    /// read back byte for byte here, or nullopt. The core refuses such a value
+    /// with a DataError naming its column before the statement is sent: a value
+    /// is never altered or cut. (PostgreSQL: a NUL byte or invalid UTF-8;
+    /// MySQL's utf8mb4: invalid UTF-8.)
+    virtual std::optional<std::string> unstorable_text(std::string_view /*text*/) const { return std::nullopt; }
 
     /// A statement returning a row when `table` exists (for create_all(checkfirst)).
     virtual sql::Statement has_table_query(const sql::TableNode& table) const = 0;
