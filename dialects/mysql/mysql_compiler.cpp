@@ -95,18 +95,22 @@ std::string MysqlCompiler::type_ddl(const SqlType& t) const {
 }
 
 std::string MysqlCompiler::literal(const Value& v, const SqlType& type) const {
-    std::string out = SqlCompiler::literal(v, type);
-    // Backslash is an escape character in MySQL string literals (unless
-    // NO_BACKSLASH_ESCAPES): double it, or a value could end the literal.
-    if (std::holds_alternative<std::string>(v) || std::holds_alternative<Json>(v)) {
-        std::string escaped;
-        for (char ch : out) {
-            if (ch == '\\') escaped += '\\';
-            escaped += ch;
-        }
-        return escaped;
+    // A backslash means one thing in a MySQL string literal by default (an
+    // escape) and another under NO_BACKSLASH_ESCAPES (itself), which a session
+    // may set (init_command): a string holding one is written as hexadecimal,
+    // which reads the same in both modes. Quotes are doubled, as everywhere.
+    const std::string* text = std::get_if<std::string>(&v);
+    if (!text) {
+        if (const auto* json = std::get_if<Json>(&v)) text = &json->text;
     }
-    return out;
+    if (!text || text->find('\\') == std::string::npos) return SqlCompiler::literal(v, type);
+    static const char* hex = "0123456789ABCDEF";
+    std::string out = "_utf8mb4 X'";
+    for (unsigned char ch : *text) {
+        out += hex[ch >> 4];
+        out += hex[ch & 15];
+    }
+    return out + "'";
 }
 
 void MysqlCompiler::visit_binary(sql::CompileContext& c, const sql::BinaryNode& n) const {
