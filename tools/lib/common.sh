@@ -48,11 +48,14 @@ run_logged() {
 
 # Configure (only the first time: afterwards the build itself re-runs CMake
 # when a CMakeLists.txt changes) and build.
+# RETORT_CMAKE_ARGS (an array, if set) adds configure options, such as
+# -DRETORT_SANITIZE=ON for tools/test --sanitize.
 retort_build() {
   if [[ ! -f "$RETORT_BUILD/CMakeCache.txt" || ! -f "$RETORT_BUILD/build.ninja" ]]; then
     retort_say "configuring $RETORT_BUILD"
     run_logged "$RETORT_LOG_DIR/configure.log" \
-      cmake -S "$RETORT_ROOT" -B "$RETORT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo
+      cmake -S "$RETORT_ROOT" -B "$RETORT_BUILD" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+      ${RETORT_CMAKE_ARGS[@]+"${RETORT_CMAKE_ARGS[@]}"}
   fi
   retort_say "building (log: $RETORT_LOG_DIR/build.log)"
   run_logged "$RETORT_LOG_DIR/build.log" cmake --build "$RETORT_BUILD" -j2
