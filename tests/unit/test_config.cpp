@@ -560,3 +560,9 @@ TEST_CASE("Config errors: large inline tables and large files are refused before
                        "f = " + inline_table(8000) + "\n";
     CHECK(Config::parse(fine).engine_names() == std::vector<std::string>{"default"});
 }
+
+TEST_CASE("Config errors: a file that is not UTF-8 is refused unparsed, naming the line", "[config][errors]") {
+    // toml11 3.7 read past its buffer on this one (tools/fuzz, kept in tests/fuzz/regressions/config).
+    std::string text = "[engines.default]\nurl = \"sqlite://\"\n[app]\nk = 'caf\xe9'\n";
+    CHECK_THROWS_WITH(Config::parse(text, "latin1.toml"), Catch::StartsWith("latin1.toml:4: ") && Catch::Contains("not valid UTF-8"));
+}

@@ -1,8 +1,10 @@
 #include "toml_bounds.hpp"
 
+#include <algorithm>
 #include <vector>
 
 #include "retort/error.hpp"
+#include "retort/plugin/utf8.hpp"
 
 namespace retort::detail {
 
@@ -115,6 +117,12 @@ void check_toml_bounds(std::string_view text, const std::string& source, const T
     if (text.size() > bounds.max_bytes)
         throw ConfigError(source, "", "the file is larger than " + std::to_string(bounds.max_bytes / 1024) +
                                           " KiB; a configuration file is refused unparsed above that size");
+    // TOML is UTF-8 by definition, and toml11 3.7 reads past the end of its
+    // buffer on some ill-formed sequences (found by tools/fuzz): refused first.
+    if (auto bad = plugin::invalid_utf8_at(text)) {
+        auto line = static_cast<std::size_t>(std::count(text.begin(), text.begin() + static_cast<std::ptrdiff_t>(*bad), '\n')) + 1;
+        throw ConfigError(source, "", "the file is not valid UTF-8 (byte " + std::to_string(*bad) + ")", line);
+    }
     BracketScanner(text, source, bounds).run();
 }
 

@@ -16,7 +16,8 @@ struct TomlBounds {
     std::size_t max_inline_bytes = 8192;  ///< one array or inline table, brackets included
 };
 
-/// Throws ConfigError (naming `source` and the line) when `text` exceeds `bounds`.
+/// Throws ConfigError (naming `source` and the line) when `text` exceeds
+/// `bounds` or is not UTF-8.
 void check_toml_bounds(std::string_view text, const std::string& source, const TomlBounds& bounds = {});
 
 }  // namespace retort::detail
