@@ -14,7 +14,6 @@
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -31,6 +30,7 @@
 #include "mysql_errors.hpp"
 #include "mysql_types.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/resolve.hpp"
 #include "retort/plugin/worker_thread.hpp"
 
 namespace retort::mysql {
@@ -412,45 +412,29 @@ constexpr const char* session_setup =
 
 using Clock = std::chrono::steady_clock;
 
-// Resolves `host` on Asio's resolver (getaddrinfo on a thread of Asio's own):
-// Connector/C would resolve it with a blocking call on the event loop.
-awaitable<std::vector<std::string>> resolve(asio::any_io_executor ex, const std::string& host, unsigned port,
+// Resolves `host` off the event loop (plugin/resolve.hpp): Connector/C would
+// resolve it with a blocking call on it. Bounded by `deadline`.
+awaitable<std::vector<std::string>> resolve(const std::string& host, unsigned port,
                                             std::optional<Clock::time_point> deadline, const std::string& safe_url,
                                             bool& timed_out) {
     boost::system::error_code ec;
     auto literal = asio::ip::make_address(host, ec);
     if (!ec) co_return std::vector<std::string>{literal.to_string()};
-
-    auto resolver = std::make_shared<asio::ip::tcp::resolver>(ex);
-    auto timer = std::make_shared<asio::steady_timer>(ex);
-    auto expired = std::make_shared<bool>(false);
-    if (deadline) {
-        timer->expires_at(*deadline);
-        timer->async_wait([resolver, expired](const boost::system::error_code& e) {
-            if (!e) {
-                *expired = true;
-                resolver->cancel();
-            }
-        });
-    }
-    std::string service = std::to_string(port);
-    auto op = resolver->async_resolve(host, service, asio::redirect_error(asio::use_awaitable, ec));
-    auto results = co_await std::move(op);
-    timer->cancel();
-    if (*expired) {
+    using namespace asio::experimental::awaitable_operators;
+    asio::steady_timer timer(co_await asio::this_coro::executor, deadline.value_or(Clock::time_point::max()));
+    // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
+    auto lookup = plugin::resolve_host(host, std::to_string(port));
+    auto first = co_await (std::move(lookup) || timer.async_wait(asio::use_awaitable));
+    if (first.index() == 1) {
         timed_out = true;
         co_return std::vector<std::string>{};
     }
-    if (ec)
-        throw OperationalError(Diagnostics{CR_UNKNOWN_HOST, "", "unknown MySQL server host '" + host + "' (" + ec.message() +
-                                                                    ") for " + safe_url,
+    auto& resolved = std::get<0>(first);
+    if (resolved.addresses.empty())
+        throw OperationalError(Diagnostics{CR_UNKNOWN_HOST, "", "unknown MySQL server host '" + host + "' (" +
+                                                                    resolved.error + ") for " + safe_url,
                                            ""});
-    std::vector<std::string> out;
-    for (const auto& entry : results) {
-        std::string a = entry.endpoint().address().to_string();
-        if (std::find(out.begin(), out.end(), a) == out.end()) out.push_back(a);
-    }
-    co_return out;
+    co_return std::move(resolved.addresses);
 }
 
 // A network that stalls (a peer gone without a FIN, a dropped route) ends a
@@ -498,7 +482,7 @@ awaitable<std::unique_ptr<plugin::Connection>> MysqlConnection::open(const Url& 
         addresses = {"localhost"};  // no host: the library's default unix socket, as the mysql client does
     } else {
         bool timed_out = false;
-        addresses = co_await resolve(executor, o.host, o.port, deadline, o.safe_url, timed_out);
+        addresses = co_await resolve(o.host, o.port, deadline, o.safe_url, timed_out);
         if (timed_out)
             throw OperationalError(Diagnostics{CR_UNKNOWN_HOST, "", "could not resolve '" + o.host + "' within connect_timeout=" +
                                                                         o.connect_timeout_text + " s for " + o.safe_url,

@@ -2,7 +2,6 @@
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
@@ -18,6 +17,7 @@
 
 #include "postgresql_errors.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/resolve.hpp"
 #include "retort/plugin/worker_thread.hpp"
 
 namespace retort::postgresql {
@@ -282,16 +282,21 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         boost::system::error_code ec;
         asio::ip::make_address(p.host, ec);
         if (ec) {
-            asio::ip::tcp::resolver resolver(ex);
+            using namespace asio::experimental::awaitable_operators;
+            asio::steady_timer resolve_deadline(ex, deadline);
             // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
             const std::string service = p.port.empty() ? "5432" : p.port;
-            auto endpoints = co_await resolver.async_resolve(p.host, service, asio::redirect_error(asio::use_awaitable, ec));
-            if (ec)
-                throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + ec.message(), ""});
+            auto lookup = plugin::resolve_host(p.host, service);
+            auto first = co_await (std::move(lookup) || resolve_deadline.async_wait(asio::use_awaitable));
+            if (first.index() == 1)
+                throw OperationalError(Diagnostics{0, "", "resolving host '" + p.host + "' timed out (connect_timeout)", ""});
+            const auto& resolved = std::get<0>(first);
+            if (resolved.addresses.empty())
+                throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + resolved.error, ""});
             std::string hosts, addrs;
-            for (const auto& e : endpoints) {
+            for (const auto& address : resolved.addresses) {
                 hosts += (hosts.empty() ? "" : ",") + p.host;
-                addrs += (addrs.empty() ? "" : ",") + e.endpoint().address().to_string();
+                addrs += (addrs.empty() ? "" : ",") + address;
             }
             p.add("host", hosts);
             p.add("hostaddr", addrs);
