@@ -49,8 +49,8 @@ namespace detail {
 class WorkerOp {
 public:
     virtual ~WorkerOp();
-    /// The io_context is being destroyed: stop the work, wait for it to return,
-    /// and destroy the awaiting handler without running it.
+    /// The io_context is being destroyed: stop the work (or let it run on, if
+    /// it owns all it uses), and destroy the awaiting handler without running it.
     virtual void abandon() noexcept = 0;
 };
 
@@ -70,25 +70,165 @@ private:
     std::unordered_map<const WorkerOp*, std::shared_ptr<WorkerOp>> ops_;
 };
 
-/// The state of one run_detached() call: the awaiting handler until the work,
-/// a cancellation or the io_context's teardown takes it, whichever comes first.
-template <class Handler, class F, class D, class R>
-class DetachedOp : public WorkerOp, public std::enable_shared_from_this<DetachedOp<Handler, F, D, R>> {
+/// What an operation awaited from another thread keeps: the awaiting handler
+/// (until the outcome, a cancellation or the io_context's teardown takes it),
+/// its executor and outstanding work, and its place in PendingWorkerOps.
+template <class Handler, class R>
+class AwaitedOp : public WorkerOp {
+protected:
+    using Stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
+
+    explicit AwaitedOp(Handler h)
+        : executor_(boost::asio::get_associated_executor(h)), work_(executor_), handler_(std::move(h)) {}
+
+    /// Registers with the awaiting io_context; once, before the work starts.
+    void register_pending(std::shared_ptr<WorkerOp> self) {
+        namespace asio = boost::asio;
+        pending_ = &asio::use_service<PendingWorkerOps>(asio::query(executor_, asio::execution::context));
+        pending_->add(self);
+    }
+
+    /// Hands the outcome to the awaiting handler, on its executor. The caller
+    /// holds mutex_ and handler_ is set. Unregistered only once posted, under
+    /// the lock: a teardown of the io_context that starts meanwhile waits in
+    /// abandon() until the post is done, so the completion is queued on a
+    /// context still alive.
+    void complete_locked(std::exception_ptr error, Stored out) {
+        auto handler = std::move(*handler_);
+        handler_.reset();
+        auto work = std::move(*work_);
+        work_.reset();
+        boost::asio::post(executor_, [handler = std::move(handler), work = std::move(work), error,
+                                      out = std::move(out)]() mutable {
+            boost::asio::get_associated_cancellation_slot(handler).clear();
+            if constexpr (std::is_void_v<R>) std::move(handler)(error);
+            else std::move(handler)(error, std::move(out));
+        });
+        pending_->remove(this);
+    }
+
+    /// Moves the handler into `out` without running it (abandoned). The caller
+    /// holds mutex_, and lets `out` destroy the awaiting frame after releasing it.
+    void take_handler_locked(std::optional<Handler>& out) {
+        if (!handler_) return;
+        boost::asio::get_associated_cancellation_slot(*handler_).clear();
+        out.emplace(std::move(*handler_));
+        handler_.reset();
+        work_.reset();
+    }
+
+    static std::exception_ptr aborted() {
+        return std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
+    }
+
+private:
+    boost::asio::any_io_executor executor_;
+    std::optional<boost::asio::executor_work_guard<boost::asio::any_io_executor>> work_;
+    PendingWorkerOps* pending_ = nullptr;
+
+protected:
+    std::mutex mutex_;
+    std::optional<Handler> handler_;
+};
+
+/// WorkerThread::run(): `fn` runs on the worker and may use the awaiting
+/// frame's data, so nothing lets the caller go before it has returned.
+template <class Handler, class F, class R>
+class WorkerRun : public AwaitedOp<Handler, R>, public std::enable_shared_from_this<WorkerRun<Handler, F, R>> {
+    using Base = AwaitedOp<Handler, R>;
+    using typename Base::Stored;
+
 public:
-    DetachedOp(Handler h, F fn, D discard)
-        : executor_(boost::asio::get_associated_executor(h)), work_(executor_), handler_(std::move(h)),
-          fn_(std::move(fn)), discard_(std::move(discard)) {}
+    WorkerRun(Handler h, F fn, std::function<void()> interrupt)
+        : Base(std::move(h)), fn_(std::move(fn)), interrupt_(std::move(interrupt)) {}
+
+    void start(boost::asio::io_context& worker) {
+        namespace asio = boost::asio;
+        this->register_pending(this->shared_from_this());
+        auto slot = asio::get_associated_cancellation_slot(*this->handler_);
+        if (slot.is_connected()) {
+            std::weak_ptr<WorkerRun> weak = this->shared_from_this();
+            slot.assign([weak](asio::cancellation_type) {
+                if (auto op = weak.lock()) op->cancel();
+            });
+        }
+        asio::post(worker, [op = this->shared_from_this()] { op->work(); });
+    }
+
+    void abandon() noexcept override {
+        std::optional<Handler> dying;
+        {
+            std::unique_lock lock(this->mutex_);
+            if (!this->handler_) return;
+            abandoned_ = true;
+            if (running_ && interrupt_) interrupt_();
+            finished_.wait(lock, [&] { return !running_; });
+            this->take_handler_locked(dying);
+        }
+        // `dying` destroys the awaiting frame here, outside the lock.
+    }
+
+private:
+    void cancel() {
+        std::lock_guard lock(this->mutex_);
+        if (!this->handler_ || cancelled_) return;
+        cancelled_ = true;
+        if (running_ && interrupt_) interrupt_();
+    }
+
+    // On the worker thread.
+    void work() {
+        bool run_it;
+        {
+            std::lock_guard lock(this->mutex_);
+            if (abandoned_) return;
+            run_it = running_ = !cancelled_;
+        }
+        std::exception_ptr error;
+        Stored out{};
+        if (run_it) {
+            try {
+                if constexpr (std::is_void_v<R>) fn_();
+                else out = fn_();
+            } catch (...) {
+                error = std::current_exception();
+            }
+        }
+        std::lock_guard lock(this->mutex_);
+        running_ = false;
+        if (abandoned_) {
+            finished_.notify_all();
+            return;
+        }
+        // Cancelled work that failed (interrupted) or never ran is reported as
+        // the cancellation it is; work that finished anyway keeps its result.
+        if (cancelled_ && (error || !run_it)) error = Base::aborted();
+        this->complete_locked(error, std::move(out));
+    }
+
+    F fn_;
+    std::function<void()> interrupt_;
+    std::condition_variable finished_;
+    bool running_ = false, cancelled_ = false, abandoned_ = false;
+};
+
+/// run_detached(): `fn` owns all it uses, so a cancellation or a teardown lets
+/// the caller go at once; a result that comes too late goes to `discard`.
+template <class Handler, class F, class D, class R>
+class DetachedRun : public AwaitedOp<Handler, R>, public std::enable_shared_from_this<DetachedRun<Handler, F, D, R>> {
+    using Base = AwaitedOp<Handler, R>;
+
+public:
+    DetachedRun(Handler h, F fn, D discard) : Base(std::move(h)), fn_(std::move(fn)), discard_(std::move(discard)) {}
 
     void start() {
         namespace asio = boost::asio;
-        pending_ = &asio::use_service<PendingWorkerOps>(asio::query(executor_, asio::execution::context));
-        pending_->add(this->shared_from_this());
-        auto slot = asio::get_associated_cancellation_slot(*handler_);
+        this->register_pending(this->shared_from_this());
+        auto slot = asio::get_associated_cancellation_slot(*this->handler_);
         if (slot.is_connected()) {
-            std::weak_ptr<DetachedOp> weak = this->shared_from_this();
+            std::weak_ptr<DetachedRun> weak = this->shared_from_this();
             slot.assign([weak](asio::cancellation_type) {
-                if (auto op = weak.lock())
-                    op->complete(std::make_exception_ptr(boost::system::system_error(asio::error::operation_aborted)), R{});
+                if (auto op = weak.lock()) op->complete(Base::aborted(), R{});
             });
         }
         std::thread([op = this->shared_from_this()] { op->work(); }).detach();
@@ -97,12 +237,8 @@ public:
     void abandon() noexcept override {
         std::optional<Handler> dying;
         {
-            std::lock_guard lock(mutex_);
-            if (!handler_) return;
-            boost::asio::get_associated_cancellation_slot(*handler_).clear();
-            dying.emplace(std::move(*handler_));
-            handler_.reset();
-            work_.reset();
+            std::lock_guard lock(this->mutex_);
+            this->take_handler_locked(dying);
         }
         // The awaiting frame goes now; the work finishes on its own thread.
     }
@@ -116,33 +252,19 @@ private:
         } catch (...) {
             error = std::current_exception();
         }
-        if (!complete(error, std::move(out)) && !error) discard_(std::move(out));
+        if (!complete(error, out) && !error) discard_(std::move(out));
     }
 
-    // Hands `out` to the awaiting handler if it still waits; false if not.
-    bool complete(std::exception_ptr error, R out) {
-        std::lock_guard lock(mutex_);
-        if (!handler_) return false;
-        auto handler = std::move(*handler_);
-        handler_.reset();
-        auto work = std::move(*work_);
-        work_.reset();
-        boost::asio::post(executor_, [handler = std::move(handler), work = std::move(work), error,
-                                      out = std::move(out)]() mutable {
-            boost::asio::get_associated_cancellation_slot(handler).clear();
-            std::move(handler)(error, std::move(out));
-        });
-        pending_->remove(this);  // after the post, under the lock: see WorkerThread::Op::work
+    // Hands the outcome to the awaiting handler if it still waits; false if not.
+    bool complete(std::exception_ptr error, const R& out) {
+        std::lock_guard lock(this->mutex_);
+        if (!this->handler_) return false;
+        this->complete_locked(error, out);
         return true;
     }
 
-    boost::asio::any_io_executor executor_;
-    std::optional<boost::asio::executor_work_guard<boost::asio::any_io_executor>> work_;
-    std::optional<Handler> handler_;
     F fn_;
     D discard_;
-    PendingWorkerOps* pending_ = nullptr;
-    std::mutex mutex_;
 };
 
 }  // namespace detail
@@ -185,124 +307,22 @@ public:
         return asio::async_initiate<decltype(asio::use_awaitable), Signature>(
             [this](auto handler, F fn, std::function<void()> interrupt) {
                 using Handler = decltype(handler);
-                auto op = std::make_shared<Op<Handler, F, R>>(std::move(handler), std::move(fn), std::move(interrupt));
+                auto op = std::make_shared<detail::WorkerRun<Handler, F, R>>(std::move(handler), std::move(fn),
+                                                                             std::move(interrupt));
                 op->start(io_);
             },
             asio::use_awaitable, std::move(f), std::move(interrupt));
     }
 
 private:
-    template <class Handler, class F, class R>
-    class Op : public detail::WorkerOp, public std::enable_shared_from_this<Op<Handler, F, R>> {
-        using Stored = std::conditional_t<std::is_void_v<R>, std::monostate, R>;
-
-    public:
-        Op(Handler h, F fn, std::function<void()> interrupt)
-            : executor_(boost::asio::get_associated_executor(h)), work_(executor_), handler_(std::move(h)),
-              fn_(std::move(fn)), interrupt_(std::move(interrupt)) {}
-
-        void start(boost::asio::io_context& worker) {
-            namespace asio = boost::asio;
-            auto& context = asio::query(executor_, asio::execution::context);
-            pending_ = &asio::use_service<detail::PendingWorkerOps>(context);
-            pending_->add(this->shared_from_this());
-            auto slot = asio::get_associated_cancellation_slot(*handler_);
-            if (slot.is_connected()) {
-                std::weak_ptr<Op> weak = this->shared_from_this();
-                slot.assign([weak](asio::cancellation_type) {
-                    if (auto op = weak.lock()) op->cancel();
-                });
-            }
-            asio::post(worker, [op = this->shared_from_this()] { op->work(); });
-        }
-
-        void abandon() noexcept override {
-            std::optional<Handler> dying;
-            {
-                std::unique_lock lock(mutex_);
-                if (!handler_) return;
-                abandoned_ = true;
-                if (running_ && interrupt_) interrupt_();
-                finished_.wait(lock, [&] { return !running_; });
-                boost::asio::get_associated_cancellation_slot(*handler_).clear();
-                dying.emplace(std::move(*handler_));
-                handler_.reset();
-                work_.reset();
-            }
-            // Destroys the awaiting frame, whose destructors may take this pool's locks.
-        }
-
-    private:
-        void cancel() {
-            std::lock_guard lock(mutex_);
-            if (!handler_ || cancelled_) return;
-            cancelled_ = true;
-            if (running_ && interrupt_) interrupt_();
-        }
-
-        // On the worker thread.
-        void work() {
-            bool run_it;
-            {
-                std::lock_guard lock(mutex_);
-                if (abandoned_) return;
-                run_it = running_ = !cancelled_;
-            }
-            std::exception_ptr error;
-            Stored out{};
-            if (run_it) {
-                try {
-                    if constexpr (std::is_void_v<R>) fn_();
-                    else out = fn_();
-                } catch (...) {
-                    error = std::current_exception();
-                }
-            }
-            std::lock_guard lock(mutex_);
-            running_ = false;
-            if (abandoned_) {
-                finished_.notify_all();
-                return;
-            }
-            // Cancelled work that failed (interrupted) or never ran is reported as
-            // the cancellation it is; work that finished anyway keeps its result.
-            if (cancelled_ && (error || !run_it))
-                error = std::make_exception_ptr(boost::system::system_error(boost::asio::error::operation_aborted));
-            auto handler = std::move(*handler_);
-            handler_.reset();
-            auto work = std::move(*work_);
-            work_.reset();
-            boost::asio::post(executor_, [handler = std::move(handler), work = std::move(work), error,
-                                          out = std::move(out)]() mutable {
-                boost::asio::get_associated_cancellation_slot(handler).clear();
-                if constexpr (std::is_void_v<R>) std::move(handler)(error);
-                else std::move(handler)(error, std::move(out));
-            });
-            // Unregistered only once posted, under the lock: a shutdown of the
-            // io_context that starts meanwhile waits in abandon() until the post
-            // is done, so the completion is queued on a context still alive.
-            pending_->remove(this);
-        }
-
-        boost::asio::any_io_executor executor_;
-        std::optional<boost::asio::executor_work_guard<boost::asio::any_io_executor>> work_;
-        std::optional<Handler> handler_;
-        F fn_;
-        std::function<void()> interrupt_;
-        detail::PendingWorkerOps* pending_ = nullptr;
-        std::mutex mutex_;
-        std::condition_variable finished_;
-        bool running_ = false, cancelled_ = false, abandoned_ = false;
-    };
-
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;
 };
 
 /// Runs `f()` on a thread of its own, for one blocking call that nothing can
-/// interrupt (a blocking connect), and resumes the caller with its result or
-/// exception. `f` must own everything it uses: a cancellation, or the
+/// interrupt (a blocking connect, getaddrinfo), and resumes the caller with its
+/// result or exception. `f` must own everything it uses: a cancellation, or the
 /// teardown of the awaiting io_context, lets the caller go at once
 /// (operation_aborted) while `f` runs on to its end; its result then goes to
 /// `discard(result)` on that thread (closing the handle it opened).
@@ -317,8 +337,8 @@ auto run_detached(F f, D discard) -> boost::asio::awaitable<std::invoke_result_t
     return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, R)>(
         [](auto handler, F fn, D discard) {
             using Handler = decltype(handler);
-            auto op = std::make_shared<detail::DetachedOp<Handler, F, D, R>>(std::move(handler), std::move(fn),
-                                                                             std::move(discard));
+            auto op = std::make_shared<detail::DetachedRun<Handler, F, D, R>>(std::move(handler), std::move(fn),
+                                                                              std::move(discard));
             op->start();
         },
         asio::use_awaitable, std::move(f), std::move(discard));
