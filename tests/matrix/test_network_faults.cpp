@@ -106,6 +106,15 @@ TEST_CASE("network: a server that accepts and never answers is given up on at co
         CHECK(took < 2500ms);
         if (!url.password().empty()) CHECK(std::string(refused->what()).find(url.password()) == std::string::npos);
 
+        if (url.dialect() == "mysql" && !url.option("ssl_mode")) {
+            // read_timeout ends the wait for the greeting first: the message names it, not connect_timeout.
+            auto read_bounded = create_async_engine(url.with_query_option("read_timeout", "1"));
+            std::optional<OperationalError> unread;
+            test::run([&]() -> awaitable<void> { unread = co_await test::capture<OperationalError>(read_bounded.connect()); });
+            REQUIRE(unread);
+            CHECK_THAT(unread->what(), Catch::Contains("within read_timeout") && !Catch::Contains("connect_timeout"));
+        }
+
         // No connect_timeout: the caller's own timer ends it.
         auto unbounded = create_async_engine(url);
         bool timer_won = false;
