@@ -224,6 +224,71 @@ _retort_wait_gone() {
   done
 }
 
+# _retort_record_launch STATE ACCOUNT LOG -- CMD...: records how the server is
+# started (as ACCOUNT, output to LOG), so that it can be started again on the
+# same data directory after a crash (retort_server_relaunch).
+_retort_record_launch() {
+  local state="$1" account="$2" log="$3" quoted
+  shift 4
+  printf -v quoted '%q ' "$@"
+  printf 'account=%s\nlaunchlog=%s\nlaunch=%s\n' "$account" "$log" "$quoted" >>"$state"
+}
+# _retort_record_ready STATE CMD...: records the command that succeeds once the server accepts connections.
+_retort_record_ready() {
+  local state="$1" quoted
+  shift
+  printf -v quoted '%q ' "$@"
+  printf 'ready=%s\n' "$quoted" >>"$state"
+}
+# _retort_launch STATE: starts the recorded command in the background, in a
+# session of its own (setsid: a server of `tools/servers start` outlives the
+# script, and must not get the SIGINT of a Ctrl-C typed later in the
+# developer's terminal; its whole process group can be killed at once), and
+# records its pid.
+_retort_launch() {
+  local state="$1" account launch log
+  account="$(_retort_state_get "$state" account)"
+  launch="$(_retort_state_get "$state" launch)"
+  log="$(_retort_state_get "$state" launchlog)"
+  [[ -n "$launch" ]] || return 1
+  local -a cmd
+  eval "cmd=($launch)"
+  { _retort_exec_as "$account" setsid "${cmd[@]}"; } >>"$log" 2>&1 </dev/null &
+  printf 'pid=%s\n' "$!" >>"$state"
+}
+
+# retort_server_crash NAME: kills the running server of NAME with SIGKILL, the
+# whole process group (PostgreSQL's backends too), as a crash or an OOM kill
+# would: no shutdown, no goodbye to the clients. Its data stays.
+retort_server_crash() {
+  local state="$RETORT_SERVERS_DIR/$1.state" pid
+  pid="$(_retort_state_get "$state" pid)"
+  [[ "$pid" =~ ^[0-9]+$ ]] && _retort_alive "$pid" || retort_die "$1 is not running"
+  kill -s KILL -- "-$pid" 2>/dev/null || kill -s KILL "$pid"
+  _retort_wait_gone 100 "$pid" || retort_die "$1 (pid $pid) did not die"
+  # PostgreSQL's backends notice their postmaster is gone on their own; a new
+  # postmaster refuses to start while one of them still holds the shared memory.
+  sleep 0.3
+}
+
+# retort_server_relaunch NAME: starts NAME again on its data directory and
+# port (after retort_server_crash) and waits until it accepts connections.
+retort_server_relaunch() {
+  local state="$RETORT_SERVERS_DIR/$1.state" pid ready status=0 tries
+  for (( tries = 0; tries < 3; tries++ )); do
+    _retort_launch "$state" || retort_die "$1: no launch command recorded"
+    pid="$(_retort_state_get "$state" pid)"
+    ready="$(_retort_state_get "$state" ready)"
+    local -a check
+    eval "check=($ready)"
+    status=0
+    _retort_wait_ready "$pid" "${check[@]}" || status=$?
+    (( status == 0 )) && return 0
+    sleep 1  # exited while starting (shared memory still held): try again
+  done
+  retort_die "$1 did not come back (see $(_retort_state_get "$state" launchlog))"
+}
+
 # _retort_server_stop NAME: stops the server of NAME recorded in
 # $RETORT_SERVERS_DIR, or left behind by a killed run (found through the pid
 # file in its data directory), and removes its socket directory and state.
@@ -375,8 +440,11 @@ _retort_start_postgresql() {
   _retort_as "$account" "$bin/initdb" -D "$data" -U postgres -E UTF8 --locale=C.UTF-8 --lc-collate=C \
       --auth-local=trust --auth-host=scram-sha-256 -N --no-instructions >>"$log" 2>&1 ||
     { _retort_server_fail "$label" "$log" "initdb failed"; return 1; }
-  # Durability buys nothing on a throwaway server; speed does. UTC makes
-  # timestamp tests independent of the machine's time zone.
+  # Durability against a machine crash buys nothing on a throwaway server;
+  # speed does (fsync off). A commit still reaches the OS before it returns
+  # (synchronous_commit on): the fault suite kills the server process and reads
+  # every committed row back. UTC makes timestamp tests independent of the
+  # machine's time zone.
   cat >>"$data/postgresql.conf" <<CONF || return 1
 
 # Added by tools/lib/common.sh: a throwaway server for the tests.
@@ -385,7 +453,6 @@ port = $port
 unix_socket_directories = '$sockdir'
 max_connections = 200
 fsync = off
-synchronous_commit = off
 full_page_writes = off
 timezone = 'UTC'
 log_timezone = 'UTC'
@@ -398,9 +465,11 @@ CONF
 
   # setsid: a server of `tools/servers start` outlives the script, and must not
   # get the SIGINT of a Ctrl-C typed later in the developer's terminal.
-  { _retort_exec_as "$account" setsid "$bin/postgres" -D "$data"; } >>"$log" 2>&1 </dev/null &
-  pid=$!
-  printf 'pid=%s\nport=%s\nlog=%s\n' "$pid" "$port" "$log" >>"$state"
+  _retort_record_launch "$state" "$account" "$log" -- "$bin/postgres" -D "$data" || return 1
+  _retort_record_ready "$state" "$bin/pg_isready" -q -h "$sockdir" -p "$port" -U postgres -d postgres || return 1
+  _retort_launch "$state" || return 1
+  pid="$(_retort_state_get "$state" pid)"
+  printf 'port=%s\nlog=%s\n' "$port" "$log" >>"$state"
   _retort_wait_ready "$pid" "$bin/pg_isready" -q -h "$sockdir" -p "$port" -U postgres -d postgres || status=$?
   case "$status" in
     0) ;;
@@ -444,8 +513,10 @@ _retort_start_mariadb() {
   _retort_server_prepare mariadb "$account" || return 1
   local data="$_retort_data" sock="$_retort_sockdir/mariadbd.sock"
 
-  # For the bootstrap as well as the server. Durability buys nothing on a
-  # throwaway server; a small buffer pool and redo log keep memory and the
+  # For the bootstrap as well as the server. Durability against a machine
+  # crash buys nothing on a throwaway server, but a commit must survive the
+  # server process being killed (the fault suite): the log is written to the
+  # OS at each commit, flushed once a second (=2). A small buffer pool and redo log keep memory and the
   # install's file writing small. utf8mb4_bin: byte order and case-sensitive
   # comparison, as SQLite's BINARY and the C collation of the PostgreSQL above,
   # so the matrix's expected rows do not depend on the backend (a test that
@@ -453,7 +524,7 @@ _retort_start_mariadb() {
   local -a options=(
     --skip-name-resolve
     --skip-log-bin
-    --innodb-flush-log-at-trx-commit=0
+    --innodb-flush-log-at-trx-commit=2
     --skip-innodb-doublewrite
     --innodb-buffer-pool-size=64M
     --innodb-log-file-size=16M
@@ -474,13 +545,15 @@ _retort_start_mariadb() {
   # Named through the build tree for us, but the server needs the real path.
   local errlog="$RETORT_SERVERS_DIR/mariadb/mariadbd.err"
   # setsid: see _retort_start_postgresql. --no-defaults must come first.
-  { _retort_exec_as "$account" setsid "$mariadbd" --no-defaults --datadir="$data" \
+  _retort_record_launch "$state" "$account" "$log" -- "$mariadbd" --no-defaults --datadir="$data" \
       --bind-address=127.0.0.1 --port="$port" --socket="$sock" \
       --pid-file="$data/mariadbd.pid" --log-error="$data/mariadbd.err" \
       --max-connections=300 --default-time-zone=+00:00 "${options[@]}" \
-      --ssl-ca="$RETORT_SERVERS_DIR/tls/ca.crt" --ssl-cert="$data/server.crt" --ssl-key="$data/server.key"; } >>"$log" 2>&1 </dev/null &
-  pid=$!
-  printf 'pid=%s\nport=%s\nlog=%s\n' "$pid" "$port" "$errlog" >>"$state"
+      --ssl-ca="$RETORT_SERVERS_DIR/tls/ca.crt" --ssl-cert="$data/server.crt" --ssl-key="$data/server.key" || return 1
+  _retort_record_ready "$state" mariadb-admin --no-defaults --socket="$sock" --user=root --connect-timeout=2 ping || return 1
+  _retort_launch "$state" || return 1
+  pid="$(_retort_state_get "$state" pid)"
+  printf 'port=%s\nlog=%s\n' "$port" "$errlog" >>"$state"
   _retort_wait_ready "$pid" mariadb-admin --no-defaults --socket="$sock" --user=root --connect-timeout=2 ping || status=$?
   [[ -s "$errlog" ]] || errlog="$log"
   case "$status" in
