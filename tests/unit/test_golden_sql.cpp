@@ -92,3 +92,26 @@ TEST_CASE("cache keys: same shape, same key, other shape, other key", "[golden]"
     CHECK(key(sql::select(s.user_id).where(s.user_id.in_(1, 2))).text ==
           key(sql::select(s.user_id).where(s.user_id.in_(1, 2, 3, 4))).text);
 }
+
+TEST_CASE("each parameter knows the column its value is for, for messages about the value", "[golden]") {
+    MetaData m;
+    sql::Table t(m, "notes");
+    auto id = t.column<std::int64_t>("id", sql::primary_key());
+    auto body = t.column<std::string>("body");
+    auto rank = t.column<int>("rank");
+    auto columns_of = [](const sql::Statement& stmt) {
+        auto compiled = plugin::load_dialect("sqlite")->compiler().compile(*stmt.statement_node());
+        std::vector<std::string> out;
+        for (const auto& p : compiled.params) out.push_back(p.column);
+        return out;
+    };
+    using V = std::vector<std::string>;
+    CHECK(columns_of(sql::insert(t).values({body, std::string("x")}, {rank, rank + 1})) == V{"body", "rank"});
+    CHECK(columns_of(sql::update(t).values({body, std::string("y")}).where(id == std::int64_t{3})) == V{"body", "id"});
+    CHECK(columns_of(sql::select(id).where(sql::and_(body.like(std::string("%a%")), rank.between(1, 2)))) ==
+          V{"body", "rank", "rank"});
+    CHECK(columns_of(sql::select(id).where(id.in_(std::vector<std::int64_t>{1, 2}))) == V{"id"});
+    // A value inside an expression keeps its enclosing column; one compared with no column has none.
+    CHECK(columns_of(sql::select(id).where(rank == sql::literal<int>(1) + 2)) == V{"rank", "rank"});
+    CHECK(columns_of(sql::select(sql::literal<int>(5).label("five"))) == V{""});
+}

@@ -406,10 +406,13 @@ std::string SqlCompiler::table_name(const TableNode& t) const {
 }
 
 namespace {
-// Names the column the parameters rendered in its scope are values for.
+// Names the column the parameters rendered in its scope are values for (an
+// empty name keeps what an enclosing scope said).
 class ValueFor {
 public:
-    ValueFor(CompileContext& c, std::string_view column) : c_(c), saved_(c.value_for) { c.value_for = column; }
+    ValueFor(CompileContext& c, std::string_view column) : c_(c), saved_(c.value_for) {
+        if (!column.empty()) c.value_for = column;
+    }
     ~ValueFor() { c_.value_for = saved_; }
     ValueFor(const ValueFor&) = delete;
     ValueFor& operator=(const ValueFor&) = delete;
