@@ -12,7 +12,6 @@
 #include <boost/asio/associated_executor.hpp>
 #include <boost/asio/async_result.hpp>
 #include <boost/asio/bind_executor.hpp>
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
@@ -30,6 +29,7 @@
 #include "mysql_errors.hpp"
 #include "mysql_types.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/deadline.hpp"
 #include "retort/plugin/resolve.hpp"
 #include "retort/plugin/worker_thread.hpp"
 
@@ -420,16 +420,14 @@ awaitable<std::vector<std::string>> resolve(const std::string& host, unsigned po
     boost::system::error_code ec;
     auto literal = asio::ip::make_address(host, ec);
     if (!ec) co_return std::vector<std::string>{literal.to_string()};
-    using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer timer(co_await asio::this_coro::executor, deadline.value_or(Clock::time_point::max()));
     // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
     auto lookup = plugin::resolve_host(host, std::to_string(port));
-    auto first = co_await (std::move(lookup) || timer.async_wait(asio::use_awaitable));
-    if (first.index() == 1) {
+    auto found = co_await plugin::within(deadline.value_or(Clock::time_point::max()), std::move(lookup));
+    if (!found) {
         timed_out = true;
         co_return std::vector<std::string>{};
     }
-    auto& resolved = std::get<0>(first);
+    auto& resolved = *found;
     if (resolved.addresses.empty())
         throw OperationalError(Diagnostics{CR_UNKNOWN_HOST, "", "unknown MySQL server host '" + host + "' (" +
                                                                     resolved.error + ") for " + safe_url,
@@ -619,14 +617,11 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
         mysql_close(late.m);
         ERR_clear_error();
     };
-    using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer deadline(executor, *io_.deadline);
-    auto first = co_await (plugin::run_detached(std::move(connect), std::move(close_late)) ||
-                           deadline.async_wait(asio::use_awaitable));
+    auto attempt = plugin::run_detached(std::move(connect), std::move(close_late));
+    auto done = co_await plugin::within(*io_.deadline, std::move(attempt));
     const std::string where = o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket;
-    if (first.index() == 1)
-        connect_failed(o, Diagnostics{CR_SERVER_LOST, "", "no answer", ""}, where, SocketWatcher::Expired::deadline);
-    auto outcome = std::get<0>(first);
+    if (!done) connect_failed(o, Diagnostics{CR_SERVER_LOST, "", "no answer", ""}, where, SocketWatcher::Expired::deadline);
+    auto outcome = *done;
     m_ = outcome.m;
     if (!outcome.connected) {
         bool timed_out = Clock::now() >= *io_.deadline;

@@ -17,6 +17,7 @@
 
 #include "postgresql_errors.hpp"
 #include "retort/error.hpp"
+#include "retort/plugin/deadline.hpp"
 #include "retort/plugin/resolve.hpp"
 #include "retort/plugin/worker_thread.hpp"
 
@@ -282,15 +283,13 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         boost::system::error_code ec;
         asio::ip::make_address(p.host, ec);
         if (ec) {
-            using namespace asio::experimental::awaitable_operators;
-            asio::steady_timer resolve_deadline(ex, deadline);
             // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
             const std::string service = p.port.empty() ? "5432" : p.port;
             auto lookup = plugin::resolve_host(p.host, service);
-            auto first = co_await (std::move(lookup) || resolve_deadline.async_wait(asio::use_awaitable));
-            if (first.index() == 1)
+            auto found = co_await plugin::within(deadline, std::move(lookup));
+            if (!found)
                 throw OperationalError(Diagnostics{0, "", "resolving host '" + p.host + "' timed out (connect_timeout)", ""});
-            const auto& resolved = std::get<0>(first);
+            const auto& resolved = *found;
             if (resolved.addresses.empty())
                 throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + resolved.error, ""});
             std::string hosts, addrs;
@@ -322,8 +321,6 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
     // default; a library must not write to the application's stderr.
     PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
 
-    asio::steady_timer timer(ex);
-    timer.expires_at(deadline);
     // "Behave as if PQconnectPoll last returned PGRES_POLLING_WRITING."
     PostgresPollingStatusType st = PGRES_POLLING_WRITING;
     for (;;) {
@@ -333,8 +330,8 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         c->attach(ex);
         if (!c->socket_) raise_connection_error(raw, "");
         auto wait = st == PGRES_POLLING_READING ? wait_type::wait_read : wait_type::wait_write;
-        auto which = co_await (c->socket_->async_wait(wait, asio::use_awaitable) || timer.async_wait(asio::use_awaitable));
-        if (which.index() == 1) {
+        auto ready = c->socket_->async_wait(wait, asio::use_awaitable);
+        if (!co_await plugin::within(deadline, std::move(ready))) {
             char seconds[32];
             std::snprintf(seconds, sizeof seconds, "%.1f", p.timeout.count() / 1000.0);
             throw OperationalError(Diagnostics{0, "", "connecting to PostgreSQL at " + where(p) + " timed out after " +

@@ -1,6 +1,5 @@
 #include "connection_pool.hpp"
 
-#include <boost/asio/experimental/awaitable_operators.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -9,6 +8,7 @@
 #include <cstdio>
 
 #include "retort/error.hpp"
+#include "retort/plugin/deadline.hpp"
 
 namespace retort::detail {
 
@@ -101,13 +101,12 @@ awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::open(asio::any_io_e
 }
 
 awaitable<bool> ConnectionPool::answers_ping(plugin::Connection& driver) {
-    using namespace asio::experimental::awaitable_operators;
-    asio::steady_timer deadline(co_await asio::this_coro::executor, ping_timeout_);
+    auto ping = driver.ping();  // named: see docs/gcc12.md
     try {
-        auto first = co_await (driver.ping() || deadline.async_wait(asio::use_awaitable));
-        co_return first.index() == 0;  // else the network stalled: the ping was cancelled mid-way
+        // false when the network stalled: the ping was cancelled mid-way.
+        co_return co_await plugin::within(Clock::now() + ping_timeout_, std::move(ping));
     } catch (const DBAPIError&) {
-        co_return false;
+        co_return false;  // dead: at once, not at the deadline
     }
 }
 
