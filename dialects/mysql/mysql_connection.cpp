@@ -781,7 +781,9 @@ void MysqlConnection::request_kill() noexcept {
             if (!k) return;
             try {
             // Bounded: a server that does not answer the side connection is given up on.
-            unsigned int seconds = 5, protocol = o->unix_socket.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
+            // The way the session itself came: TCP to a host, else a unix socket (the given one or the default).
+            unsigned int seconds = 5,
+                         protocol = o->unix_socket.empty() && !o->host.empty() ? MYSQL_PROTOCOL_TCP : MYSQL_PROTOCOL_SOCKET;
             mysql_optionsv(k, MYSQL_OPT_CONNECT_TIMEOUT, &seconds);
             mysql_optionsv(k, MYSQL_OPT_READ_TIMEOUT, &seconds);
             mysql_optionsv(k, MYSQL_OPT_WRITE_TIMEOUT, &seconds);
@@ -832,8 +834,13 @@ awaitable<MysqlConnection::Prepared> MysqlConnection::prepared(const std::string
     MYSQL_STMT* stmt = mysql_stmt_init(m_);
     if (!stmt) fail(connection_diagnostics(m_, sql));
     int rc = 0;
-    co_await drive([&] { return mysql_stmt_prepare_start(&rc, stmt, sql.data(), static_cast<unsigned long>(sql.size())); },
-                   [&](int ev) { return mysql_stmt_prepare_cont(&rc, stmt, ev); });
+    try {
+        co_await drive([&] { return mysql_stmt_prepare_start(&rc, stmt, sql.data(), static_cast<unsigned long>(sql.size())); },
+                       [&](int ev) { return mysql_stmt_prepare_cont(&rc, stmt, ev); });
+    } catch (...) {
+        orphans_.push_back(stmt);  // cancelled mid-prepare: freed with the handle (found by LeakSanitizer)
+        throw;
+    }
     if (rc) {
         Diagnostics d = statement_diagnostics(stmt, sql);
         if (!lost_ && (is_connection_lost(static_cast<unsigned>(d.native_code), mariadb_) || static_cast<int>(mysql_get_socket(m_)) < 0))
