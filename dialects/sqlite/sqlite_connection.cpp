@@ -166,16 +166,25 @@ void SqliteConnection::open_blocking(const Url& url) {
     else if (mode == "rwc") flags |= SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE;
     else throw ArgumentError("SQLite URL option mode must be ro, rw or rwc, not '" + mode + "'");
 
-    int rc = sqlite3_open_v2(path.c_str(), &db_, flags, nullptr);
+    // Opened into a local handle: interrupt() reads db_ from another thread.
+    sqlite3* handle = nullptr;
+    int rc = sqlite3_open_v2(path.c_str(), &handle, flags, nullptr);
     if (rc != SQLITE_OK) {
         Diagnostics d;
-        d.native_code = db_ ? sqlite3_extended_errcode(db_) : rc;
-        d.message = std::string(db_ ? sqlite3_errmsg(db_) : sqlite3_errstr(rc)) + " (database '" + path + "')";
-        sqlite3_close_v2(db_);
-        db_ = nullptr;
+        d.native_code = handle ? sqlite3_extended_errcode(handle) : rc;
+        d.message = std::string(handle ? sqlite3_errmsg(handle) : sqlite3_errstr(rc)) + " (database '" + path + "')";
+        sqlite3_close_v2(handle);
         throw OperationalError(std::move(d));
     }
+    {
+        std::lock_guard lock(handle_mutex_);
+        db_ = handle;
+    }
     sqlite3_extended_result_codes(db_, 1);
+    // sqlite3_interrupt reaches only statements already running: this handler
+    // also stops one that starts after the cancellation (every 1,000 steps).
+    sqlite3_progress_handler(
+        db_, 1000, [](void* p) -> int { return static_cast<SqliteConnection*>(p)->interrupted() ? 1 : 0; }, this);
     // sleep(seconds), which PostgreSQL and MySQL have built in (sql::func::sleep).
     // It blocks this connection's worker thread only, never the event loop, and
     // ends early when the caller cancels (sqlite3_interrupt does not reach it).
@@ -328,7 +337,10 @@ plugin::awaitable<std::int64_t> SqliteConnection::execute_many(const std::string
                                                                std::span<const std::vector<Value>> param_sets) {
     co_return co_await on_worker([&] {
         std::int64_t total = 0;
-        for (const auto& params : param_sets) total += std::max<std::int64_t>(0, execute_blocking(sql, params).rows_affected);
+        for (const auto& params : param_sets) {
+            check_interrupted();  // between the statements of the batch too
+            total += std::max<std::int64_t>(0, execute_blocking(sql, params).rows_affected);
+        }
         return total;
     });
 }
