@@ -188,8 +188,15 @@ std::string Url::render(bool hide_password) const {
         if (has_password_) s += ":" + (hide_password ? std::string("***") : encode(password_));
         s += "@";
     }
-    if (host_.find(':') != std::string::npos) s += "[" + host_ + "]";
-    else s += encode(host_);
+    if (host_.find(':') != std::string::npos) {
+        // An IPv6 address, in brackets: its colons as they are, the rest (a zone's
+        // '%', say) percent-encoded, so that parse() reads back the same host.
+        s += '[';
+        for (char c : host_) s += c == ':' ? std::string(1, c) : encode(std::string_view(&c, 1));
+        s += ']';
+    } else {
+        s += encode(host_);
+    }
     if (port_) s += ":" + std::to_string(*port_);
     if (!database_.empty() || !query_.empty()) s += "/";
     for (char c : database_) {
