@@ -193,7 +193,11 @@ TEST_CASE("soak: 64 coroutines x 2,000 mixed ORM and Core transactions on a pool
     CHECK(accounts == tally->accounts + 1);  // and the bank
     CHECK(balance == tally->deposits);
     CHECK(tally->entries + tally->accounts + tally->deposits > workers * per_round);  // most of the 128,000 wrote
-    // Flat: the second round, as long as the first, holds no more than a few MiB more.
+    // Flat: the second round, as long as the first, holds no more than a few MiB
+    // more. (Under AddressSanitizer, freed memory sits in its quarantine and the
+    // resident size means nothing; LeakSanitizer checks there instead.)
+#if !defined(__SANITIZE_ADDRESS__)
     CHECK(rss[1] <= rss[0] + 8 * 1024);
+#endif
     CHECK(engine.pool_status().checked_out == 0);
 }

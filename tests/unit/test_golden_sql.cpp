@@ -80,8 +80,11 @@ TEST_CASE("cache keys: same shape, same key, other shape, other key", "[golden]"
         st.statement_node()->build_key(k);
         return k;
     };
-    auto a = key(sql::select(s.user_id).where(s.user_name == "a").limit(5));
-    auto b = key(sql::select(s.user_id).where(s.user_name == "b").limit(7));
+    // A key points into its statement's binds: the statements must outlive the keys read below.
+    sql::Statement sa = sql::select(s.user_id).where(s.user_name == "a").limit(5);
+    sql::Statement sb = sql::select(s.user_id).where(s.user_name == "b").limit(7);
+    auto a = key(sa);
+    auto b = key(sb);
     CHECK(a.text == b.text);
     REQUIRE(a.binds.size() == 2);
     CHECK(std::get<std::string>(b.binds[0]->value) == "b");
