@@ -573,7 +573,9 @@ awaitable<void> MysqlConnection::connect_nonblocking(const Options& o, const std
         status = mysql_real_connect_cont(&ret, m_, events);
     }
     ERR_clear_error();
-    auto why = std::exchange(io_.expired, SocketWatcher::Expired::none);
+    // Left set for open(): an attempt cut short by a timeout ends the walk
+    // through the addresses (the next connect_nonblocking resets it).
+    auto why = io_.expired;
     if (!ret || why != SocketWatcher::Expired::none)
         connect_failed(o, connection_diagnostics(m_, ""), address.empty() ? "unix socket " + o.unix_socket : address, why);
     connected(o, executor);
