@@ -160,6 +160,9 @@ TEST_CASE("identifiers: index names Retort makes up are shortened to the databas
     CHECK(short_a != short_b);
     if (auto max = compiler.max_identifier_length()) {
         CHECK(short_a.size() <= max);
-        CHECK(short_a == compiler.generated_name("ix_" + table + "1_" + column));  // the same every time
+        // The same on every run and every machine: the start of the name and an
+        // FNV-1a hash of all of it (a database already holds indexes by this name).
+        const std::string hash = "_f248f9c5";
+        CHECK(short_a == "ix_" + table + "1_" + std::string(max - 9 - 3 - 40 - 2, 'c') + hash);
     }
 }
