@@ -600,11 +600,17 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
         unsigned int whole_seconds = static_cast<unsigned>(std::ceil(*o.connect_timeout));
         set_option(m_, MYSQL_OPT_CONNECT_TIMEOUT, &whole_seconds);
     }
-    // The handle is the thread's until the connect returns. If our deadline or
-    // the caller's cancellation comes first, the thread closes it itself then
-    // (the library's own connect timeout bounds how long that takes).
+    // The handle is the thread's until the connect returns (the library's own
+    // connect timeout bounds how long). It closes itself if nobody takes it: the
+    // deadline or a cancellation came first, or the outcome lost a race with either.
+    struct Close {
+        void operator()(MYSQL* m) const {
+            mysql_close(m);
+            ERR_clear_error();
+        }
+    };
     struct Outcome {
-        MYSQL* m = nullptr;
+        std::unique_ptr<MYSQL, Close> handle;
         bool connected = false;
     };
     auto connect = [m = std::exchange(m_, nullptr), host = protocol == MYSQL_PROTOCOL_TCP ? o.host : std::string("localhost"),
@@ -613,18 +619,14 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
         bool ok = mysql_real_connect(m, host.empty() ? nullptr : host.c_str(), user.c_str(), password.c_str(),
                                      db.empty() ? nullptr : db.c_str(), port,
                                      unix_socket.empty() ? nullptr : unix_socket.c_str(), CLIENT_FOUND_ROWS) != nullptr;
-        return {m, ok};
+        return {std::unique_ptr<MYSQL, Close>(m), ok};
     };
-    auto close_late = [](Outcome late) {
-        mysql_close(late.m);
-        ERR_clear_error();
-    };
-    auto attempt = plugin::run_detached(std::move(connect), std::move(close_late));
+    auto attempt = plugin::run_detached(std::move(connect));
     auto done = co_await plugin::within(*io_.deadline, std::move(attempt));
     const std::string where = o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket;
     if (!done) connect_failed(o, Diagnostics{CR_SERVER_LOST, "", "no answer", ""}, where, SocketWatcher::Expired::deadline);
-    auto outcome = *done;
-    m_ = outcome.m;
+    Outcome outcome = std::move(*done);
+    m_ = outcome.handle.release();
     if (!outcome.connected) {
         bool timed_out = Clock::now() >= *io_.deadline;
         connect_failed(o, connection_diagnostics(m_, ""), where,

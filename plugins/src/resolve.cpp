@@ -34,7 +34,7 @@ Resolved lookup(const std::string& host, const std::string& port) {
 
 boost::asio::awaitable<Resolved> resolve_host(std::string host, std::string port) {
     auto work = [host = std::move(host), port = std::move(port)] { return lookup(host, port); };
-    co_return co_await run_detached(std::move(work), [](Resolved) {});
+    co_return co_await run_detached(std::move(work));
 }
 
 }  // namespace retort::plugin

@@ -213,13 +213,14 @@ private:
 };
 
 /// run_detached(): `fn` owns all it uses, so a cancellation or a teardown lets
-/// the caller go at once; a result that comes too late goes to `discard`.
-template <class Handler, class F, class D, class R>
-class DetachedRun : public AwaitedOp<Handler, R>, public std::enable_shared_from_this<DetachedRun<Handler, F, D, R>> {
+/// the caller go at once; a result that comes too late is destroyed on the
+/// work's thread, and its destructor disposes of what it holds.
+template <class Handler, class F, class R>
+class DetachedRun : public AwaitedOp<Handler, R>, public std::enable_shared_from_this<DetachedRun<Handler, F, R>> {
     using Base = AwaitedOp<Handler, R>;
 
 public:
-    DetachedRun(Handler h, F fn, D discard) : Base(std::move(h)), fn_(std::move(fn)), discard_(std::move(discard)) {}
+    DetachedRun(Handler h, F fn) : Base(std::move(h)), fn_(std::move(fn)) {}
 
     void start() {
         namespace asio = boost::asio;
@@ -228,7 +229,8 @@ public:
         if (slot.is_connected()) {
             std::weak_ptr<DetachedRun> weak = this->shared_from_this();
             slot.assign([weak](asio::cancellation_type) {
-                if (auto op = weak.lock()) op->complete(Base::aborted(), R{});
+                R none{};
+                if (auto op = weak.lock()) op->complete(Base::aborted(), none);
             });
         }
         std::thread([op = this->shared_from_this()] { op->work(); }).detach();
@@ -252,19 +254,16 @@ private:
         } catch (...) {
             error = std::current_exception();
         }
-        if (!complete(error, out) && !error) discard_(std::move(out));
+        complete(error, out);  // if nobody waits any more, `out` is destroyed here
     }
 
-    // Hands the outcome to the awaiting handler if it still waits; false if not.
-    bool complete(std::exception_ptr error, const R& out) {
+    // Hands the outcome (moved from `out`) to the awaiting handler if it still waits.
+    void complete(std::exception_ptr error, R& out) {
         std::lock_guard lock(this->mutex_);
-        if (!this->handler_) return false;
-        this->complete_locked(error, out);
-        return true;
+        if (this->handler_) this->complete_locked(error, std::move(out));
     }
 
     F fn_;
-    D discard_;
 };
 
 }  // namespace detail
@@ -324,24 +323,24 @@ private:
 /// interrupt (a blocking connect, getaddrinfo), and resumes the caller with its
 /// result or exception. `f` must own everything it uses: a cancellation, or the
 /// teardown of the awaiting io_context, lets the caller go at once
-/// (operation_aborted) while `f` runs on to its end; its result then goes to
-/// `discard(result)` on that thread (closing the handle it opened).
+/// (operation_aborted) while `f` runs on to its end. A result nobody takes any
+/// more is destroyed, on that thread or wherever it is dropped: make its
+/// destructor dispose of what it holds (close the handle it opened).
 ///
 /// Not a coroutine, for the reason WorkerThread::run is not.
-template <class F, class D>
-auto run_detached(F f, D discard) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
+template <class F>
+auto run_detached(F f) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
     using R = std::invoke_result_t<F&>;
-    static_assert(!std::is_void_v<R> && std::is_default_constructible_v<R>,
-                  "run_detached: f must return a default-constructible value (what discard() disposes of)");
+    static_assert(!std::is_void_v<R> && std::is_default_constructible_v<R> && std::is_move_constructible_v<R>,
+                  "run_detached: f must return a default-constructible, movable value");
     namespace asio = boost::asio;
     return asio::async_initiate<decltype(asio::use_awaitable), void(std::exception_ptr, R)>(
-        [](auto handler, F fn, D discard) {
+        [](auto handler, F fn) {
             using Handler = decltype(handler);
-            auto op = std::make_shared<detail::DetachedRun<Handler, F, D, R>>(std::move(handler), std::move(fn),
-                                                                              std::move(discard));
+            auto op = std::make_shared<detail::DetachedRun<Handler, F, R>>(std::move(handler), std::move(fn));
             op->start();
         },
-        asio::use_awaitable, std::move(f), std::move(discard));
+        asio::use_awaitable, std::move(f));
 }
 
 }  // namespace retort::plugin
