@@ -1,6 +1,5 @@
 #include "support/hostile.hpp"
 
-#include "retort/plugin/utf8.hpp"
 
 namespace retort::test {
 
@@ -108,6 +107,27 @@ const std::vector<Hostile>& hostile_strings() {
     return all;
 }
 
-bool valid_utf8(const std::string& text) { return !plugin::invalid_utf8_at(text).has_value(); }
+// Decodes each character to its code point and checks that against the
+// Unicode rules (shortest form, no surrogates, at most U+10FFFF): written apart
+// from plugin::invalid_utf8_at, which the dialects use, so that the tests'
+// expectations do not share its mistakes.
+bool valid_utf8(const std::string& text) {
+    std::size_t i = 0;
+    while (i < text.size()) {
+        auto byte = [&](std::size_t k) { return static_cast<unsigned char>(text[k]); };
+        unsigned char lead = byte(i);
+        int length = lead < 0x80 ? 1 : (lead >> 5) == 0x6 ? 2 : (lead >> 4) == 0xe ? 3 : (lead >> 3) == 0x1e ? 4 : 0;
+        if (length == 0 || i + length > text.size()) return false;
+        char32_t cp = length == 1 ? lead : lead & (0x7f >> length);
+        for (int k = 1; k < length; ++k) {
+            if ((byte(i + k) & 0xc0) != 0x80) return false;
+            cp = (cp << 6) | (byte(i + k) & 0x3f);
+        }
+        const char32_t shortest[] = {0, 0, 0x80, 0x800, 0x10000};
+        if (cp < shortest[length] || (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff) return false;
+        i += static_cast<std::size_t>(length);
+    }
+    return true;
+}
 
 }  // namespace retort::test
