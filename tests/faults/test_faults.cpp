@@ -58,11 +58,6 @@ struct Shared {
     int stream_rows = 0;
 };
 
-awaitable<void> pause(std::chrono::milliseconds d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    co_await t.async_wait(boost::asio::use_awaitable);
-}
-
 std::string kind_of(const DBAPIError& e) {
     if (dynamic_cast<const OperationalError*>(&e)) return "OperationalError";
     if (dynamic_cast<const InternalError*>(&e)) return "InternalError";
@@ -106,7 +101,7 @@ awaitable<void> worker(AsyncEngine engine, std::shared_ptr<const Pairs> p, int i
         } catch (const std::exception& e) {
             s->other_errors.push_back(e.what());
         }
-        co_await pause(5ms);
+        co_await test::sleep_for(5ms);
     }
     ++s->finished;
 }
@@ -115,7 +110,7 @@ awaitable<void> worker(AsyncEngine engine, std::shared_ptr<const Pairs> p, int i
 awaitable<int> servers_ctl(const std::string& verb, const std::string& server) {
     std::string command = std::string(RETORT_SERVERS_CTL) + " " + verb + " " + server + " >/dev/null 2>&1";
     auto done = std::async(std::launch::async, [command] { return std::system(command.c_str()); });
-    while (done.wait_for(0ms) != std::future_status::ready) co_await pause(20ms);
+    while (done.wait_for(0ms) != std::future_status::ready) co_await test::sleep_for(20ms);
     co_return done.get();
 }
 
@@ -140,14 +135,14 @@ TEST_CASE("faults: the server killed and started again under 16 coroutines: type
         co_await test::recreate_tables(engine, registry().metadata());
         auto ex = co_await boost::asio::this_coro::executor;
         for (int i = 0; i < 16; ++i) boost::asio::co_spawn(ex, worker(engine, p, i, s), boost::asio::detached);
-        co_await pause(700ms);
+        co_await test::sleep_for(700ms);
         crashed = co_await servers_ctl("crash", server);
-        co_await pause(300ms);  // the workers meet the dead server
+        co_await test::sleep_for(300ms);  // the workers meet the dead server
         relaunched = co_await servers_ctl("relaunch", server);
         s->relaunched = true;
-        co_await pause(1500ms);
+        co_await test::sleep_for(1500ms);
         s->stop = true;
-        while (s->finished < 16) co_await pause(20ms);
+        while (s->finished < 16) co_await test::sleep_for(20ms);
     });
     REQUIRE(crashed == 0);
     REQUIRE(relaunched == 0);

@@ -42,14 +42,9 @@ struct Marks {
     }
 };
 
-awaitable<void> sleep_for(Clock::duration d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    co_await t.async_wait(boost::asio::use_awaitable);
-}
-
 /// Waits until `deadline`, then counts the marks on a connection of its own.
 awaitable<std::int64_t> marks_after(AsyncEngine& engine, const Marks& m, Clock::time_point deadline) {
-    co_await sleep_for(deadline - Clock::now());
+    co_await test::sleep_for(deadline - Clock::now());
     co_return co_await test::count_rows(engine, m.marks);
 }
 
@@ -116,9 +111,9 @@ TEST_CASE("cancel: a terminal cancellation of a co_spawned coroutine ends its st
         auto start = Clock::now();
         boost::asio::co_spawn(ex, run_slow_insert(engine, m, error),
                               boost::asio::bind_cancellation_slot(signal.slot(), [done](std::exception_ptr) { *done = true; }));
-        co_await sleep_for(300ms);
+        co_await test::sleep_for(300ms);
         signal.emit(boost::asio::cancellation_type::terminal);
-        while (!*done && Clock::now() - start < 5s) co_await sleep_for(10ms);
+        while (!*done && Clock::now() - start < 5s) co_await test::sleep_for(10ms);
         took = Clock::now() - start;
         rows = co_await marks_after(engine, *m, start + 3500ms);
     });
@@ -221,7 +216,7 @@ TEST_CASE("cancel: 1,000 cancellations at random points: no stale result, no hal
             // A connection the cancelled coroutine dropped without close() is
             // rolled back and returned by a coroutine its destructor spawned:
             // give it the moment that takes, then it must be back.
-            for (int wait = 0; wait < 100 && engine.pool_status().checked_out != 0; ++wait) co_await sleep_for(2ms);
+            for (int wait = 0; wait < 100 && engine.pool_status().checked_out != 0; ++wait) co_await test::sleep_for(2ms);
             auto s = engine.pool_status();
             if (s.checked_out != 0 || s.waiting != 0)
                 problems.push_back("round " + std::to_string(round) + ": checked_out=" + std::to_string(s.checked_out));

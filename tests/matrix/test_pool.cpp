@@ -28,11 +28,6 @@ struct Counter {
     Column<int> n = items.column<int>("n");
 };
 
-awaitable<void> sleep_for(std::chrono::milliseconds d) {
-    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
-    co_await t.async_wait(boost::asio::use_awaitable);
-}
-
 struct Crowd {
     int finished = 0;
     std::vector<std::string> errors;  // a detached coroutine's exception is otherwise lost
@@ -65,7 +60,7 @@ awaitable<void> terminate(AsyncEngine& engine, const AsyncConnection& victim) {
     co_await conn.execute(text(*sql));
     co_await conn.commit();
     co_await conn.close();
-    co_await sleep_for(100ms);  // the server ends the session asynchronously
+    co_await test::sleep_for(100ms);  // the server ends the session asynchronously
 }
 
 void require_server_sessions(const AsyncEngine& engine) {
@@ -81,7 +76,7 @@ TEST_CASE("pool: 50 coroutines share a pool of 5 connections and all complete", 
     test::run([&]() -> awaitable<void> {
         auto ex = co_await boost::asio::this_coro::executor;
         for (int i = 0; i < 50; ++i) boost::asio::co_spawn(ex, member_of_crowd(engine, i, crowd), boost::asio::detached);
-        for (int waited = 0; crowd->finished < 50 && waited < 3000; ++waited) co_await sleep_for(10ms);
+        for (int waited = 0; crowd->finished < 50 && waited < 3000; ++waited) co_await test::sleep_for(10ms);
     });
     CHECK(crowd->errors == std::vector<std::string>{});
     CHECK(crowd->finished == 50);
@@ -120,9 +115,9 @@ TEST_CASE("pool: an exhausted pool raises TimeoutError after pool_timeout", "[po
             *got = true;
             co_await c.close();
         }(engine, got), boost::asio::detached);
-        co_await sleep_for(50ms);
+        co_await test::sleep_for(50ms);
         CHECK(engine.pool_status().waiting == 0);  // it opened the free overflow slot
-        co_await sleep_for(50ms);
+        co_await test::sleep_for(50ms);
         CHECK(*got);
         co_await a.close();
     });
@@ -144,11 +139,11 @@ TEST_CASE("pool: a waiter is handed the connection another coroutine returns", "
                 out->push_back(c.session_id());
                 co_await c.close();
             }(engine, sessions), boost::asio::detached);
-        co_await sleep_for(50ms);
+        co_await test::sleep_for(50ms);
         CHECK(engine.pool_status().waiting == 3);
         CHECK(sessions->empty());
         co_await a.close();
-        for (int waited = 0; sessions->size() < 3 && waited < 500; ++waited) co_await sleep_for(10ms);
+        for (int waited = 0; sessions->size() < 3 && waited < 500; ++waited) co_await test::sleep_for(10ms);
         REQUIRE(sessions->size() == 3);
         for (const auto& s : *sessions) CHECK(s == first_session);  // one connection, handed on
     });
@@ -292,7 +287,7 @@ TEST_CASE("pool: pool_recycle replaces connections older than it", "[pool]") {
         auto young = co_await engine.connect();
         CHECK(young.session_id() == first);
         co_await young.close();
-        co_await sleep_for(1100ms);
+        co_await test::sleep_for(1100ms);
         auto old = co_await engine.connect();
         CHECK(old.session_id() != first);
         co_await old.close();
@@ -315,7 +310,7 @@ TEST_CASE("pool: threads with io_contexts of their own share one engine", "[pool
                     auto ex = co_await boost::asio::this_coro::executor;
                     for (int i = 0; i < per_thread; ++i)
                         boost::asio::co_spawn(ex, member_of_crowd(engine, i, crowds[t]), boost::asio::detached);
-                    for (int waited = 0; crowds[t]->finished < per_thread && waited < 3000; ++waited) co_await sleep_for(10ms);
+                    for (int waited = 0; crowds[t]->finished < per_thread && waited < 3000; ++waited) co_await test::sleep_for(10ms);
                 });
             } catch (...) {
                 failures[t] = std::current_exception();
@@ -424,7 +419,7 @@ TEST_CASE("pool: a result outlives its connection object, which returns to the p
             auto one = co_await dropped.fetchone();
             CHECK(one.has_value());
         }  // dropped half-read: the connection goes back all the same
-        co_await sleep_for(50ms);
+        co_await test::sleep_for(50ms);
         CHECK(engine.pool_status().checked_out == 0);
 
         // Closed with its connection: reading on is an error, not an early end.
@@ -447,10 +442,10 @@ TEST_CASE("pool: a second coroutine on a busy connection is refused, not interle
         auto ex = co_await boost::asio::this_coro::executor;
         boost::asio::co_spawn(ex, run_one(&conn, select(func::sleep(0.2)), std::make_shared<std::string>()),
                               boost::asio::detached);
-        co_await sleep_for(50ms);  // the first statement is in flight
+        co_await test::sleep_for(50ms);  // the first statement is in flight
         co_await run_one(&conn, select(literal<std::int64_t>(1)), error);
         CHECK_THAT(*error, Catch::Contains("one coroutine at a time"));
-        co_await sleep_for(300ms);
+        co_await test::sleep_for(300ms);
         auto v = co_await conn.scalar<std::int64_t>(select(literal<std::int64_t>(2)));
         CHECK(v == 2);  // the connection is fine once the first is done
         co_await conn.close();

@@ -4,6 +4,9 @@
 
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <boost/asio/use_awaitable.hpp>
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
@@ -88,6 +91,11 @@ void skip(const std::string& reason) {
     std::fprintf(stderr, "SKIPPED: %s\n", reason.c_str());
     std::fflush(stderr);
     std::_Exit(77);
+}
+
+boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d) {
+    boost::asio::steady_timer t(co_await boost::asio::this_coro::executor, d);
+    co_await t.async_wait(boost::asio::use_awaitable);
 }
 
 }  // namespace retort::test

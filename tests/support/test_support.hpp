@@ -3,6 +3,7 @@
 #pragma once
 
 #include <algorithm>
+#include <chrono>
 #include <boost/asio/awaitable.hpp>
 #include <functional>
 #include <optional>
@@ -65,6 +66,9 @@ struct StatementLog {
         return std::count_if(sql.begin(), sql.end(), [&](const auto& s) { return s.find(part) != std::string::npos; });
     }
 };
+
+/// Waits `d` on the calling coroutine's executor (the event loop runs meanwhile).
+boost::asio::awaitable<void> sleep_for(std::chrono::steady_clock::duration d);
 
 /// Ends the test as skipped (CTest reports it so) with `reason`.
 [[noreturn]] void skip(const std::string& reason);
