@@ -56,6 +56,42 @@ struct Child {
 };
 RETORT_MAPPED(Child, id, parent_id, name, parent)
 
+// Many-to-many both ways: Course.students owns (its qualified name sorts
+// first), Student.courses gives way.
+struct Course;
+struct Student {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+    orm::Collection<Course> courses;
+    Live live;
+
+    static auto mapping() {
+        return orm::table(registry(), "ol_student", orm::column(&Student::id, orm::primary_key()),
+                          orm::column(&Student::name, types::String(40)),
+                          orm::relationship(&Student::courses, {.back_populates = "students",
+                                                                .order_by = {"title"}, .secondary = "ol_enrollment"}));
+    }
+};
+RETORT_MAPPED(Student, id, name, courses)
+
+struct Course {
+    orm::Defaulted<std::int64_t> id;
+    std::string title;
+    orm::Collection<Student> students;
+    Live live;
+
+    static auto mapping() {
+        return orm::table(registry(), "ol_course", orm::column(&Course::id, orm::primary_key()),
+                          orm::column(&Course::title, types::String(40)),
+                          orm::relationship(&Course::students, {.back_populates = "courses",
+                                                                .order_by = {"name"}, .secondary = "ol_enrollment"}));
+    }
+};
+RETORT_MAPPED(Course, id, title, students)
+
+[[maybe_unused]] const bool enrollment = orm::association_table(
+    registry(), "ol_enrollment", {{"student_id", "ol_student.id"}, {"course_id", "ol_course.id"}});
+
 /// 10 parents with 10 children each, both sides of each link assigned by the program.
 awaitable<void> seed(AsyncEngine& engine) {
     co_await test::recreate_tables(engine, registry().metadata());
@@ -73,6 +109,36 @@ awaitable<void> seed(AsyncEngine& engine) {
     }
     co_await s.commit();
     co_await s.close();
+}
+
+/// 3 courses and 4 students, each student in two courses; both sides of each
+/// link assigned by the program.
+awaitable<void> seed_courses(AsyncEngine& engine) {
+    orm::AsyncSession s(engine, {.expire_on_commit = false});
+    std::vector<std::shared_ptr<Course>> courses;
+    for (const char* title : {"art", "math", "music"})
+        courses.push_back(std::make_shared<Course>(Course{.title = title, .students = {}}));
+    for (int i = 0; i < 4; ++i) {
+        auto student = std::make_shared<Student>(Student{.name = "s" + std::to_string(i)});
+        for (int k = 0; k < 2; ++k) {
+            const auto& course = courses[(i + k) % 3];
+            student->courses.push_back(course);
+            course->students.push_back(student);
+        }
+        s.add(student);
+    }
+    co_await s.commit();
+    co_await s.close();
+}
+
+/// The parent_id column of every child, from a session of its own.
+awaitable<std::vector<std::int64_t>> parent_ids(AsyncEngine& engine) {
+    orm::AsyncSession s(engine);
+    auto children = co_await s.scalars(orm::select<Child>().order_by(&Child::id));
+    std::vector<std::int64_t> ids;
+    for (const auto& c : children) ids.push_back(c->parent_id);
+    co_await s.close();
+    co_return ids;
 }
 
 }  // namespace orm_lifetime_test
@@ -133,6 +199,139 @@ TEST_CASE("orm lifetime: a child whose parent was released says so", "[orm]") {
         CHECK(kept->parent.owning());
         CHECK(kept->parent->name == "new");
         kept.reset();
+        CHECK(Live::count == 0);
+    });
+}
+
+TEST_CASE("orm lifetime: many-to-many objects linked both ways are freed when nothing holds them", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        co_await seed_courses(engine);
+        CHECK(Live::count == 0);  // what the program built and flushed both ways
+
+        // Both sides loaded in one session: each course's students hold it back.
+        for (int round = 0; round < 50; ++round) {
+            orm::AsyncSession s(engine);
+            auto students = co_await s.scalars(orm::select<Student>().options(orm::selectinload(&Student::courses)));
+            auto courses = co_await s.scalars(orm::select<Course>().options(orm::selectinload(&Course::students)));
+            std::size_t linked = 0;
+            for (const auto& c : courses)
+                for (const auto& st : c->students)
+                    linked += std::count(st->courses.begin(), st->courses.end(), c);
+            CHECK(linked == 8);
+            co_await s.close();
+        }
+        CHECK(Live::count == 0);
+
+        // Joined both ways, the session dropped without close().
+        {
+            orm::AsyncSession s(engine);
+            auto courses = co_await s.scalars(
+                orm::select<Course>().options(orm::joinedload(&Course::students).selectinload(&Student::courses)));
+            CHECK(Live::count == 7);
+            co_await s.rollback();
+        }
+        CHECK(Live::count == 0);
+    });
+}
+
+TEST_CASE("orm lifetime: the owning side of a many-to-many pair keeps what it holds; the other side says when it lost it", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        co_await seed_courses(engine);
+        std::shared_ptr<Course> art;
+        std::shared_ptr<Student> s0;
+        {
+            orm::AsyncSession s(engine);
+            auto students = co_await s.scalars(orm::select<Student>().order_by(&Student::name).options(
+                orm::selectinload(&Student::courses).selectinload(&Course::students)));
+            s0 = students.first();
+            art = s0->courses[0];
+            CHECK(art->title == "art");
+            CHECK(art->students.owning());
+            CHECK(!s0->courses.owning());
+            co_await s.close();
+        }
+        // art holds its students; s0's courses are alive while something holds them.
+        REQUIRE(art->students.size() == 3);
+        CHECK(art->students[0]->name == "s0");
+        CHECK(art->students[2]->name == "s3");
+        CHECK(art->students[2]->courses[0] == art);
+        CHECK(Live::count == 4);  // art, s0, s2 and s3: math and music were held by students only
+        std::vector<std::string> titles;
+        CHECK_THROWS_WITH(titles.push_back(s0->courses[1]->title),
+                          Catch::Contains("Student.courses refers to a") && Catch::Contains("that was released"));
+        CHECK_THROWS_WITH(s0->courses.items(), Catch::Contains("that was released"));
+        CHECK(s0->courses.size() == 2);
+        // A collection the program assigns owns its objects again.
+        s0->courses = {std::make_shared<Course>(Course{.title = "new"})};
+        CHECK(s0->courses.owning());
+        CHECK(s0->courses[0]->title == "new");
+        s0.reset();
+        art.reset();
+        CHECK(Live::count == 0);
+    });
+}
+
+TEST_CASE("orm lifetime: a detached graph given to merge() is freed with its copies", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        {
+            auto parent = std::make_shared<Parent>(Parent{.name = "merged"});
+            auto child = std::make_shared<Child>(Child{.name = "mc"});
+            child->parent = parent;
+            parent->children = {child};
+            orm::AsyncSession s(engine);
+            auto copy = co_await s.merge(parent);
+            REQUIRE(copy->children.size() == 1);
+            CHECK(copy->children[0]->parent.get() == copy);
+            co_await s.commit();
+            co_await s.close();
+        }
+        CHECK(Live::count == 0);
+    });
+}
+
+TEST_CASE("orm lifetime: a flush never writes a link whose target was released as if it were unset", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        co_await seed_courses(engine);
+        auto before = co_await parent_ids(engine);
+        {
+            orm::AsyncSession s(engine);
+            std::shared_ptr<Child> child;
+            {
+                auto parents = co_await s.scalars(orm::select<Parent>()
+                                                      .where(orm::attr(&Parent::name) == "p3")
+                                                      .options(orm::selectinload(&Parent::children)));
+                auto parent = parents.one();
+                child = parent->children[0];
+                s.expunge(parent);  // the session no longer holds the parent, and nor does the program
+            }
+            CHECK_THROWS_WITH(child->parent.get(), Catch::Contains("that was released"));
+            child->name = "renamed";
+            co_await s.commit();  // the child's row keeps its parent
+
+            std::shared_ptr<Student> s0;
+            {
+                auto students = co_await s.scalars(orm::select<Student>().order_by(&Student::name).options(
+                    orm::selectinload(&Student::courses).selectinload(&Course::students)));
+                s0 = students.first();
+                s.expunge(s0->courses[1]);  // math: held by its students only, once the session lets go
+            }
+            REQUIRE_THROWS(s0->courses.items());
+            s0->name = "s0 renamed";
+            co_await s.commit();  // s0 stays in math
+            co_await s.close();
+        }
+        auto after = co_await parent_ids(engine);
+        CHECK(after == before);
+        auto rows = co_await test::count_rows(engine, registry().metadata().table("ol_enrollment"));
+        CHECK(rows == 8);
         CHECK(Live::count == 0);
     });
 }

@@ -53,7 +53,7 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
                     bool needs_children = rel.direction == Direction::one_to_many ||
                                           (rel.direction == Direction::many_to_one && rel.cascade.delete_);
                     if (!needs_children) continue;
-                    if (!rel.slot(s->ptr()).loaded()) {
+                    if (!rel.known(s->ptr())) {
                         std::vector<InstanceState*> parents{s};
                         co_await load_related(parents, rel, default_selectin_batch_size, {});
                     }
@@ -81,7 +81,7 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
     for (auto& [_, s] : states) {
         if (s->marked_deleted || s->status == Status::deleted) continue;
         for (const auto& rel : s->mapper->relationships()) {
-            if (rel.direction != Direction::one_to_many || !rel.slot(s->ptr()).loaded()) continue;
+            if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
             for (const auto& item : rel.items(s->ptr())) parents[item.get()].emplace_back(s.get(), &rel);
         }
     }
@@ -90,7 +90,7 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
         InstanceState* s = holder.get();
         if (s->marked_deleted || s->status != Status::persistent) continue;
         for (const auto& rel : s->mapper->relationships()) {
-            if (rel.direction != Direction::one_to_many || !rel.slot(s->ptr()).loaded()) continue;
+            if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
             const auto& before = s->committed_related[rel_index(rel)];
             if (!before) continue;
             auto now = rel.items(s->ptr());
@@ -112,7 +112,7 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
                     set_columns(*child, rel.remote_columns, nulls,
                                 "it was removed from " + rel.qualified_name() + ", which is not delete-orphan");
                     // Its reference back to this parent goes too (back_populates).
-                    if (rel.reverse && rel.reverse->slot(child->ptr()).loaded()) {
+                    if (rel.reverse && rel.reverse->known(child->ptr())) {
                         auto back = rel.reverse->items(child->ptr());
                         if (!back.empty() && back.front().get() == s->ptr()) {
                             rel.reverse->assign(child->ptr(), {});
@@ -136,7 +136,7 @@ void SessionImpl::sync_foreign_keys(InstanceState& s, const ParentMap& parents) 
             set_columns(s, rel->remote_columns, get_values(*parent, rel->local_columns), rel->qualified_name());
     const auto& rels = s.mapper->relationships();
     for (const auto& rel : rels) {
-        if (rel.direction != Direction::many_to_one || !rel.slot(s.ptr()).loaded()) continue;
+        if (rel.direction != Direction::many_to_one || !rel.known(s.ptr())) continue;
         auto items = rel.items(s.ptr());
         const auto& before = s.committed_related[rel_index(rel)];
         bool changed = s.status == Status::pending || !before || before->size() != items.size() ||
@@ -158,7 +158,7 @@ void SessionImpl::sync_foreign_keys(InstanceState& s, const ParentMap& parents) 
 bool SessionImpl::waits_on_same_mapper(const InstanceState& s, const std::unordered_set<const InstanceState*>& unwritten,
                                        const ParentMap& parents) const {
     for (const auto& rel : s.mapper->relationships()) {
-        if (rel.direction != Direction::many_to_one || rel.target != s.mapper || !rel.slot(s.ptr()).loaded()) continue;
+        if (rel.direction != Direction::many_to_one || rel.target != s.mapper || !rel.known(s.ptr())) continue;
         for (const auto& item : rel.items(s.ptr())) {
             auto* t = find(item.get());
             if (t && t != &s && unwritten.count(t)) return true;

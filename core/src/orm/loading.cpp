@@ -248,7 +248,7 @@ awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Map
             auto& fill = fills[j];
             auto [it, first_time] = fill.related.try_emplace(parent);
             if (first_time) {
-                if (rel.slot(parent->ptr()).loaded()) fill.related.erase(it);  // keep what it has
+                if (rel.known(parent->ptr())) fill.related.erase(it);  // keep what it has
                 else fill.parents.push_back(parent);
             }
             if (!target) continue;
@@ -272,6 +272,7 @@ awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Map
             }
             rel.assign(parent->ptr(), items);
             parent->committed_related[r] = std::move(ptrs);
+            weaken_two_way_links(rel, parent->ptr());
         }
     }
     // Selectin loads below joined ones run on the objects the joins found.
@@ -345,7 +346,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
     {
         std::unordered_set<InstanceState*> seen;
         for (auto* p : candidates)
-            if (p && p->status == Status::persistent && !rel.slot(p->ptr()).loaded() && seen.insert(p).second)
+            if (p && p->status == Status::persistent && !rel.known(p->ptr()) && seen.insert(p).second)
                 parents.push_back(p);
     }
     if (parents.empty()) co_return;
@@ -453,12 +454,12 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                 std::size_t br = &back - target.relationships().data();
                 for (const auto& item : items) {
                     auto* child = find(item.get());
-                    if (!child || back.slot(child->ptr()).loaded()) continue;
+                    if (!child || back.known(child->ptr())) continue;
                     back.assign(child->ptr(), {p->object});
-                    back.weaken(child->ptr(), back);  // the collection owns the child, not the reverse
                     child->committed_related[br] = std::vector<const void*>{p->ptr()};
                 }
             }
+            weaken_two_way_links(rel, p->ptr());
         }
     }
     co_await apply_loaders(target, all_children, children);

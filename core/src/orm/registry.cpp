@@ -187,6 +187,8 @@ void Registry::Impl::configure_once(Registry& self) {
                 throw MappingError("relationship " + rel.qualified_name() + ": back_populates names " +
                                    back.qualified_name() + ", which does not point back at " + m->class_name());
             rel.reverse = &back;
+            rel.yields = rel.direction == Direction::many_to_one ||
+                         (rel.direction == Direction::many_to_many && rel.qualified_name() > back.qualified_name());
         }
 }
 

@@ -75,27 +75,33 @@ InstanceState& SessionImpl::add_pending(const Mapper& m, std::shared_ptr<void> o
     return ref;
 }
 
-void weaken_back_references(const InstanceState& s) {
-    for (const auto& rel : s.mapper->relationships()) {
-        if (rel.direction != Direction::one_to_many || !rel.reverse || !rel.slot(s.ptr()).loaded()) continue;
-        const auto& back = *rel.reverse;
-        for (const auto& item : rel.items(s.ptr())) {
-            if (!item || !back.slot(item.get()).loaded()) continue;
-            auto target = back.items(item.get());
-            if (!target.empty() && target.front().get() == s.ptr()) back.weaken(item.get(), back);
-        }
+void weaken_two_way_links(const RelationshipProperty& rel, void* object) {
+    if (!rel.reverse || !rel.known(object)) return;
+    const auto& back = *rel.reverse;
+    for (const auto& item : rel.items(object)) {
+        if (!item || !back.known(item.get())) continue;
+        auto mirror = back.items(item.get());
+        bool both_ways = std::any_of(mirror.begin(), mirror.end(), [&](const auto& p) { return p.get() == object; });
+        if (!both_ways) continue;
+        bool yields = &back == &rel ? std::greater<const void*>()(object, item.get()) : rel.yields;
+        if (yields) rel.weaken(object, item.get(), rel);
+        else back.weaken(item.get(), object, back);
     }
 }
 
+void weaken_two_way_links(const Mapper& m, void* object) {
+    for (const auto& rel : m.relationships()) weaken_two_way_links(rel, object);
+}
+
 void SessionImpl::release_all() {
-    for (auto& [_, s] : states) weaken_back_references(*s);
+    for (auto& [_, s] : states) weaken_two_way_links(*s->mapper, s->ptr());
     identity_map.clear();
     journal.clear();
     states.clear();
 }
 
 void SessionImpl::remove_state(InstanceState& s) {
-    weaken_back_references(s);
+    weaken_two_way_links(*s.mapper, s.ptr());
     if (s.status != Status::pending) {
         auto it = identity_map.find(s.identity());
         if (it != identity_map.end() && it->second == &s) identity_map.erase(it);
@@ -163,7 +169,7 @@ void SessionImpl::restore_objects() {
             if (!cols[i].equals(s.ptr(), s.committed[i])) cols[i].set(s.ptr(), s.committed[i]);
         const auto& rels = s.mapper->relationships();
         for (std::size_t r = 0; r < rels.size(); ++r) {
-            if (!rels[r].slot(s.ptr()).loaded()) continue;
+            if (!rels[r].known(s.ptr())) continue;
             const auto& before = s.committed_related[r];
             if (!before) {
                 rels[r].unload(s.ptr(), rels[r]);  // assigned whole while unloaded: unknown again
@@ -320,7 +326,7 @@ void SessionImpl::cascade_add(InstanceState& root) {
         InstanceState* s = work.back();
         work.pop_back();
         for (const auto& rel : s->mapper->relationships()) {
-            if (!rel.cascade.save_update || !rel.slot(s->ptr()).loaded()) continue;
+            if (!rel.cascade.save_update || !rel.known(s->ptr())) continue;
             for (auto& item : rel.items(s->ptr())) {
                 if (!item || find(item.get())) continue;
                 work.push_back(&add_pending(*rel.target, std::move(item)));
@@ -486,11 +492,14 @@ awaitable<std::shared_ptr<void>> AsyncSession::merge_object(
         if (!c.is_unassigned(object.get()) && !c.equals(target.get(), c.get(object.get())))
             c.set(target.get(), c.get(object.get()));
     for (const auto& rel : m.relationships()) {
-        if (!rel.cascade.save_update || !rel.slot(object.get()).loaded()) continue;
+        if (!rel.cascade.save_update || !rel.known(object.get())) continue;
         std::vector<std::shared_ptr<void>> targets;
         for (auto& item : rel.items(object.get())) targets.push_back(co_await merge_object(*rel.target, item, merged));
         rel.assign(target.get(), targets);
     }
+    // The program's graph is seen whole here as much as the copy: neither
+    // keeps itself alive.
+    detail::weaken_two_way_links(m, object.get());
     co_return target;
 }
 
@@ -503,7 +512,7 @@ awaitable<retort::Result> AsyncSession::execute(const sql::Statement& stmt, cons
 awaitable<void> AsyncSession::load_relationship(const void* object, const RelationshipProperty& rel) {
     InstanceState* s = impl_->find(object);
     if (!s) throw InvalidRequestError("load(): " + describe_object(*rel.parent) + " that is not in this session");
-    if (rel.slot(s->ptr()).loaded()) co_return;
+    if (rel.known(s->ptr())) co_return;
     if (s->status != Status::persistent)
         throw InvalidRequestError("load(): " + rel.qualified_name() + " of an object that has no row");
     if (impl_->options.autoflush) co_await flush();

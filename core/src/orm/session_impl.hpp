@@ -59,10 +59,13 @@ struct InstanceState {
     IdentityKey identity() const { return {mapper, key_values()}; }
 };
 
-/// Makes the many-to-one mirror (back_populates) of each loaded one-to-many
-/// collection of `s` non-owning where it points back at `s`: parent and
-/// children must not keep each other alive once the session lets go of them.
-void weaken_back_references(const InstanceState& s);
+/// Where `object` (of `rel`'s parent class) and an object it holds through
+/// `rel` hold each other (back_populates), makes the yielding side's link
+/// non-owning (RelationshipProperty::yields): objects linked both ways must
+/// not keep each other alive once the session and the program let go of them.
+void weaken_two_way_links(const RelationshipProperty& rel, void* object);
+/// The same for every relationship of the object.
+void weaken_two_way_links(const Mapper& m, void* object);
 
 /// A copy of a state taken before its first change at a savepoint level.
 struct JournalEntry {

@@ -94,14 +94,14 @@ awaitable<void> SessionImpl::write_changes() {
         if (s->status != Status::persistent) continue;
         const auto& rels = s->mapper->relationships();
         for (std::size_t r = 0; r < rels.size(); ++r) {
-            if (!rels[r].slot(s->ptr()).loaded()) continue;
+            if (!rels[r].known(s->ptr())) continue;
             std::vector<const void*> ptrs;
             for (const auto& item : rels[r].items(s->ptr())) ptrs.push_back(item.get());
             if (s->committed_related[r] == ptrs) continue;
             journal_state(*s);  // a rollback must see the collection as it was
             s->committed_related[r] = std::move(ptrs);
         }
-        weaken_back_references(*s);
+        weaken_two_way_links(*s->mapper, s->ptr());
     }
 }
 

@@ -86,21 +86,30 @@ public:
     std::vector<std::pair<std::size_t, bool>> order_by;
     /// The relationship of the target that mirrors this one, if back_populates names it.
     const RelationshipProperty* reverse = nullptr;
+    /// Of a back_populates pair, whether this side's link gives way where the
+    /// two sides hold each other: it stops owning (see Reference, Collection).
+    /// The many-to-one side of a one-to-many; of a many-to-many, the one whose
+    /// qualified name sorts second. (A relationship that mirrors itself: the
+    /// link from the object at the higher address.)
+    bool yields = false;
 
     /// "A.bs", for messages.
     std::string qualified_name() const;
     bool is_collection() const { return direction != Direction::many_to_one; }
 
     // ---- access to the member (Collection<T> or Reference<T>) of a parent object ----
-    RelationshipSlot& (*slot)(void* object) = nullptr;
+    /// Whether the relationship of `object` is loaded and none of its
+    /// non-owning links lost its object: only then is it compared, cascaded
+    /// and written (a released link says nothing about the rows).
+    bool (*known)(const void* object) = nullptr;
     /// The related objects (a Reference gives zero or one), ignoring the loaded flag.
     std::vector<std::shared_ptr<void>> (*items)(const void* object) = nullptr;
     /// Replaces the related objects and marks the relationship loaded.
     void (*assign)(void* object, const std::vector<std::shared_ptr<void>>& items) = nullptr;
     /// Marks the relationship not loaded (its content is cleared).
     void (*unload)(void* object, const RelationshipProperty& rel) = nullptr;
-    /// A Reference: stops owning its target (see Reference); a Collection: nothing.
-    void (*weaken)(void* object, const RelationshipProperty& rel) = nullptr;
+    /// Stops owning `target`, if it holds it (see Reference and Collection).
+    void (*weaken)(void* object, const void* target, const RelationshipProperty& rel) = nullptr;
 };
 
 class Mapper {

@@ -307,26 +307,58 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
 namespace detail {
 
 struct SlotAccess {
+    /// The objects it holds, leaving out released ones (see known()).
     template <class T>
-    static const std::vector<std::shared_ptr<T>>& items(const Collection<T>& c) { return c.items_; }
+    static std::vector<std::shared_ptr<T>> items(const Collection<T>& c) {
+        if (c.mirrors_.empty()) return c.items_;
+        std::vector<std::shared_ptr<T>> out;
+        for (std::size_t i = 0; i < c.items_.size(); ++i)
+            if (auto p = c.items_[i] ? c.items_[i] : c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
+        return out;
+    }
     /// The target, nullptr when none or released.
     template <class T>
     static std::shared_ptr<T> target(const Reference<T>& r) { return r.released_by_ ? r.back_.lock() : r.target_; }
+    /// Loaded, and no non-owning link lost its object: only then does what it
+    /// holds say anything about the rows.
     template <class T>
-    static void clear(Collection<T>& c) { c.items_.clear(); }
+    static bool known(const Collection<T>& c) {
+        if (!c.loaded()) return false;
+        for (std::size_t i = 0; i < c.mirrors_.size(); ++i)
+            if (!c.items_[i] && c.released(i)) return false;
+        return true;
+    }
+    template <class T>
+    static bool known(const Reference<T>& r) { return r.loaded() && (!r.released_by_ || !r.back_.expired()); }
+    template <class T>
+    static void clear(Collection<T>& c) {
+        c.items_.clear();
+        c.mirrors_.clear();
+        c.released_by_ = nullptr;
+    }
     template <class T>
     static void clear(Reference<T>& r) {
         r.target_.reset();
         r.back_.reset();
         r.released_by_ = nullptr;
     }
-    /// Makes the reference non-owning (see Reference).
+    /// Stops owning `target` (see Reference and Collection).
     template <class T>
-    static void weaken(Reference<T>& r, const RelationshipProperty& rel) {
-        if (r.released_by_ || !r.target_) return;
+    static void weaken(Reference<T>& r, const void* target, const RelationshipProperty& rel) {
+        if (r.released_by_ || !r.target_ || r.target_.get() != target) return;
         r.back_ = r.target_;
         r.target_.reset();
         r.released_by_ = &rel;
+    }
+    template <class T>
+    static void weaken(Collection<T>& c, const void* target, const RelationshipProperty& rel) {
+        for (std::size_t i = 0; i < c.items_.size(); ++i) {
+            if (!c.items_[i] || c.items_[i].get() != target) continue;
+            if (c.mirrors_.empty()) c.mirrors_.resize(c.items_.size());
+            c.mirrors_[i] = c.items_[i];
+            c.items_[i].reset();
+            c.released_by_ = &rel;
+        }
     }
     static void set_unloaded(RelationshipSlot& s, const RelationshipProperty* rel) { s.unloaded_ = rel; }
 };
@@ -371,8 +403,8 @@ void column_reset(void* o) {
 }
 
 template <class C, class D>
-RelationshipSlot& slot_of(void* o) {
-    return static_cast<C*>(o)->*D::pointer;
+bool slot_known(const void* o) {
+    return SlotAccess::known(static_cast<const C*>(o)->*D::pointer);
 }
 template <class C, class D>
 std::vector<std::shared_ptr<void>> slot_items(const void* o) {
@@ -400,8 +432,8 @@ void slot_assign(void* o, const std::vector<std::shared_ptr<void>>& items) {
     }
 }
 template <class C, class D>
-void slot_weaken(void* o, const RelationshipProperty& rel) {
-    if constexpr (!slot_traits<member_t<C, D>>::is_collection) SlotAccess::weaken(static_cast<C*>(o)->*D::pointer, rel);
+void slot_weaken(void* o, const void* target, const RelationshipProperty& rel) {
+    SlotAccess::weaken(static_cast<C*>(o)->*D::pointer, target, rel);
 }
 template <class C, class D>
 void slot_unload(void* o, const RelationshipProperty& rel) {
@@ -499,7 +531,7 @@ void add_member(MapperDraft& draft, const Decl& decl) {
         RelationshipDraft r{{}, &class_entry<typename slot_traits<M>::target>(), {}};
         r.property.name = D::name;
         r.property.direction = slot_traits<M>::is_collection ? Direction::one_to_many : Direction::many_to_one;
-        r.property.slot = &slot_of<C, D>;
+        r.property.known = &slot_known<C, D>;
         r.property.items = &slot_items<C, D>;
         r.property.assign = &slot_assign<C, D>;
         r.property.unload = &slot_unload<C, D>;
