@@ -307,14 +307,14 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
 namespace detail {
 
 struct SlotAccess {
-    /// The objects it holds, leaving out released ones (see known()).
+    /// Appends the objects it holds to `out`, leaving out released ones (see known()).
     template <class T>
-    static std::vector<std::shared_ptr<T>> items(const Collection<T>& c) {
-        if (c.mirrors_.empty()) return c.items_;
-        std::vector<std::shared_ptr<T>> out;
-        for (std::size_t i = 0; i < c.items_.size(); ++i)
-            if (auto p = c.items_[i] ? c.items_[i] : c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
-        return out;
+    static void append_items(const Collection<T>& c, std::vector<std::shared_ptr<void>>& out) {
+        out.reserve(out.size() + c.items_.size());
+        for (std::size_t i = 0; i < c.items_.size(); ++i) {
+            if (c.items_[i] || c.mirrors_.empty()) out.push_back(c.items_[i]);
+            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
+        }
     }
     /// The target, nullptr when none or released.
     template <class T>
@@ -411,8 +411,7 @@ std::vector<std::shared_ptr<void>> slot_items(const void* o) {
     const auto& s = static_cast<const C*>(o)->*D::pointer;
     std::vector<std::shared_ptr<void>> out;
     if constexpr (slot_traits<member_t<C, D>>::is_collection) {
-        const auto& items = SlotAccess::items(s);
-        out.assign(items.begin(), items.end());
+        SlotAccess::append_items(s, out);
     } else {
         if (auto t = SlotAccess::target(s)) out.push_back(std::move(t));
     }
