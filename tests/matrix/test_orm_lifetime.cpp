@@ -236,7 +236,7 @@ TEST_CASE("orm lifetime: many-to-many objects linked both ways are freed when no
     });
 }
 
-TEST_CASE("orm lifetime: the owning side of a many-to-many pair keeps what it holds; the other side says when it lost it", "[orm]") {
+TEST_CASE("orm lifetime: the owning side of a many-to-many pair keeps what it holds and the other side says what it lost", "[orm]") {
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
         co_await seed(engine);
