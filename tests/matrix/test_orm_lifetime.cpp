@@ -326,6 +326,9 @@ TEST_CASE("orm lifetime: a flush never writes a link whose target was released a
             REQUIRE_THROWS(s0->courses.items());
             s0->name = "s0 renamed";
             co_await s.commit();  // s0 stays in math
+            auto courses = co_await s.load(s0, &Student::courses);  // loaded again, whole
+            REQUIRE(courses.size() == 2);
+            CHECK(courses[1]->title == "math");
             co_await s.close();
         }
         auto after = co_await parent_ids(engine);

@@ -102,7 +102,8 @@ public:
     /// non-owning links lost its object: only then is it compared, cascaded
     /// and written (a released link says nothing about the rows).
     bool (*known)(const void* object) = nullptr;
-    /// The related objects (a Reference gives zero or one), ignoring the loaded flag.
+    /// The related objects (a Reference gives zero or one), ignoring the loaded
+    /// flag and leaving out released ones (see known).
     std::vector<std::shared_ptr<void>> (*items)(const void* object) = nullptr;
     /// Replaces the related objects and marks the relationship loaded.
     void (*assign)(void* object, const std::vector<std::shared_ptr<void>>& items) = nullptr;

@@ -339,7 +339,8 @@ public:
     }
     /// Loads one relationship of one object now (what SQLAlchemy's
     /// awaitable_attrs does): `for (auto& b : co_await session.load(a, &A::bs))`.
-    /// Returns (a copy of) the loaded member; an already loaded relationship is not reloaded.
+    /// Returns (a copy of) the loaded member; an already loaded relationship is
+    /// not reloaded, unless a non-owning link of it lost its object.
     template <class C, class S>
     awaitable<S> load(const std::shared_ptr<C>& object, S C::*member) {
         const auto& rel = mapper<C>().relationship(detail::member_name(member));
