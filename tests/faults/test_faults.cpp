@@ -9,10 +9,14 @@
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <atomic>
+#include <cstdio>
 #include <cstdlib>
+#include <filesystem>
 #include <future>
 #include <map>
+#include <memory>
 #include <set>
+#include <stdexcept>
 #include <string>
 #include <thread>
 #include <vector>
@@ -106,13 +110,49 @@ awaitable<void> worker(AsyncEngine engine, std::shared_ptr<const Pairs> p, int i
     ++s->finished;
 }
 
-/// Runs `tools/servers <verb> <server>` on a thread, the event loop going on meanwhile.
-awaitable<int> servers_ctl(const std::string& verb, const std::string& server) {
-    std::string command = std::string(RETORT_SERVERS_CTL) + " " + verb + " " + server + " >/dev/null 2>&1";
-    auto done = std::async(std::launch::async, [command] { return std::system(command.c_str()); });
-    while (done.wait_for(0ms) != std::future_status::ready) co_await test::sleep_for(20ms);
-    co_return done.get();
-}
+/// A throwaway server of this test's own (`tools/servers start NAME` in a
+/// directory of its own), stopped when it goes out of scope: killing it
+/// disturbs no other test, and no other test's tables are in its way.
+class OwnServer {
+public:
+    explicit OwnServer(std::string name) : name_(std::move(name)), dir_(std::string(RETORT_FAULT_SERVERS_DIR) + "/" + name_) {
+        std::string var = name_ == "postgresql" ? "RETORT_TEST_POSTGRESQL_URL" : "RETORT_TEST_MYSQL_URL";
+        // The suite's own servers' URLs are in the environment: unset, so that
+        // start starts one rather than taking theirs.
+        std::string command = "env -u RETORT_TEST_POSTGRESQL_URL -u RETORT_TEST_MYSQL_URL " + env() +
+                              " bash -c 'eval \"$(\"$0\" start \"$1\")\" && printf %s \"$" + var + "\"' " +
+                              RETORT_SERVERS_CTL + " " + name_ + " 2>" + dir_ + ".start.log";
+        std::filesystem::create_directories(RETORT_FAULT_SERVERS_DIR);
+        std::unique_ptr<FILE, int (*)(FILE*)> out(popen(command.c_str(), "r"), pclose);
+        if (!out) throw std::runtime_error("cannot run " + command);
+        char buf[512];
+        while (auto n = std::fread(buf, 1, sizeof buf, out.get())) url_.append(buf, n);
+        if (url_.empty()) throw std::runtime_error("could not start a " + name_ + " of the test's own: see " + dir_ + ".start.log");
+    }
+    ~OwnServer() {
+        // A server that would not stop is replaced by the next start.
+        if (std::system(command("stop").c_str()) != 0) std::fprintf(stderr, "could not stop %s\n", dir_.c_str());
+    }
+    OwnServer(const OwnServer&) = delete;
+    OwnServer& operator=(const OwnServer&) = delete;
+
+    const std::string& url() const { return url_; }
+
+    /// Runs `tools/servers <verb> <name>` (crash, relaunch) on a thread, the
+    /// event loop going on meanwhile.
+    awaitable<int> ctl(const std::string& verb) const {
+        auto done = std::async(std::launch::async, [c = command(verb)] { return std::system(c.c_str()); });
+        while (done.wait_for(0ms) != std::future_status::ready) co_await test::sleep_for(20ms);
+        co_return done.get();
+    }
+
+private:
+    std::string env() const { return "RETORT_SERVERS_DIR=" + dir_; }
+    std::string command(const std::string& verb) const {
+        return env() + " " + RETORT_SERVERS_CTL + " " + verb + " " + name_ + " >/dev/null 2>&1";
+    }
+    std::string name_, dir_, url_;
+};
 
 }  // namespace faults_test
 
@@ -120,14 +160,14 @@ using namespace faults_test;
 
 TEST_CASE("faults: the server killed and started again under 16 coroutines: typed errors, nothing half-committed, "
           "the pool recovers", "[faults]") {
-    auto url = Url::parse(test::backend_url());
-    if (url.dialect() == "sqlite") test::skip("SQLite has no server to kill");
-    // The throwaway servers of tools/test say where their socket is; a server
-    // of the developer's own (a URL given without it) is never killed.
-    if (!test::backend_setting("SOCKET"))
-        test::skip("needs the throwaway servers of tools/test (tools/servers crash / relaunch)");
-    const std::string server = url.dialect() == "postgresql" ? "postgresql" : "mariadb";
-    auto engine = create_async_engine(url, {.stream_batch_rows = 50, .pool_size = 8, .max_overflow = 8, .pool_timeout = 20s});
+    // Only the backend's name matters: the suite's server of that backend is
+    // not used.
+    const char* backend = std::getenv("RETORT_TEST_BACKEND");
+    std::string dialect = backend ? backend : "sqlite";
+    if (dialect != "postgresql" && dialect != "mysql") test::skip("SQLite has no server to kill");
+    OwnServer server(dialect == "postgresql" ? "postgresql" : "mariadb");
+    auto engine = create_async_engine(Url::parse(server.url()),
+                                      {.stream_batch_rows = 50, .pool_size = 8, .max_overflow = 8, .pool_timeout = 20s});
     auto p = std::make_shared<const Pairs>();
     auto s = std::make_shared<Shared>();
     int crashed = -1, relaunched = -1;
@@ -136,9 +176,9 @@ TEST_CASE("faults: the server killed and started again under 16 coroutines: type
         auto ex = co_await boost::asio::this_coro::executor;
         for (int i = 0; i < 16; ++i) boost::asio::co_spawn(ex, worker(engine, p, i, s), boost::asio::detached);
         co_await test::sleep_for(700ms);
-        crashed = co_await servers_ctl("crash", server);
+        crashed = co_await server.ctl("crash");
         co_await test::sleep_for(300ms);  // the workers meet the dead server
-        relaunched = co_await servers_ctl("relaunch", server);
+        relaunched = co_await server.ctl("relaunch");
         s->relaunched = true;
         co_await test::sleep_for(1500ms);
         s->stop = true;

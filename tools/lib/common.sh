@@ -91,7 +91,9 @@ retort_build() {
 # pipefail, an interactive shell usually nothing, and bash ignores -e in
 # `cmd || ...` contexts): every step that matters is checked explicitly.
 # ---------------------------------------------------------------------------
-RETORT_SERVERS_DIR="$RETORT_BUILD/test-servers"
+# A caller may choose another directory: another set of servers, apart from
+# these (the fault suite starts its own, to kill them).
+RETORT_SERVERS_DIR="${RETORT_SERVERS_DIR:-$RETORT_BUILD/test-servers}"
 RETORT_TEST_SERVER_USER=retort
 # Goes percent-encoded into the URLs, so every run exercises the URL parser's
 # decoding. It holds no quote or backslash, so it goes into SQL literals as is.
@@ -584,21 +586,30 @@ SQL
   retort_say "started MariaDB on 127.0.0.1:$port (log: $errlog)"
 }
 
-# start_servers: see the top of this section. Returns non-zero, with the
-# servers it started stopped again, when one does not come up.
+# start_servers [NAME...]: see the top of this section; NAME (postgresql,
+# mariadb) limits it to those. Returns non-zero, with the servers it started
+# stopped again, when one does not come up.
 start_servers() {
   local -a names=() ports=()
   local name port failed=0
-  if [[ -n "${RETORT_TEST_POSTGRESQL_URL:-}" ]]; then
-    retort_say "PostgreSQL: using RETORT_TEST_POSTGRESQL_URL from the environment"
-  else
-    names+=(postgresql)
-  fi
-  if [[ -n "${RETORT_TEST_MYSQL_URL:-}" ]]; then
-    retort_say "MariaDB: using RETORT_TEST_MYSQL_URL from the environment"
-  else
-    names+=(mariadb)
-  fi
+  (( $# > 0 )) || set -- postgresql mariadb
+  for name in "$@"; do
+    case "$name" in
+      postgresql)
+        if [[ -n "${RETORT_TEST_POSTGRESQL_URL:-}" ]]; then
+          retort_say "PostgreSQL: using RETORT_TEST_POSTGRESQL_URL from the environment"
+        else
+          names+=(postgresql)
+        fi ;;
+      mariadb)
+        if [[ -n "${RETORT_TEST_MYSQL_URL:-}" ]]; then
+          retort_say "MariaDB: using RETORT_TEST_MYSQL_URL from the environment"
+        else
+          names+=(mariadb)
+        fi ;;
+      *) retort_say "error: no server named '$name' (postgresql, mariadb)"; return 1 ;;
+    esac
+  done
   (( ${#names[@]} > 0 )) || return 0
   mkdir -p -- "$RETORT_SERVERS_DIR" || return 1
   # Recorded before anything starts, so that stop_servers also undoes a start
