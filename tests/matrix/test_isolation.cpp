@@ -73,8 +73,8 @@ TEST_CASE("isolation: READ COMMITTED per connection sees commits, and the pool r
         auto writer = co_await engine.connect();
         auto saw = co_await sees_concurrent_commit(reader, writer, l);
         CHECK(saw);
-        co_await writer.close();  // overflow: closed
         co_await reader.close();  // back to the engine's level in the pool
+        co_await writer.close();  // pool_size (1) waits idle already: closed
 
         auto again = co_await engine.connect();  // the same connection
         auto writer2 = co_await engine.connect();

@@ -105,9 +105,10 @@ TEST_CASE("pool: an exhausted pool raises TimeoutError after pool_timeout", "[po
         auto password = engine.url().password();
         if (!password.empty()) CHECK(std::string(timeout->what()).find(password) == std::string::npos);
 
-        // A waiter gets the connection returned to the pool, without a new one being opened.
-        co_await b.close();  // overflow: closed, not kept
-        CHECK(engine.pool_status().open == 1);
+        // A connection returned while none waits idle is kept for the next checkout.
+        co_await b.close();
+        CHECK(engine.pool_status().open == 2);
+        CHECK(engine.pool_status().idle == 1);
         auto ex = co_await boost::asio::this_coro::executor;
         auto got = std::make_shared<bool>(false);
         boost::asio::co_spawn(ex, [](AsyncEngine e, std::shared_ptr<bool> got) -> awaitable<void> {
@@ -116,10 +117,11 @@ TEST_CASE("pool: an exhausted pool raises TimeoutError after pool_timeout", "[po
             co_await c.close();
         }(engine, got), boost::asio::detached);
         co_await test::sleep_for(50ms);
-        CHECK(engine.pool_status().waiting == 0);  // it opened the free overflow slot
+        CHECK(engine.pool_status().waiting == 0);  // it took the idle one
         co_await test::sleep_for(50ms);
         CHECK(*got);
-        co_await a.close();
+        CHECK(engine.pool_status().open == 2);
+        co_await a.close();  // pool_size (1) waits idle already: closed
     });
     auto status = engine.pool_status();
     CHECK(status.checked_out == 0);
@@ -171,6 +173,35 @@ TEST_CASE("pool: a returned connection is rolled back and reused", "[pool]") {
         co_await again.close();
     });
     CHECK(engine.pool_status().idle == 1);
+}
+
+TEST_CASE("pool: under load beyond pool_size a returned connection is reused, not closed and opened again", "[pool]") {
+    // SQLAlchemy's QueuePool: a returned connection is closed only when
+    // pool_size connections already wait idle. Closing every connection
+    // returned beyond pool_size made each later checkout under load open a new
+    // one (a new server process on PostgreSQL).
+    auto engine = test::make_engine({.pool_size = 2, .max_overflow = 2});
+    test::run([&]() -> awaitable<void> {
+        auto a = co_await engine.connect();
+        auto b = co_await engine.connect();
+        auto c = co_await engine.connect();
+        auto d = co_await engine.connect();
+        auto c_session = c.session_id();
+        CHECK(engine.pool_status().open == 4);
+        co_await c.close();
+        CHECK(engine.pool_status().open == 4);  // kept: nothing waits idle
+        CHECK(engine.pool_status().idle == 1);
+        auto e = co_await engine.connect();
+        CHECK(e.session_id() == c_session);  // the same connection
+        CHECK(engine.pool_status().open == 4);
+        co_await e.close();
+        co_await d.close();
+        CHECK(engine.pool_status().idle == 2);
+        co_await b.close();  // pool_size wait idle already: closed
+        co_await a.close();
+        CHECK(engine.pool_status().open == 2);
+        CHECK(engine.pool_status().idle == 2);
+    });
 }
 
 TEST_CASE("pool: closing mid-stream ends the result and keeps the connection usable", "[pool]") {

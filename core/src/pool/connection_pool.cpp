@@ -205,8 +205,11 @@ void ConnectionPool::release(std::unique_ptr<PooledConnection> c) noexcept {
             w->conn = std::move(c);
             ++checked_out_;
             asio::post(w->timer.get_executor(), [w] { w->timer.cancel(); });
-        } else if (total_ > pool_size_) {
-            closing = std::move(c);  // an overflow connection, no longer needed
+        } else if (idle_.size() >= pool_size_) {
+            // pool_size wait idle already (SQLAlchemy's QueuePool): under load
+            // beyond pool_size a returned connection is kept for the next
+            // checkout rather than closed and opened again.
+            closing = std::move(c);
             --total_;
         } else {
             idle_.push_back(std::move(c));

@@ -49,7 +49,8 @@ struct EngineOptions {
     // ---- the connection pool (SQLAlchemy's QueuePool, same names and defaults) ----
     /// Connections kept open while idle.
     std::size_t pool_size = 5;
-    /// Connections opened beyond pool_size under load, closed again when returned.
+    /// Connections opened beyond pool_size under load. A returned connection is
+    /// closed when pool_size connections already wait idle, else kept.
     std::size_t max_overflow = 10;
     /// How long connect() waits for a connection when pool_size + max_overflow are
     /// all checked out, before it throws TimeoutError.
