@@ -180,7 +180,9 @@ std::vector<fs::path> search_path() {
         }
     }
     boost::dll::fs::error_code ec;
-    fs::path core = boost::dll::this_line_location(ec);
+    // Normalised: the library may have been found through an RPATH such as
+    // prefix/lib/pkgconfig/../../lib, and messages should name plain paths.
+    fs::path core = boost::dll::this_line_location(ec).lexically_normal();
     if (!ec && !core.empty()) {
         dirs.push_back(core.parent_path());
         dirs.push_back(core.parent_path() / "retort");

@@ -1,0 +1,56 @@
+#!/usr/bin/env bash
+# install_and_build.sh BUILD_DIR WORK_DIR CXX [EXTRA_CXX_FLAGS]
+#
+# Installs the build tree BUILD_DIR into WORK_DIR/prefix with `cmake --install`,
+# as a user would, and builds the consumer application in consumer/ against
+# that prefix twice: with find_package(Retort) (WORK_DIR/find_package) and with
+# pkg-config alone (WORK_DIR/pkg-config). Nothing of the build tree or the
+# source tree is used but the consumer's own sources.
+set -euo pipefail
+build=$1 work=$2 cxx=$3 extra=${4:-}
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
+prefix="$work/prefix"
+launcher=()
+if command -v ccache >/dev/null; then launcher=(ccache); fi
+
+rm -rf "$work"
+mkdir -p "$work"
+echo "== cmake --install $build --prefix $prefix"
+cmake --install "$build" --prefix "$prefix" >"$work/install.log"
+
+# What the package must hold, and that its files name no path of this machine's
+# source or build tree (the prefix is relocatable).
+for f in include/retort/retort.hpp include/retort/orm.hpp include/retort/plugin/dialect.hpp \
+         lib/libretort.so lib/cmake/Retort/RetortConfig.cmake lib/cmake/Retort/RetortConfigVersion.cmake \
+         lib/cmake/Retort/RetortDialectPlugin.cmake lib/pkgconfig/retort.pc bin/retort-seal-plugin \
+         lib/retort/libretort_dialect_sqlite.so lib/retort/libretort_dialect_postgresql.so \
+         lib/retort/libretort_dialect_mysql.so; do
+  [[ -e "$prefix/$f" ]] || { echo "not installed: $f"; exit 1; }
+done
+source_root="$(cd "$here/../.." && pwd -P)"
+if grep -rlF -e "$build" -e "$source_root" "$prefix/lib/cmake" "$prefix/lib/pkgconfig"; then
+  echo "the package files above name a path of the build machine"; exit 1
+fi
+# The installed plugins are the built files byte for byte: a rewritten RPATH
+# or a strip would have broken their seals.
+for p in "$prefix"/lib/retort/libretort_dialect_*.so; do
+  cmp "$p" "$build/lib/$(basename "$p")" || { echo "$p differs from the file built"; exit 1; }
+done
+
+echo "== find_package(Retort)"
+cmake -S "$here/consumer" -B "$work/find_package" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
+      -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" \
+      ${launcher[@]+-DCMAKE_CXX_COMPILER_LAUNCHER=${launcher[*]}} -DCMAKE_CXX_FLAGS="$extra" \
+      >"$work/find_package.log" || { cat "$work/find_package.log"; exit 1; }
+cmake --build "$work/find_package" || exit 1
+
+echo "== pkg-config retort"
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+[[ "$(pkg-config --modversion retort)" =~ ^[0-9]+\.[0-9]+\.[0-9]+$ ]] || { echo "no version from pkg-config"; exit 1; }
+mkdir -p "$work/pkg-config"
+# shellcheck disable=SC2046,SC2086  # pkg-config's output is a list of flags
+${launcher[@]+"${launcher[@]}"} "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werror $extra \
+    $(pkg-config --cflags retort) "$here/consumer/main.cpp" \
+    -o "$work/pkg-config/retort_consumer" \
+    $(pkg-config --libs retort) -Wl,-rpath,"$(pkg-config --variable=libdir retort)"
+echo "built: $work/find_package/retort_consumer $work/pkg-config/retort_consumer"
