@@ -4,6 +4,7 @@
 #   lib/libretort.so*                   the library
 #   lib/retort/libretort_dialect_*.so   the built-in dialects, where the loader
 #                                       looks by default (beside the library, in retort/)
+#   bin/retort                          the command-line tool (retort --help)
 #   bin/retort-seal-plugin              seals a plugin file (retort_add_dialect_plugin runs it)
 #   lib/cmake/Retort/                   find_package(Retort CONFIG)
 #   lib/pkgconfig/retort.pc             pkg-config --cflags --libs retort
@@ -20,9 +21,10 @@ set(RETORT_INSTALL_PLUGINDIR ${CMAKE_INSTALL_LIBDIR}/retort)
 install(DIRECTORY ${PROJECT_SOURCE_DIR}/core/include/ ${PROJECT_SOURCE_DIR}/plugins/include/
         DESTINATION ${CMAKE_INSTALL_INCLUDEDIR} FILES_MATCHING PATTERN "*.hpp")
 
-# The seal tool runs from bin/ and needs the library in lib/.
+# The tools run from bin/ and need the library in lib/.
 file(RELATIVE_PATH bin_to_lib /${CMAKE_INSTALL_BINDIR} /${CMAKE_INSTALL_LIBDIR})
-set_target_properties(retort_seal_plugin PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
+set_target_properties(retort_seal_plugin retort_cli PROPERTIES INSTALL_RPATH "$ORIGIN/${bin_to_lib}")
+install(TARGETS retort_cli RUNTIME DESTINATION ${CMAKE_INSTALL_BINDIR})
 
 install(TARGETS retort retort_seal_plugin EXPORT RetortTargets
         LIBRARY DESTINATION ${CMAKE_INSTALL_LIBDIR}

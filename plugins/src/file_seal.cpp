@@ -89,7 +89,7 @@ FileSeal read_seal(const fs::path& path) {
         throw PluginError("cannot read dialect plugin " + quoted(path) + ": it shrank while being read");
     if (std::memcmp(footer + seal_size - sizeof magic, magic, sizeof magic) != 0)
         throw PluginError(not_sealed + "it is truncated (a half-finished copy?), was stripped after it was built, or "
-                                       "was not built with retort_add_dialect (which seals it)");
+                                       "was not built with retort_add_dialect_plugin (which seals it)");
     FileSeal seal;
     const char* p = footer;
     seal.name = text_field(p, name_size);

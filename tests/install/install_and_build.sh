@@ -22,7 +22,7 @@ cmake --install "$build" --prefix "$prefix" >"$work/install.log"
 # source or build tree (the prefix is relocatable).
 for f in include/retort/retort.hpp include/retort/orm.hpp include/retort/plugin/dialect.hpp \
          lib/libretort.so lib/cmake/Retort/RetortConfig.cmake lib/cmake/Retort/RetortConfigVersion.cmake \
-         lib/cmake/Retort/RetortDialectPlugin.cmake lib/pkgconfig/retort.pc bin/retort-seal-plugin \
+         lib/cmake/Retort/RetortDialectPlugin.cmake lib/pkgconfig/retort.pc bin/retort bin/retort-seal-plugin \
          lib/retort/libretort_dialect_sqlite.so lib/retort/libretort_dialect_postgresql.so \
          lib/retort/libretort_dialect_mysql.so; do
   [[ -e "$prefix/$f" ]] || { echo "not installed: $f"; exit 1; }
@@ -36,6 +36,12 @@ fi
 for p in "$prefix"/lib/retort/libretort_dialect_*.so; do
   cmp "$p" "$build/lib/$(basename "$p")" || { echo "$p differs from the file built"; exit 1; }
 done
+
+echo "== the installed retort tool finds the installed plugins by itself"
+plugins=$(env -u RETORT_PLUGIN_PATH -u LD_LIBRARY_PATH "$prefix/bin/retort" plugins) || { echo "$plugins"; exit 1; }
+echo "$plugins"
+[[ $(grep -c "^  file:         $prefix/lib/retort/libretort_dialect_[a-z]*\.so$" <<<"$plugins") == 3 ]] \
+  || { echo "expected the three installed plugins"; exit 1; }
 
 echo "== find_package(Retort)"
 cmake -S "$here/consumer" -B "$work/find_package" -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -2,6 +2,7 @@
 // flags; nothing anywhere asks which database it is talking to.
 #pragma once
 
+#include <boost/describe/class.hpp>
 #include <cstddef>
 
 namespace retort::sql {
@@ -35,5 +36,16 @@ struct Capabilities {
     bool for_update_nowait = false;       ///< FOR UPDATE NOWAIT
     bool for_update_skip_locked = false;  ///< FOR UPDATE SKIP LOCKED
 };
+
+/// Each flag by name (Boost.Describe): `retort plugins` lists them, the
+/// conformance kit names the flag that skips a case.
+BOOST_DESCRIBE_STRUCT(Capabilities, (),
+                      (insert_returning, update_returning, delete_returning,
+                       returning_order_matches_values, multi_row_values, max_rows_per_insert,
+                       max_parameters, native_boolean, native_uuid, native_json, native_decimal,
+                       timezone_aware_datetime, savepoints, server_side_cursors, nulls_ordering, ilike,
+                       is_distinct_from, intersect_except, full_outer_join, upsert_conflict_target,
+                       transactional_ddl, check_constraints_enforced, for_update, for_update_nowait,
+                       for_update_skip_locked))
 
 }  // namespace retort::sql

@@ -19,8 +19,8 @@
 //   char     magic[16]        "RETORT-PLUGIN-1\n"
 // The checksum detects damage, not tampering: it is no signature.
 //
-// `strip` and `objcopy` drop the footer: seal after them (retort_add_dialect
-// seals as the last step of the build, with the retort_seal_plugin tool).
+// `strip` and `objcopy` drop the footer: seal after them (retort_add_dialect_plugin
+// seals as the last step of the build, with the retort-seal-plugin tool).
 #pragma once
 
 #include <cstdint>
