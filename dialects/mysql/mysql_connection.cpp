@@ -192,44 +192,6 @@ awaitable<int> SocketWatcher::wait(MYSQL* m, int status) {
         asio::use_awaitable);
 }
 
-// ---- statement cache ---------------------------------------------------------------------
-
-std::optional<MYSQL_STMT*> StatementCache::find(const std::string& sql) {
-    auto it = index_.find(sql);
-    if (it == index_.end()) return std::nullopt;
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return it->second->second;
-}
-
-std::vector<MYSQL_STMT*> StatementCache::put(const std::string& sql, MYSQL_STMT* stmt) {
-    std::vector<MYSQL_STMT*> evicted;
-    lru_.emplace_front(sql, stmt);
-    index_.emplace(lru_.front().first, lru_.begin());
-    while (lru_.size() > capacity_) {
-        index_.erase(lru_.back().first);
-        if (lru_.back().second) evicted.push_back(lru_.back().second);
-        lru_.pop_back();
-    }
-    return evicted;
-}
-
-void StatementCache::erase(const std::string& sql) {
-    auto it = index_.find(sql);
-    if (it == index_.end()) return;
-    auto pos = it->second;
-    index_.erase(it);
-    lru_.erase(pos);
-}
-
-std::vector<MYSQL_STMT*> StatementCache::take_all() {
-    std::vector<MYSQL_STMT*> all;
-    for (auto& [sql, stmt] : lru_)
-        if (stmt) all.push_back(stmt);
-    index_.clear();
-    lru_.clear();
-    return all;
-}
-
 // ---- URL options ---------------------------------------------------------------------------
 
 namespace {
@@ -705,7 +667,8 @@ void MysqlConnection::close_handle() noexcept {
         m_ = nullptr;
         ERR_clear_error();  // a dead peer's EPIPE must not fail another connection (see drive())
     }
-    for (MYSQL_STMT* s : cache_.take_all()) mysql_stmt_close(s);
+    for (MYSQL_STMT* s : cache_.take_all())
+        if (s) mysql_stmt_close(s);
     for (MYSQL_STMT* s : orphans_) mysql_stmt_close(s);
     orphans_.clear();
     unfinished_ = nullptr;
@@ -825,6 +788,7 @@ awaitable<void> MysqlConnection::begin_operation(const std::string& sql) {
 }
 
 awaitable<void> MysqlConnection::discard_statement(MYSQL_STMT* stmt) {
+    if (!stmt) co_return;  // a text-protocol entry of the cache
     if (lost_ || !io_.attached()) {
         orphans_.push_back(stmt);  // freed after mysql_close, without a word to the server
         co_return;
@@ -929,8 +893,8 @@ awaitable<plugin::RawResult> MysqlConnection::execute(const std::string& sql, st
         // other columns than when it was prepared. Prepare it again; a statement
         // that changes data has run, though, and must not run twice.
         if (p.cached) {
-            cache_.erase(sql);
-            co_await discard_statement(p.stmt);
+            auto stale = cache_.take(sql);
+            if (stale) co_await discard_statement(*stale);
         }
         if (attempt > 0 || !read_only(keyword)) throw stale_columns(sql);
     }
@@ -1126,8 +1090,8 @@ awaitable<std::unique_ptr<plugin::Cursor>> MysqlConnection::stream(const std::st
         }
         bool ok = co_await run(p.stmt, sql, params);
         if (!ok) {
-            cache_.erase(sql);
-            co_await discard_statement(p.stmt);
+            auto stale = cache_.take(sql);
+            if (stale) co_await discard_statement(*stale);
             if (attempt > 0 || !read_only(keyword)) throw stale_columns(sql);
             continue;
         }

@@ -15,15 +15,14 @@
 
 #include <boost/asio/posix/stream_descriptor.hpp>
 #include <chrono>
-#include <list>
 #include <memory>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "retort/error.hpp"
 #include "retort/plugin/driver.hpp"
+#include "retort/plugin/support/statement_cache.hpp"
 #include "retort/url.hpp"
 
 namespace retort::mysql {
@@ -73,29 +72,6 @@ private:
 
     std::optional<boost::asio::posix::stream_descriptor> sd_;
     int fd_ = -1;
-};
-
-/// Prepared statements by SQL text, least recently used first to go. An entry
-/// may hold null: the server cannot prepare that text (ER_UNSUPPORTED_PS).
-class StatementCache {
-public:
-    explicit StatementCache(std::size_t capacity) : capacity_(capacity) {}
-    StatementCache(const StatementCache&) = delete;
-    StatementCache& operator=(const StatementCache&) = delete;
-    /// The entry for `sql`, if cached (its statement may be null).
-    std::optional<MYSQL_STMT*> find(const std::string& sql);
-    /// Caches `stmt` for `sql`; returns the statements pushed out, for the caller to close.
-    std::vector<MYSQL_STMT*> put(const std::string& sql, MYSQL_STMT* stmt);
-    /// Forgets `sql` without closing its statement.
-    void erase(const std::string& sql);
-    /// Forgets everything; returns the statements, for the caller to close.
-    std::vector<MYSQL_STMT*> take_all();
-
-private:
-    using Lru = std::list<std::pair<std::string, MYSQL_STMT*>>;
-    std::size_t capacity_;
-    Lru lru_;
-    std::unordered_map<std::string_view, Lru::iterator> index_;
 };
 
 class MysqlConnection : public plugin::Connection {
@@ -182,7 +158,9 @@ private:
     bool lost_ = false;
     bool mariadb_ = true;
     SocketWatcher io_;
-    StatementCache cache_{128};
+    /// Prepared statements by SQL text. An entry may be null: the server cannot
+    /// prepare that text (ER_UNSUPPORTED_PS), so it goes by the text protocol.
+    plugin::support::StatementCache<MYSQL_STMT*> cache_;
     // A streamed result not read to its end (its cursor was dropped): the next
     // operation discards its rows first.
     MYSQL_STMT* unfinished_ = nullptr;

@@ -526,17 +526,12 @@ std::size_t PgConnection::send_deallocations() {
 }
 
 void PgConnection::evict(const std::string& sql) {
-    auto it = statements_.find(sql);
-    if (it == statements_.end()) return;
-    auto node = it->second;
-    to_deallocate_.push_back(std::move(node->second.name));
-    statements_.erase(it);  // before the node whose text its key views (`sql` may be that text)
-    lru_.erase(node);
+    if (auto st = statements_.take(sql)) to_deallocate_.push_back(std::move(st->name));
 }
 
 plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::string& sql, std::span<const Oid> types) {
-    if (auto it = statements_.find(sql); it != statements_.end()) {
-        const auto& st = it->second->second;
+    if (const PreparedStatement* cached = statements_.find(sql)) {
+        const auto& st = *cached;
         // The server fixed each parameter's type when it prepared the statement;
         // a value of another kind now needs a statement typed for it.
         bool compatible = st.param_types.size() == types.size();
@@ -546,10 +541,7 @@ plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::str
             Oid now = types[i], then = st.param_types[i];
             compatible = now == 0 || now == then;
         }
-        if (compatible) {
-            lru_.splice(lru_.begin(), lru_, it->second);
-            co_return &it->second->second;
-        }
+        if (compatible) co_return cached;
         evict(sql);
     }
     PreparedStatement st;
@@ -568,10 +560,8 @@ plugin::awaitable<const PreparedStatement*> PgConnection::prepare(const std::str
     };
     co_await sync_and_read(sql, describe);
     st.binary_results = binary;
-    lru_.emplace_front(sql, std::move(st));
-    statements_.emplace(lru_.front().first, lru_.begin());
-    while (lru_.size() > statement_cache_size) evict(lru_.back().first);
-    co_return &lru_.front().second;
+    for (auto& old : statements_.put(sql, std::move(st))) to_deallocate_.push_back(std::move(old.name));
+    co_return &statements_.front();
 }
 
 void PgConnection::send_prepared(const std::string& sql, const PreparedStatement& st, const EncodedParams& params) {

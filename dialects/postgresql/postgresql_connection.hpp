@@ -14,14 +14,13 @@
 #include <libpq-fe.h>
 
 #include <boost/asio/posix/stream_descriptor.hpp>
-#include <list>
 #include <optional>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "postgresql_types.hpp"
 #include "retort/plugin/driver.hpp"
+#include "retort/plugin/support/statement_cache.hpp"
 #include "retort/url.hpp"
 
 namespace retort::postgresql {
@@ -125,14 +124,10 @@ private:
     bool cancel_requested_ = false;
     bool fresh_transaction_ = false;  ///< BEGIN was the last thing run: nothing to lose in it yet
 
-    // Prepared statements by SQL text, least recently used evicted first.
-    using Lru = std::list<std::pair<std::string, PreparedStatement>>;
-    Lru lru_;
-    std::unordered_map<std::string_view, Lru::iterator> statements_;
-    std::vector<std::string> to_deallocate_;
+    plugin::support::StatementCache<PreparedStatement> statements_;
+    std::vector<std::string> to_deallocate_;  ///< pushed out of the cache, DEALLOCATEd with the next prepare
     std::uint64_t statement_counter_ = 0;
     std::uint64_t cursor_counter_ = 0;
-    static constexpr std::size_t statement_cache_size = 256;
 };
 
 }  // namespace retort::postgresql

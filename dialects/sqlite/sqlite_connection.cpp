@@ -9,31 +9,6 @@
 
 namespace retort::sqlite {
 
-// ---- statement cache ---------------------------------------------------------------
-
-sqlite3_stmt* StatementCache::find(const std::string& sql) {
-    auto it = index_.find(sql);
-    if (it == index_.end()) return nullptr;
-    lru_.splice(lru_.begin(), lru_, it->second);
-    return it->second->second;
-}
-
-void StatementCache::put(const std::string& sql, sqlite3_stmt* stmt) {
-    lru_.emplace_front(sql, stmt);
-    index_.emplace(lru_.front().first, lru_.begin());
-    while (lru_.size() > capacity_) {
-        index_.erase(lru_.back().first);
-        sqlite3_finalize(lru_.back().second);
-        lru_.pop_back();
-    }
-}
-
-void StatementCache::clear() {
-    for (auto& [sql, stmt] : lru_) sqlite3_finalize(stmt);
-    lru_.clear();
-    index_.clear();
-}
-
 namespace {
 
 bool iequals(std::string_view a, std::string_view b) {
@@ -282,7 +257,8 @@ void SqliteConnection::exec_blocking(const std::string& sql) {
 
 plugin::RawResult SqliteConnection::execute_blocking(const std::string& sql, std::span<const Value> params) {
     if (!db_) throw OperationalError(Diagnostics{0, "", "the connection is closed", sql});
-    sqlite3_stmt* stmt = cache_.find(sql);
+    sqlite3_stmt* stmt = nullptr;
+    if (auto* hit = cache_.find(sql)) stmt = *hit;
     if (!stmt) {
         const char* tail = nullptr;
         int rc = sqlite3_prepare_v3(db_, sql.data(), static_cast<int>(sql.size()), SQLITE_PREPARE_PERSISTENT, &stmt, &tail);
@@ -295,7 +271,7 @@ plugin::RawResult SqliteConnection::execute_blocking(const std::string& sql, std
                 throw ProgrammingError(std::move(d));
             }
         }
-        cache_.put(sql, stmt);
+        for (sqlite3_stmt* old : cache_.put(sql, stmt)) sqlite3_finalize(old);
     }
     ResetGuard guard{stmt};
     bind_all(db_, stmt, params, sql, false);
@@ -311,7 +287,7 @@ plugin::RawResult SqliteConnection::execute_blocking(const std::string& sql, std
 }
 
 void SqliteConnection::close_blocking() {
-    cache_.clear();
+    for (sqlite3_stmt* s : cache_.take_all()) sqlite3_finalize(s);
     std::lock_guard lock(handle_mutex_);
     if (db_) {
         sqlite3_close_v2(db_);

@@ -6,34 +6,16 @@
 #include <sqlite3.h>
 
 #include <atomic>
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 
 #include "retort/plugin/driver.hpp"
+#include "retort/plugin/support/statement_cache.hpp"
 #include "retort/plugin/worker_thread.hpp"
 #include "retort/url.hpp"
 
 namespace retort::sqlite {
-
-/// Prepared statements by SQL text, least recently used finalized first.
-class StatementCache {
-public:
-    explicit StatementCache(std::size_t capacity) : capacity_(capacity) {}
-    ~StatementCache() { clear(); }
-    /// The cached statement for `sql`, or null.
-    sqlite3_stmt* find(const std::string& sql);
-    void put(const std::string& sql, sqlite3_stmt* stmt);
-    void clear();
-
-private:
-    using Lru = std::list<std::pair<std::string, sqlite3_stmt*>>;
-    std::size_t capacity_;
-    Lru lru_;
-    std::unordered_map<std::string_view, Lru::iterator> index_;
-};
 
 class SqliteConnection : public plugin::Connection {
 public:
@@ -98,7 +80,7 @@ private:
     std::atomic<bool> interrupted_{false};
     std::mutex handle_mutex_;  ///< interrupt() against close_blocking()
     double busy_timeout_ = 5.0;
-    StatementCache cache_{128};
+    plugin::support::StatementCache<sqlite3_stmt*> cache_;  ///< finalized on the worker
     std::string begin_sql_ = "BEGIN";
     plugin::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
 };

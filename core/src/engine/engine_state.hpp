@@ -1,16 +1,15 @@
 // Internal state shared by an engine and its connections.
 #pragma once
 
-#include <list>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <unordered_map>
 #include <vector>
 
 #include "retort/engine/engine.hpp"
 #include "../pool/connection_pool.hpp"
 #include "retort/plugin/dialect.hpp"
+#include "retort/plugin/support/statement_cache.hpp"
 
 namespace retort::detail {
 
@@ -25,18 +24,16 @@ struct CompiledEntry {
 /// Compiled statements by cache key, least recently used dropped first.
 class StatementCache {
 public:
-    explicit StatementCache(std::size_t capacity) : capacity_(capacity) {}
+    explicit StatementCache(std::size_t capacity) : capacity_(capacity), lru_(capacity) {}
     /// The entry for `key`, compiling `stmt` on a miss. `hit` says which it was.
     std::shared_ptr<const CompiledEntry> get(const sql::StatementNode& stmt, const sql::CacheKey& key,
                                              const plugin::Dialect& dialect, bool& hit);
     AsyncEngine::CacheStats stats() const;
 
 private:
-    using Lru = std::list<std::pair<std::string, std::shared_ptr<const CompiledEntry>>>;
     mutable std::mutex mutex_;
-    std::size_t capacity_;
-    Lru lru_;
-    std::unordered_map<std::string_view, Lru::iterator> index_;
+    std::size_t capacity_;  ///< 0: nothing is kept
+    plugin::support::StatementCache<std::shared_ptr<const CompiledEntry>> lru_;  // (the drivers' LRU)
     std::uint64_t hits_ = 0, misses_ = 0;
 };
 

@@ -6,11 +6,10 @@ std::shared_ptr<const CompiledEntry> StatementCache::get(const sql::StatementNod
                                                          const plugin::Dialect& dialect, bool& hit) {
     {
         std::lock_guard lock(mutex_);
-        if (auto it = index_.find(key.text); it != index_.end()) {
-            lru_.splice(lru_.begin(), lru_, it->second);
+        if (auto* cached = lru_.find(key.text)) {
             ++hits_;
             hit = true;
-            return it->second->second;
+            return *cached;
         }
         ++misses_;
     }
@@ -24,14 +23,7 @@ std::shared_ptr<const CompiledEntry> StatementCache::get(const sql::StatementNod
     // DDL keys name objects by address: never keep them.
     if (entry->compiled.is_ddl || capacity_ == 0) return entry;
     std::lock_guard lock(mutex_);
-    if (index_.find(key.text) == index_.end()) {
-        lru_.emplace_front(key.text, entry);
-        index_.emplace(lru_.front().first, lru_.begin());
-        while (lru_.size() > capacity_) {
-            index_.erase(lru_.back().first);
-            lru_.pop_back();
-        }
-    }
+    if (!lru_.find(key.text)) lru_.put(key.text, entry);  // (what it pushes out is freed when unused)
     return entry;
 }
 
