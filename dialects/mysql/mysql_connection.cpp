@@ -29,9 +29,9 @@
 #include "mysql_errors.hpp"
 #include "mysql_types.hpp"
 #include "retort/error.hpp"
-#include "retort/plugin/deadline.hpp"
-#include "retort/plugin/resolve.hpp"
-#include "retort/plugin/worker_thread.hpp"
+#include "retort/plugin/support/deadline.hpp"
+#include "retort/plugin/support/resolve.hpp"
+#include "retort/plugin/support/worker_thread.hpp"
 
 namespace retort::mysql {
 
@@ -383,8 +383,8 @@ awaitable<std::vector<std::string>> resolve(const std::string& host, unsigned po
     auto literal = asio::ip::make_address(host, ec);
     if (!ec) co_return std::vector<std::string>{literal.to_string()};
     // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
-    auto lookup = plugin::resolve_host(host, std::to_string(port));
-    auto found = co_await plugin::within(deadline.value_or(Clock::time_point::max()), std::move(lookup));
+    auto lookup = plugin::support::resolve_host(host, std::to_string(port));
+    auto found = co_await plugin::support::within(deadline.value_or(Clock::time_point::max()), std::move(lookup));
     if (!found) {
         timed_out = true;
         co_return std::vector<std::string>{};
@@ -583,8 +583,8 @@ awaitable<void> MysqlConnection::connect_on_thread(const Options& o, asio::any_i
                                      unix_socket.empty() ? nullptr : unix_socket.c_str(), CLIENT_FOUND_ROWS) != nullptr;
         return {std::unique_ptr<MYSQL, Close>(m), ok};
     };
-    auto attempt = plugin::run_detached(std::move(connect));
-    auto done = co_await plugin::within(*io_.deadline, std::move(attempt));
+    auto attempt = plugin::support::run_detached(std::move(connect));
+    auto done = co_await plugin::support::within(*io_.deadline, std::move(attempt));
     const std::string where = o.unix_socket.empty() ? o.host : "unix socket " + o.unix_socket;
     if (!done) connect_failed(o, Diagnostics{CR_SERVER_LOST, "", "no answer", ""}, where, SocketWatcher::Expired::deadline);
     Outcome outcome = std::move(*done);
@@ -733,8 +733,8 @@ void MysqlConnection::cancelled() {
 namespace {
 // KILL QUERY needs a connection of its own, opened with the blocking API:
 // side connections are made from this thread.
-plugin::WorkerThread& kill_requests() {
-    static plugin::WorkerThread thread;
+plugin::support::WorkerThread& kill_requests() {
+    static plugin::support::WorkerThread thread;
     return thread;
 }
 }  // namespace

@@ -17,9 +17,9 @@
 
 #include "postgresql_errors.hpp"
 #include "retort/error.hpp"
-#include "retort/plugin/deadline.hpp"
-#include "retort/plugin/resolve.hpp"
-#include "retort/plugin/worker_thread.hpp"
+#include "retort/plugin/support/deadline.hpp"
+#include "retort/plugin/support/resolve.hpp"
+#include "retort/plugin/support/worker_thread.hpp"
 
 namespace retort::postgresql {
 
@@ -285,8 +285,8 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         if (ec) {
             // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
             const std::string service = p.port.empty() ? "5432" : p.port;
-            auto lookup = plugin::resolve_host(p.host, service);
-            auto found = co_await plugin::within(deadline, std::move(lookup));
+            auto lookup = plugin::support::resolve_host(p.host, service);
+            auto found = co_await plugin::support::within(deadline, std::move(lookup));
             if (!found)
                 throw OperationalError(Diagnostics{0, "", "resolving host '" + p.host + "' timed out (connect_timeout)", ""});
             const auto& resolved = *found;
@@ -331,7 +331,7 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const 
         if (!c->socket_) raise_connection_error(raw, "");
         auto wait = st == PGRES_POLLING_READING ? wait_type::wait_read : wait_type::wait_write;
         auto ready = c->socket_->async_wait(wait, asio::use_awaitable);
-        if (!co_await plugin::within(deadline, std::move(ready))) {
+        if (!co_await plugin::support::within(deadline, std::move(ready))) {
             char seconds[32];
             std::snprintf(seconds, sizeof seconds, "%.1f", p.timeout.count() / 1000.0);
             throw OperationalError(Diagnostics{0, "", "connecting to PostgreSQL at " + where(p) + " timed out after " +
@@ -358,8 +358,8 @@ PgConnection::~PgConnection() {
 namespace {
 // PQcancel blocks (it opens a connection of its own, bounded by the
 // connection's tcp_user_timeout): cancel requests are sent from this thread.
-plugin::WorkerThread& cancel_requests() {
-    static plugin::WorkerThread thread;
+plugin::support::WorkerThread& cancel_requests() {
+    static plugin::support::WorkerThread thread;
     return thread;
 }
 }  // namespace

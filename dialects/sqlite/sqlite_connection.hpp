@@ -12,7 +12,7 @@
 
 #include "retort/plugin/driver.hpp"
 #include "retort/plugin/support/statement_cache.hpp"
-#include "retort/plugin/worker_thread.hpp"
+#include "retort/plugin/support/worker_thread.hpp"
 #include "retort/url.hpp"
 
 namespace retort::sqlite {
@@ -62,7 +62,7 @@ public:
     bool interrupted() const noexcept { return interrupted_; }
 
     // Used by the cursor, on the worker thread.
-    plugin::WorkerThread& worker() { return worker_; }
+    plugin::support::WorkerThread& worker() { return worker_; }
     sqlite3* handle() { return db_; }
 
 private:
@@ -82,7 +82,7 @@ private:
     double busy_timeout_ = 5.0;
     plugin::support::StatementCache<sqlite3_stmt*> cache_;  ///< finalized on the worker
     std::string begin_sql_ = "BEGIN";
-    plugin::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
+    plugin::support::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
 };
 
 }  // namespace retort::sqlite

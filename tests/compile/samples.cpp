@@ -11,7 +11,7 @@
 #include <retort/plugin/dialect.hpp>
 #include <retort/plugin/driver.hpp>
 #include <retort/plugin/registry.hpp>
-#include <retort/plugin/worker_thread.hpp>
+#include <retort/plugin/support/worker_thread.hpp>
 #include <retort/retort.hpp>
 
 using namespace retort;

@@ -8,7 +8,7 @@
 #include <cstdio>
 
 #include "retort/error.hpp"
-#include "retort/plugin/deadline.hpp"
+#include "retort/plugin/support/deadline.hpp"
 
 namespace retort::detail {
 
@@ -104,7 +104,7 @@ awaitable<bool> ConnectionPool::answers_ping(plugin::Connection& driver) {
     auto ping = driver.ping();  // named: see docs/gcc12.md
     try {
         // false when the network stalled: the ping was cancelled mid-way.
-        co_return co_await plugin::within(Clock::now() + ping_timeout_, std::move(ping));
+        co_return co_await plugin::support::within(Clock::now() + ping_timeout_, std::move(ping));
     } catch (const DBAPIError&) {
         co_return false;  // dead: at once, not at the deadline
     }

@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-namespace retort::plugin {
+namespace retort::plugin::support {
 
 struct Resolved {
     std::vector<std::string> addresses;  ///< numeric, in getaddrinfo's order, without duplicates
@@ -20,4 +20,4 @@ struct Resolved {
 /// The TCP addresses of `host` (a name or a numeric address) for `port`.
 boost::asio::awaitable<Resolved> resolve_host(std::string host, std::string port);
 
-}  // namespace retort::plugin
+}  // namespace retort::plugin::support

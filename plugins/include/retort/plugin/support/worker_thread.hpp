@@ -41,7 +41,7 @@
 #include <variant>
 #include <unordered_map>
 
-namespace retort::plugin {
+namespace retort::plugin::support {
 
 namespace detail {
 
@@ -343,4 +343,4 @@ auto run_detached(F f) -> boost::asio::awaitable<std::invoke_result_t<F&>> {
         asio::use_awaitable, std::move(f));
 }
 
-}  // namespace retort::plugin
+}  // namespace retort::plugin::support

@@ -1,13 +1,13 @@
-#include "retort/plugin/resolve.hpp"
+#include "retort/plugin/support/resolve.hpp"
 
 #include <netdb.h>
 #include <sys/socket.h>
 
 #include <algorithm>
 
-#include "retort/plugin/worker_thread.hpp"
+#include "retort/plugin/support/worker_thread.hpp"
 
-namespace retort::plugin {
+namespace retort::plugin::support {
 
 namespace {
 Resolved lookup(const std::string& host, const std::string& port) {
@@ -37,4 +37,4 @@ boost::asio::awaitable<Resolved> resolve_host(std::string host, std::string port
     co_return co_await run_detached(std::move(work));
 }
 
-}  // namespace retort::plugin
+}  // namespace retort::plugin::support

@@ -20,7 +20,7 @@
 #include <optional>
 #include <type_traits>
 
-namespace retort::plugin {
+namespace retort::plugin::support {
 
 /// Awaits `op` until `deadline`. Returns its result (for a void `op`: true),
 /// or nullopt (false) when the deadline came first; `op` is then cancelled and
@@ -55,4 +55,4 @@ auto within(std::chrono::steady_clock::time_point deadline, boost::asio::awaitab
     }
 }
 
-}  // namespace retort::plugin
+}  // namespace retort::plugin::support

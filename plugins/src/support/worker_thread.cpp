@@ -1,8 +1,8 @@
 // The io_context side of WorkerThread: one registry of pending operations per
 // io_context, in the core so that every plugin shares the one service id.
-#include "retort/plugin/worker_thread.hpp"
+#include "retort/plugin/support/worker_thread.hpp"
 
-namespace retort::plugin::detail {
+namespace retort::plugin::support::detail {
 
 WorkerOp::~WorkerOp() = default;
 
@@ -29,4 +29,4 @@ void PendingWorkerOps::shutdown() {
     for (const auto& entry : ops) entry.second->abandon();
 }
 
-}  // namespace retort::plugin::detail
+}  // namespace retort::plugin::support::detail
