@@ -374,7 +374,7 @@ constexpr const char* session_setup =
 
 using Clock = std::chrono::steady_clock;
 
-// Resolves `host` off the event loop (plugin/resolve.hpp): Connector/C would
+// Resolves `host` off the event loop (plugin/support/resolve.hpp): Connector/C would
 // resolve it with a blocking call on it. Bounded by `deadline`.
 awaitable<std::vector<std::string>> resolve(const std::string& host, unsigned port,
                                             std::optional<Clock::time_point> deadline, const std::string& safe_url,
