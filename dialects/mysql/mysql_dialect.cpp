@@ -39,10 +39,6 @@ public:
                 IsolationLevel::serializable};
     }
 
-    std::optional<std::string> terminate_session_sql(std::int64_t session_id) const override {
-        return "KILL " + std::to_string(session_id);
-    }
-
     plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url,
                                                                    boost::asio::any_io_executor executor) const override {
         co_return co_await MysqlConnection::open(url, executor);

@@ -4,6 +4,7 @@
 #include "postgresql_types.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/dialect.hpp"
+#include "retort/plugin/support/result_values.hpp"
 #include "retort/plugin/utf8.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/select.hpp"
@@ -20,7 +21,9 @@ public:
         return "libpq " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
     }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
-    plugin::ValueConverter result_converter(const SqlType& type) const override { return postgresql::result_converter(type); }
+    plugin::ValueConverter result_converter(const SqlType& type) const override {
+        return plugin::support::standard_result_converter(type);
+    }
 
     std::optional<std::string> unstorable_text(std::string_view text) const override {
         if (auto nul = text.find('\0'); nul != std::string_view::npos)
@@ -49,10 +52,6 @@ public:
     std::vector<IsolationLevel> isolation_levels() const override {
         return {IsolationLevel::read_uncommitted, IsolationLevel::read_committed, IsolationLevel::repeatable_read,
                 IsolationLevel::serializable};
-    }
-
-    std::optional<std::string> terminate_session_sql(std::int64_t session_id) const override {
-        return "SELECT pg_terminate_backend(" + std::to_string(session_id) + ")";
     }
 
     plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url, boost::asio::any_io_executor ex) const override {

@@ -187,36 +187,6 @@ Value decode_text(Oid type, std::string_view s) {
     }
 }
 
-// ---- result converters -----------------------------------------------------------------
-
-void to_json(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = Json{std::move(*s)};
-}
-void to_decimal(Value& v, const SqlType&) {
-    if (auto i = std::get_if<std::int64_t>(&v)) v = Decimal(*i);
-    else if (auto d = std::get_if<double>(&v)) v = Decimal(format_double(*d));
-}
-void to_double(Value& v, const SqlType&) {
-    if (auto d = std::get_if<Decimal>(&v)) v = d->to_double();
-    else if (auto i = std::get_if<std::int64_t>(&v)) v = static_cast<double>(*i);
-}
-void to_string_value(Value& v, const SqlType&) {
-    if (auto u = std::get_if<Uuid>(&v)) v = u->str();
-    else if (auto d = std::get_if<Decimal>(&v)) v = d->str();
-}
-void to_uuid(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = Uuid::parse(*s);
-}
-// A naive column read from an instant (now() is timestamptz) and the reverse:
-// the session time zone is UTC, so both are the same wall-clock reading.
-void to_datetime(Value& v, const SqlType& t) {
-    if (t.timezone) {
-        if (auto d = std::get_if<DateTime>(&v)) v = Timestamp{d->time_since_epoch()};
-    } else if (auto ts = std::get_if<Timestamp>(&v)) {
-        v = DateTime{ts->time_since_epoch()};
-    }
-}
-
 }  // namespace
 
 // ---- parameters ------------------------------------------------------------------------
@@ -314,20 +284,6 @@ Value decode(const PGresult* res, int row, int col) {
     Oid type = PQftype(res, col);
     if (PQfformat(res, col) == 1) return decode_binary(type, p, len);
     return decode_text(type, std::string_view(p, static_cast<std::size_t>(len)));
-}
-
-plugin::ValueConverter result_converter(const SqlType& t) {
-    switch (t.kind) {
-        case TypeKind::json: return to_json;
-        case TypeKind::numeric: return to_decimal;
-        case TypeKind::float_:
-        case TypeKind::double_: return to_double;
-        case TypeKind::string:
-        case TypeKind::text: return to_string_value;
-        case TypeKind::uuid: return to_uuid;
-        case TypeKind::datetime: return to_datetime;
-        default: return nullptr;
-    }
 }
 
 }  // namespace retort::postgresql

@@ -53,7 +53,4 @@ bool has_binary_decoder(Oid oid);
 /// Unknown types read as their text (only possible in text format).
 Value decode(const PGresult* res, int row, int col);
 
-/// The converter from a decoded value to the application's value of `type`.
-plugin::ValueConverter result_converter(const SqlType& type);
-
 }  // namespace retort::postgresql

@@ -1,5 +1,6 @@
 // The SQLite dialect plugin's entry point.
 #include "retort/plugin/dialect.hpp"
+#include "retort/plugin/support/result_values.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/select.hpp"
 #include "sqlite_compiler.hpp"
@@ -19,7 +20,9 @@ public:
     std::string_view version() const override { return "0.1.0"; }
     std::string driver_description() const override { return std::string("sqlite3 ") + sqlite3_libversion(); }
     const sql::SqlCompiler& compiler() const override { return compiler_; }
-    plugin::ValueConverter result_converter(const SqlType& type) const override { return sqlite::result_converter(type); }
+    plugin::ValueConverter result_converter(const SqlType& type) const override {
+        return plugin::support::standard_result_converter(type);
+    }
 
     sql::Statement has_table_query(const sql::TableNode& t) const override {
         return sql::select(master_name_).where(master_type_ == "table" && master_name_ == t.name);

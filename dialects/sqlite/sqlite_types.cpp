@@ -1,8 +1,5 @@
 #include "sqlite_types.hpp"
 
-#include <charconv>
-#include <cmath>
-#include <cstdio>
 
 namespace retort::sqlite {
 
@@ -55,98 +52,6 @@ Value column_value(sqlite3_stmt* s, int i) {
             return Bytes(p, p + sqlite3_column_bytes(s, i));
         }
         default: return null;
-    }
-}
-
-namespace {
-
-std::string number_text(const Value& v) {
-    if (auto i = std::get_if<std::int64_t>(&v)) return std::to_string(*i);
-    if (auto d = std::get_if<double>(&v)) {
-        char buf[64];
-        std::snprintf(buf, sizeof buf, "%.15g", *d);
-        return buf;
-    }
-    if (auto s = std::get_if<std::string>(&v)) return *s;
-    return {};
-}
-
-void to_bool(Value& v, const SqlType&) {
-    if (auto i = std::get_if<std::int64_t>(&v)) v = *i != 0;
-}
-
-void to_double(Value& v, const SqlType&) {
-    if (auto i = std::get_if<std::int64_t>(&v)) v = static_cast<double>(*i);
-}
-
-void to_decimal(Value& v, const SqlType& t) {
-    std::string text = number_text(v);
-    if (text.empty()) return;
-    Decimal d(text);
-    v = t.scale > 0 ? d.with_scale(t.scale) : d;
-}
-
-void to_string_value(Value& v, const SqlType&) {
-    if (std::holds_alternative<std::int64_t>(v) || std::holds_alternative<double>(v)) v = number_text(v);
-}
-
-void to_bytes(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = Bytes(s->begin(), s->end());
-}
-
-void to_date(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = parse_date(*s);
-}
-
-void to_time(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = parse_time(*s);
-}
-
-void to_datetime(Value& v, const SqlType& t) {
-    if (auto s = std::get_if<std::string>(&v)) {
-        if (t.timezone) v = parse_timestamp(*s);
-        else v = parse_datetime(*s);
-    }
-}
-
-void to_uuid(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = Uuid::parse(*s);
-    else if (auto b = std::get_if<Bytes>(&v); b && b->size() == 16) {
-        Uuid u;
-        std::copy(b->begin(), b->end(), u.bytes.begin());
-        v = u;
-    }
-}
-
-void to_json(Value& v, const SqlType&) {
-    if (auto s = std::get_if<std::string>(&v)) v = Json{std::move(*s)};
-    // A column declared "JSON" by an older schema (NUMERIC affinity) gives
-    // numbers back for numeric documents: they are still JSON.
-    else if (auto i = std::get_if<std::int64_t>(&v)) v = Json{std::to_string(*i)};
-    else if (auto d = std::get_if<double>(&v)) {
-        char buf[32];
-        auto end = std::to_chars(buf, buf + sizeof buf, *d).ptr;
-        v = Json{std::string(buf, end)};
-    }
-}
-
-}  // namespace
-
-plugin::ValueConverter result_converter(const SqlType& t) {
-    switch (t.kind) {
-        case TypeKind::boolean: return to_bool;
-        case TypeKind::float_:
-        case TypeKind::double_: return to_double;
-        case TypeKind::numeric: return to_decimal;
-        case TypeKind::string:
-        case TypeKind::text: return to_string_value;
-        case TypeKind::large_binary: return to_bytes;
-        case TypeKind::date: return to_date;
-        case TypeKind::time: return to_time;
-        case TypeKind::datetime: return to_datetime;
-        case TypeKind::uuid: return to_uuid;
-        case TypeKind::json: return to_json;
-        default: return nullptr;
     }
 }
 

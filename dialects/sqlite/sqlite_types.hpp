@@ -13,7 +13,6 @@ namespace retort::sqlite {
 int bind_value(sqlite3_stmt* stmt, int index, const Value& v, bool copy);
 /// The value of column `i` of the current row, in its storage class.
 Value column_value(sqlite3_stmt* stmt, int i);
-/// The converter from a stored value to the application's value of `type`.
-plugin::ValueConverter result_converter(const SqlType& type);
+// Results are read back by plugin::support::standard_result_converter.
 
 }  // namespace retort::sqlite

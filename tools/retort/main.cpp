@@ -26,6 +26,24 @@ constexpr Command commands[] = {
      "is committed, and prints the rows it returns as a table (NULL for null),\n"
      "or the number of rows it changed.\n",
      sql_command},
+    {"conformance", "conformance URL [--plugin FILE] [--level smoke|full] [--terminate-session-sql SQL] [--timeout S] [--list] [FILTER...]",
+     "run the dialect conformance kit against a database",
+     "Runs the conformance kit's cases against the dialect serving URL and its\n"
+     "database, each case in a process of its own, and prints one line per case:\n"
+     "pass, skip (naming the capability the dialect lacks) or FAIL (with its output).\n"
+     "The cases create and drop tables of their own: use a scratch database.\n"
+     "\n"
+     "  --plugin FILE    load the dialect from FILE (libretort_dialect_NAME.so) first\n"
+     "  --level smoke    only the cases tagged [smoke]: the first milestone of a new dialect\n"
+     "  --terminate-session-sql SQL\n"
+     "                   a statement that ends another session ({id} stands for its\n"
+     "                   session id), for the pool's invalidation cases; without it they skip\n"
+     "  --timeout S      seconds one case may take (300)\n"
+     "  --list           list the cases (filtered) and run nothing\n"
+     "  FILTER           Catch test specs: case names, wildcards (*), [tags]\n"
+     "\n"
+     "Exits 1 when a case failed.\n",
+     conformance_command},
 };
 
 const Command* find_command(std::string_view name) {
@@ -38,6 +56,7 @@ void print_overview(std::ostream& out) {
     out << "usage: retort COMMAND [ARGS...]\n\ncommands:\n";
     for (const auto& c : commands) {
         std::string synopsis(c.synopsis);
+        synopsis = synopsis.substr(0, synopsis.find(" [--"));  // the options are in COMMAND --help
         out << "  " << synopsis << std::string(synopsis.size() < 26 ? 26 - synopsis.size() : 1, ' ') << c.summary
             << "\n";
     }

@@ -80,13 +80,6 @@ public:
     /// is always available: the core provides it).
     virtual std::vector<IsolationLevel> isolation_levels() const = 0;
 
-    /// SQL that, run on another connection, ends the server session `session_id`
-    /// (Connection::session_id), as an administrator would; nullopt when the
-    /// backend has no server sessions. Tools and the test suite use it.
-    virtual std::optional<std::string> terminate_session_sql(std::int64_t /*session_id*/) const {
-        return std::nullopt;
-    }
-
     /// Opens a connection; completes on `executor`. Throws OperationalError
     /// (unreachable, refused, bad credentials) or ArgumentError (bad URL options).
     virtual awaitable<std::unique_ptr<Connection>> connect(const Url& url, boost::asio::any_io_executor executor) const = 0;

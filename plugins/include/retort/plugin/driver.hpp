@@ -109,7 +109,7 @@ public:
     /// "SQLite 3.40.1", "PostgreSQL 15.18"...
     virtual std::string server_version() const = 0;
     /// The server's id of this session (PostgreSQL's backend PID, MySQL's thread
-    /// id), for logs and for Dialect::terminate_session_sql; nullopt without a server.
+    /// id), for logs and administration; nullopt without a server.
     virtual std::optional<std::int64_t> session_id() const noexcept { return std::nullopt; }
 
     /// Binds the connection to `executor`: its operations complete there from now

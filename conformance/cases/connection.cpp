@@ -2,7 +2,7 @@
 // every backend.
 #include <catch2/catch.hpp>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;
@@ -19,7 +19,7 @@ struct Notes {
 
 }  // namespace
 
-TEST_CASE("commit makes changes visible to other connections, rollback discards them", "[connection]") {
+TEST_CASE("commit makes changes visible to other connections, rollback discards them", "[connection][smoke]") {
     Notes n;
     auto engine = test::make_engine();
     test::run([&]() -> awaitable<void> {
@@ -71,7 +71,7 @@ TEST_CASE("engine.begin commits on return and rolls back on an exception", "[con
     });
 }
 
-TEST_CASE("savepoints: a nested rollback keeps the outer transaction's work", "[connection]") {
+TEST_CASE("savepoints: a nested rollback keeps the outer transaction's work", "[connection][smoke]") {
     Notes n;
     auto engine = test::make_engine();
     RETORT_REQUIRE_CAPABILITY(engine.dialect(), savepoints);
@@ -97,7 +97,7 @@ TEST_CASE("savepoints: a nested rollback keeps the outer transaction's work", "[
     });
 }
 
-TEST_CASE("stream() fetches in batches and holds the connection until read", "[connection]") {
+TEST_CASE("stream() fetches in batches and holds the connection until read", "[connection][smoke]") {
     Notes n;
     auto engine = test::make_engine({.stream_batch_rows = 100});
     test::run([&]() -> awaitable<void> {

@@ -6,7 +6,7 @@
 #include <set>
 
 #include "retort/orm.hpp"
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace std::chrono;

@@ -4,7 +4,7 @@
 // executed and its rows compared.
 #include <catch2/catch.hpp>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;

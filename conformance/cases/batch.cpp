@@ -2,7 +2,7 @@
 // once per parameter set, in as few round trips as the backend allows.
 #include <catch2/catch.hpp>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;

@@ -19,7 +19,7 @@
 #include <string>
 #include <vector>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;

@@ -3,7 +3,7 @@
 #include <catch2/catch.hpp>
 
 #include "retort/orm.hpp"
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 
@@ -72,7 +72,7 @@ awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
 
 using namespace orm_session_test;
 
-TEST_CASE("orm session: a flush inserts objects with their children, generated keys and defaults", "[orm]") {
+TEST_CASE("orm session: a flush inserts objects with their children, generated keys and defaults", "[orm][smoke]") {
     test::StatementLog log;
     auto engine = test::make_engine(log.options());
     test::run([&]() -> awaitable<void> {

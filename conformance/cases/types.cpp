@@ -2,7 +2,7 @@
 #include <catch2/catch.hpp>
 #include <limits>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;
@@ -39,7 +39,7 @@ awaitable<AsyncConnection> fresh(AsyncEngine& engine, const MetaData& md) {
 
 }  // namespace
 
-TEST_CASE("types: values of every type round-trip", "[types]") {
+TEST_CASE("types: values of every type round-trip", "[types][smoke]") {
     AllTypes s;
     auto engine = test::make_engine();
     std::string large_text;

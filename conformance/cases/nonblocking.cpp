@@ -8,7 +8,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <chrono>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <sstream>
 
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 using namespace retort::sql;

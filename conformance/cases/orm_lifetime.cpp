@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 
 #include "retort/orm.hpp"
-#include "support/test_support.hpp"
+#include "support/kit.hpp"
 
 using namespace retort;
 
