@@ -1,5 +1,7 @@
 #include "mysql_connection.hpp"
 
+#include "retort/plugin/support/buffered_cursor.hpp"
+
 #include <errmsg.h>
 #include <mysqld_error.h>
 
@@ -1048,29 +1050,6 @@ private:
     bool done_ = false;
 };
 
-// A result already read whole (text protocol, or a statement without rows).
-class BufferedCursor : public plugin::Cursor {
-public:
-    explicit BufferedCursor(plugin::RawResult r) : r_(std::move(r)) {}
-    const std::vector<std::string>& column_names() const override { return r_.column_names; }
-    awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
-        std::size_t width = r_.column_names.size();
-        if (width == 0) co_return 0;
-        std::size_t rows = std::min(max_rows, (r_.values.size() - pos_) / width);
-        auto first = r_.values.begin() + static_cast<std::ptrdiff_t>(pos_);
-        auto last = first + static_cast<std::ptrdiff_t>(rows * width);
-        out.insert(out.end(), std::make_move_iterator(first), std::make_move_iterator(last));
-        pos_ += rows * width;
-        co_return rows;
-    }
-    awaitable<void> close() override { co_return; }
-    bool allows_other_statements() const override { return true; }  // nothing left on the wire
-
-private:
-    plugin::RawResult r_;
-    std::size_t pos_ = 0;
-};
-
 }  // namespace
 
 void MysqlConnection::stream_finished(MYSQL_STMT* stmt) noexcept {
@@ -1086,7 +1065,7 @@ awaitable<std::unique_ptr<plugin::Cursor>> MysqlConnection::stream(const std::st
         Prepared p = co_await prepared(sql, true);
         if (!p.stmt) {
             auto whole = co_await execute_text(sql, params);
-            co_return std::make_unique<BufferedCursor>(std::move(whole));
+            co_return std::make_unique<plugin::support::BufferedCursor>(std::move(whole));
         }
         bool ok = co_await run(p.stmt, sql, params);
         if (!ok) {
@@ -1097,7 +1076,7 @@ awaitable<std::unique_ptr<plugin::Cursor>> MysqlConnection::stream(const std::st
         }
         if (mysql_stmt_field_count(p.stmt) == 0) {
             co_await drain_more_results(p.stmt, sql);
-            co_return std::make_unique<BufferedCursor>(plugin::RawResult{});
+            co_return std::make_unique<plugin::support::BufferedCursor>(plugin::RawResult{});
         }
         // No store_result: rows stay on the wire until fetched.
         auto cursor = std::make_unique<MysqlCursor>(*this, p.stmt, sql);
