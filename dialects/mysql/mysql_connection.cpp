@@ -1,5 +1,6 @@
 #include "mysql_connection.hpp"
 
+#include "retort/plugin/support/savepoint_sql.hpp"
 #include "retort/plugin/support/buffered_cursor.hpp"
 
 #include <errmsg.h>
@@ -36,6 +37,9 @@
 #include "retort/plugin/support/worker_thread.hpp"
 
 namespace retort::mysql {
+
+using plugin::support::savepoint_sql;
+using plugin::support::SavepointOp;
 
 namespace asio = boost::asio;
 using plugin::awaitable;
@@ -1087,26 +1091,16 @@ awaitable<std::unique_ptr<plugin::Cursor>> MysqlConnection::stream(const std::st
 
 // ---- transactions and the rest ----------------------------------------------------------------
 
-namespace {
-std::string quote_name(const std::string& name) {
-    std::string out = "`";
-    for (char ch : name) {
-        if (ch == '`') out += '`';
-        out += ch;
-    }
-    return out + "`";
-}
-}  // namespace
 
 awaitable<void> MysqlConnection::begin() { co_await query("START TRANSACTION"); }
 awaitable<void> MysqlConnection::commit() { co_await query("COMMIT"); }
 awaitable<void> MysqlConnection::rollback() { co_await query("ROLLBACK"); }
-awaitable<void> MysqlConnection::savepoint(const std::string& name) { co_await query("SAVEPOINT " + quote_name(name)); }
+awaitable<void> MysqlConnection::savepoint(const std::string& name) { co_await query(savepoint_sql(SavepointOp::create, name)); }
 awaitable<void> MysqlConnection::release_savepoint(const std::string& name) {
-    co_await query("RELEASE SAVEPOINT " + quote_name(name));
+    co_await query(savepoint_sql(SavepointOp::release, name));
 }
 awaitable<void> MysqlConnection::rollback_to_savepoint(const std::string& name) {
-    co_await query("ROLLBACK TO SAVEPOINT " + quote_name(name));
+    co_await query(savepoint_sql(SavepointOp::rollback_to, name));
 }
 
 awaitable<void> MysqlConnection::set_isolation_level(IsolationLevel level) {

@@ -16,12 +16,16 @@
 #include <openssl/ssl.h>
 
 #include "postgresql_errors.hpp"
+#include "retort/plugin/support/savepoint_sql.hpp"
 #include "retort/error.hpp"
 #include "retort/plugin/support/deadline.hpp"
 #include "retort/plugin/support/resolve.hpp"
 #include "retort/plugin/support/worker_thread.hpp"
 
 namespace retort::postgresql {
+
+using plugin::support::savepoint_sql;
+using plugin::support::SavepointOp;
 
 namespace asio = boost::asio;
 using namespace asio::experimental::awaitable_operators;
@@ -717,12 +721,12 @@ plugin::awaitable<void> PgConnection::begin() {
 }
 plugin::awaitable<void> PgConnection::commit() { co_await run_simple("COMMIT"); }
 plugin::awaitable<void> PgConnection::rollback() { co_await run_simple("ROLLBACK"); }
-plugin::awaitable<void> PgConnection::savepoint(const std::string& name) { co_await run_simple("SAVEPOINT " + name); }
+plugin::awaitable<void> PgConnection::savepoint(const std::string& name) { co_await run_simple(savepoint_sql(SavepointOp::create, name)); }
 plugin::awaitable<void> PgConnection::release_savepoint(const std::string& name) {
-    co_await run_simple("RELEASE SAVEPOINT " + name);
+    co_await run_simple(savepoint_sql(SavepointOp::release, name));
 }
 plugin::awaitable<void> PgConnection::rollback_to_savepoint(const std::string& name) {
-    co_await run_simple("ROLLBACK TO SAVEPOINT " + name);
+    co_await run_simple(savepoint_sql(SavepointOp::rollback_to, name));
 }
 plugin::awaitable<void> PgConnection::set_isolation_level(IsolationLevel level) {
     co_await run_simple("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + std::string(to_string(level)));

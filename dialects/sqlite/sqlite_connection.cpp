@@ -3,11 +3,15 @@
 #include <charconv>
 #include <chrono>
 
+#include "retort/plugin/support/savepoint_sql.hpp"
 #include "retort/error.hpp"
 #include "sqlite_errors.hpp"
 #include "sqlite_types.hpp"
 
 namespace retort::sqlite {
+
+using plugin::support::savepoint_sql;
+using plugin::support::SavepointOp;
 
 namespace {
 
@@ -350,13 +354,13 @@ plugin::awaitable<void> SqliteConnection::rollback() {
     co_await on_worker([this] { exec_blocking("ROLLBACK"); });
 }
 plugin::awaitable<void> SqliteConnection::savepoint(const std::string& name) {
-    co_await on_worker([&] { exec_blocking("SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking(savepoint_sql(SavepointOp::create, name)); });
 }
 plugin::awaitable<void> SqliteConnection::release_savepoint(const std::string& name) {
-    co_await on_worker([&] { exec_blocking("RELEASE SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking(savepoint_sql(SavepointOp::release, name)); });
 }
 plugin::awaitable<void> SqliteConnection::rollback_to_savepoint(const std::string& name) {
-    co_await on_worker([&] { exec_blocking("ROLLBACK TO SAVEPOINT " + name); });
+    co_await on_worker([&] { exec_blocking(savepoint_sql(SavepointOp::rollback_to, name)); });
 }
 plugin::awaitable<void> SqliteConnection::set_isolation_level(IsolationLevel level) {
     // SQLite transactions are serializable; READ UNCOMMITTED matters only
