@@ -58,3 +58,18 @@ function(retort_seal_plugin target)
             $<TARGET_FILE:Retort::seal_plugin> $<TARGET_FILE:${target}>
     COMMENT "Sealing $<TARGET_FILE_NAME:${target}>" VERBATIM)
 endfunction()
+
+# retort_install_dialect_plugin(NAME [DESTINATION dir]): installs the plugin
+# built by retort_add_dialect_plugin(NAME) byte for byte (an RPATH rewrite or a
+# strip would break its seal), by default into lib/retort/ of the install
+# prefix: the folder the loader searches beside libretort. Installed into the
+# prefix Retort itself is installed in, the plugin is found by every
+# application with no RETORT_PLUGIN_PATH.
+function(retort_install_dialect_plugin name)
+  cmake_parse_arguments(ARG "" "DESTINATION" "" ${ARGN})
+  if(NOT ARG_DESTINATION)
+    include(GNUInstallDirs)
+    set(ARG_DESTINATION ${CMAKE_INSTALL_LIBDIR}/retort)
+  endif()
+  install(PROGRAMS $<TARGET_FILE:retort_dialect_${name}> DESTINATION ${ARG_DESTINATION})
+endfunction()

@@ -6,6 +6,7 @@
 #                                       looks by default (beside the library, in retort/)
 #   bin/retort                          the command-line tool (retort --help)
 #   bin/retort-seal-plugin              seals a plugin file (retort_add_dialect_plugin runs it)
+#   share/retort/dialect-template/      what `retort new-dialect` copies (examples/dialect-plugin)
 #   lib/cmake/Retort/                   find_package(Retort CONFIG)
 #   lib/pkgconfig/retort.pc             pkg-config --cflags --libs retort
 #
@@ -33,11 +34,11 @@ install(TARGETS retort retort_seal_plugin EXPORT RetortTargets
 # The export names the tool Retort::seal_plugin, as its alias in this build does.
 set_target_properties(retort_seal_plugin PROPERTIES EXPORT_NAME seal_plugin)
 
-# The plugins are copied byte for byte: install(TARGETS) could strip them or
-# rewrite their RPATH, and either breaks the seal.
 foreach(dialect sqlite postgresql mysql)
-  install(PROGRAMS $<TARGET_FILE:retort_dialect_${dialect}> DESTINATION ${RETORT_INSTALL_PLUGINDIR})
+  retort_install_dialect_plugin(${dialect} DESTINATION ${RETORT_INSTALL_PLUGINDIR})
 endforeach()
+
+install(DIRECTORY ${PROJECT_BINARY_DIR}/share/retort/dialect-template DESTINATION ${CMAKE_INSTALL_DATADIR}/retort)
 
 install(EXPORT RetortTargets NAMESPACE Retort:: DESTINATION ${RETORT_INSTALL_CMAKEDIR})
 configure_package_config_file(${CMAKE_CURRENT_LIST_DIR}/RetortConfig.cmake.in

@@ -2,10 +2,14 @@
 # install_and_build.sh BUILD_DIR WORK_DIR CXX [EXTRA_CXX_FLAGS]
 #
 # Installs the build tree BUILD_DIR into WORK_DIR/prefix with `cmake --install`,
-# as a user would, and builds the consumer application in consumer/ against
-# that prefix twice: with find_package(Retort) (WORK_DIR/find_package) and with
-# pkg-config alone (WORK_DIR/pkg-config). Nothing of the build tree or the
-# source tree is used but the consumer's own sources.
+# as a user would, then builds against that prefix alone (nothing of the build
+# or source tree but these projects' own sources):
+#   - the consumer application in consumer/, with find_package(Retort)
+#     (WORK_DIR/find_package) and with pkg-config (WORK_DIR/pkg-config);
+#   - examples/dialect-plugin, the out-of-tree minisql dialect, installed into
+#     the prefix (WORK_DIR/minisql);
+#   - a project made by the installed `retort new-dialect kitdb`, left in its
+#     build folder (WORK_DIR/kitdb/build).
 set -euo pipefail
 build=$1 work=$2 cxx=$3 extra=${4:-}
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd -P)"
@@ -42,6 +46,8 @@ plugins=$(env -u RETORT_PLUGIN_PATH -u LD_LIBRARY_PATH "$prefix/bin/retort" plug
 echo "$plugins"
 [[ $(grep -c "^  file:         $prefix/lib/retort/libretort_dialect_[a-z]*\.so$" <<<"$plugins") == 3 ]] \
   || { echo "expected the three installed plugins"; exit 1; }
+# The kit and the template are installed with the tool.
+[[ -f "$prefix/share/retort/dialect-template/src/minisql_connection.cpp" ]] || { echo "no dialect template"; exit 1; }
 
 echo "== find_package(Retort)"
 cmake -S "$here/consumer" -B "$work/find_package" -G Ninja -DCMAKE_BUILD_TYPE=Debug \
@@ -59,4 +65,21 @@ ${launcher[@]+"${launcher[@]}"} "$cxx" -std=c++20 -Wall -Wextra -Wpedantic -Werr
     $(pkg-config --cflags retort) "$here/consumer/main.cpp" \
     -o "$work/pkg-config/retort_consumer" \
     $(pkg-config --libs retort) -Wl,-rpath,"$(pkg-config --variable=libdir retort)"
-echo "built: $work/find_package/retort_consumer $work/pkg-config/retort_consumer"
+
+echo "== examples/dialect-plugin, built against the prefix and installed into it"
+cmake -S "$here/../../examples/dialect-plugin" -B "$work/minisql" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" \
+      -DCMAKE_PREFIX_PATH="$prefix" -DCMAKE_INSTALL_PREFIX="$prefix" \
+      ${launcher[@]+-DCMAKE_CXX_COMPILER_LAUNCHER=${launcher[*]}} -DCMAKE_CXX_FLAGS="$extra" \
+      >"$work/minisql.log" || { cat "$work/minisql.log"; exit 1; }
+cmake --build "$work/minisql"
+cmake --install "$work/minisql" >>"$work/minisql.log"
+[[ -f "$prefix/lib/retort/libretort_dialect_minisql.so" ]] || { echo "minisql was not installed"; exit 1; }
+
+echo "== retort new-dialect kitdb, built against the prefix"
+env -u LD_LIBRARY_PATH "$prefix/bin/retort" new-dialect kitdb "$work/kitdb"
+cmake -S "$work/kitdb" -B "$work/kitdb/build" -G Ninja -DCMAKE_CXX_COMPILER="$cxx" -DCMAKE_PREFIX_PATH="$prefix" \
+      ${launcher[@]+-DCMAKE_CXX_COMPILER_LAUNCHER=${launcher[*]}} -DCMAKE_CXX_FLAGS="$extra" \
+      >"$work/kitdb.log" || { cat "$work/kitdb.log"; exit 1; }
+cmake --build "$work/kitdb/build"
+[[ -f "$work/kitdb/build/libretort_dialect_kitdb.so" ]] || { echo "the new-dialect project built no plugin"; exit 1; }
+echo "built: consumers, minisql (installed), kitdb"

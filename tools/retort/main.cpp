@@ -44,6 +44,14 @@ constexpr Command commands[] = {
      "\n"
      "Exits 1 when a case failed.\n",
      conformance_command},
+    {"new-dialect", "new-dialect NAME DIR", "start a dialect plugin project from the template",
+     "Creates DIR with a dialect plugin project named NAME (its URL scheme): a copy\n"
+     "of the template installed with Retort (the minisql dialect of\n"
+     "examples/dialect-plugin, SQLite through its blocking API on a worker thread)\n"
+     "with minisql renamed NAME. It builds against the installed Retort with\n"
+     "find_package(Retort) and passes the conformance kit as it is; then replace\n"
+     "its driver calls with your database's. DIR must not exist or be empty.\n",
+     new_dialect_command},
 };
 
 const Command* find_command(std::string_view name) {

@@ -125,19 +125,21 @@ public:
 };
 
 /// What the database (or its client library) reported, beside the message.
+// (`{}` on each member: `Diagnostics{code, sqlstate, message, sql}` is warning-free
+// under GCC 12's -Wextra.)
 struct Diagnostics {
     int native_code = 0;    ///< errno-like code of the client library or server; 0 when none
-    std::string sqlstate;   ///< five-character SQLSTATE, empty when the backend has none
-    std::string message;    ///< the server's or library's own message
-    std::string statement;  ///< the SQL text involved, if any (parameters are never included)
+    std::string sqlstate{};   ///< five-character SQLSTATE, empty when the backend has none
+    std::string message{};    ///< the server's or library's own message
+    std::string statement{};  ///< the SQL text involved, if any (parameters are never included)
     /// For a constraint violation, the constraint's name where the server
     /// reports it: PostgreSQL's constraint field, MariaDB's key or constraint
     /// name, SQLite's CHECK constraint name. Empty otherwise.
-    std::string constraint;
+    std::string constraint{};
     /// For a constraint violation where the server names columns instead
     /// (SQLite's "UNIQUE constraint failed: t.a, t.b"): "t.a", "t.b". For a
     /// value refused before it was sent (Dialect::unstorable_text): its column.
-    std::vector<std::string> columns;
+    std::vector<std::string> columns{};
 };
 
 /// Base of the errors raised by a database or its driver.
