@@ -14,7 +14,6 @@ sql::Capabilities make_capabilities() {
     c.insert_returning = true;
     c.update_returning = false;
     c.delete_returning = true;
-    c.returning_order_matches_values = false;
     c.max_rows_per_insert = 1000;
     c.max_parameters = 65535;
     c.native_boolean = false;  // BOOL is TINYINT(1)
@@ -23,10 +22,8 @@ sql::Capabilities make_capabilities() {
     c.native_decimal = true;
     c.timezone_aware_datetime = false;
     c.savepoints = true;
-    c.server_side_cursors = true;
     c.nulls_ordering = false;
     c.ilike = false;
-    c.is_distinct_from = true;  // spelled <=>
     c.intersect_except = true;  // MariaDB 10.3+, MySQL 8.0.31+
     c.full_outer_join = false;
     c.for_update = c.for_update_nowait = true;  // NOWAIT: MariaDB 10.3+

@@ -9,16 +9,13 @@ sql::Capabilities make_capabilities() {
     c.insert_returning = c.update_returning = c.delete_returning = true;
     // PostgreSQL returns multi-row INSERT ... RETURNING rows in VALUES order in
     // practice, but does not promise it: match rows by key.
-    c.returning_order_matches_values = false;
     c.max_rows_per_insert = 1000;
     c.max_parameters = 65535;  // the protocol's 16-bit parameter count
     c.native_boolean = c.native_uuid = c.native_json = c.native_decimal = true;
     c.timezone_aware_datetime = true;
     c.savepoints = true;
-    c.server_side_cursors = true;
     c.nulls_ordering = true;
     c.ilike = true;
-    c.is_distinct_from = true;
     c.intersect_except = true;
     c.full_outer_join = true;
     c.for_update = c.for_update_nowait = c.for_update_skip_locked = true;

@@ -5,7 +5,6 @@ namespace retort::sqlite {
 sql::Capabilities make_capabilities() {
     sql::Capabilities c;
     c.insert_returning = c.update_returning = c.delete_returning = true;  // 3.35+
-    c.returning_order_matches_values = false;  // documented: RETURNING rows come in no set order
     c.multi_row_values = true;
     c.max_rows_per_insert = 500;
     c.max_parameters = 32766;  // the documented default; Debian builds allow more, but portably this
@@ -15,10 +14,8 @@ sql::Capabilities make_capabilities() {
     c.native_decimal = false;  // NUMERIC affinity stores a double
     c.timezone_aware_datetime = false;
     c.savepoints = true;
-    c.server_side_cursors = true;  // rows are stepped as they are fetched
     c.nulls_ordering = true;       // 3.30+
     c.ilike = false;
-    c.is_distinct_from = true;     // spelled IS / IS NOT
     c.intersect_except = true;
     c.full_outer_join = true;      // 3.39+
     c.upsert_conflict_target = true;

@@ -13,11 +13,10 @@
 
 namespace retort::detail {
 
-/// A statement compiled for one dialect, with the value converters its
-/// parameters and result columns need (resolved once, not per execution).
+/// A statement compiled for one dialect, with the value converters its result
+/// columns need (resolved once, not per execution).
 struct CompiledEntry {
     sql::Compiled compiled;
-    std::vector<plugin::ValueConverter> bind_converters;    ///< per parameter
     std::vector<plugin::ValueConverter> result_converters;  ///< per result column
 };
 

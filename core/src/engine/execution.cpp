@@ -49,10 +49,8 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
     if (c.has_expanding) sizes.resize(c.params.size(), 1);
     for (std::size_t i = 0; i < c.params.size(); ++i) {
         const sql::ParamRef& ref = c.params[i];
-        auto convert = out.entry->bind_converters[i];
         auto add = [&](Value v) {
             refuse_unstorable(*engine.dialect, c, ref, out.params.size(), v);
-            if (convert && !is_null(v)) convert(v, ref.type);
             out.params.push_back(std::move(v));
         };
         switch (ref.source) {

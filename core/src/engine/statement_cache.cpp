@@ -18,7 +18,6 @@ std::shared_ptr<const CompiledEntry> StatementCache::get(const sql::StatementNod
     // each, which is cheaper than making every other statement wait.
     auto entry = std::make_shared<CompiledEntry>();
     entry->compiled = dialect.compiler().compile(stmt, key);
-    for (const auto& p : entry->compiled.params) entry->bind_converters.push_back(dialect.bind_converter(p.type));
     for (const auto& c : entry->compiled.columns) entry->result_converters.push_back(dialect.result_converter(c.type));
     // DDL keys name objects by address: never keep them.
     if (entry->compiled.is_ddl || capacity_ == 0) return entry;

@@ -749,6 +749,8 @@ void SqlCompiler::visit_from(CompileContext& c, const FromNode& n) const {
         }
         case NodeKind::join: {
             const auto& j = static_cast<const JoinNode&>(n);
+            if (j.is_full && !caps_.full_outer_join)
+                throw CompileError("this dialect has no FULL OUTER JOIN (capability full_outer_join)");
             visit_from(c, *j.left);
             c.out += j.is_full ? " FULL OUTER JOIN " : j.is_outer ? " LEFT OUTER JOIN " : " JOIN ";
             visit_from(c, *j.right);

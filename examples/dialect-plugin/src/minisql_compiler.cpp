@@ -14,7 +14,6 @@ sql::Capabilities minisql_capabilities() {
     c.max_parameters = 32766;       // SQLITE_MAX_VARIABLE_NUMBER's default
     c.native_decimal = false;       // NUMERIC affinity keeps a double
     c.savepoints = true;
-    c.server_side_cursors = false;  // stream() reads the whole result first
     c.nulls_ordering = true;        // 3.30+
     c.intersect_except = true;
     c.upsert_conflict_target = true;

@@ -178,7 +178,7 @@ plugin::awaitable<std::int64_t> MinisqlConnection::execute_many(const std::strin
     });
 }
 
-// Read whole, then handed out in batches (capabilities: no server_side_cursors).
+// Read whole, then handed out in batches: the connection is free meanwhile.
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> MinisqlConnection::stream(const std::string& sql,
                                                                              std::span<const Value> params) {
     auto rows = co_await on_worker([&] { return execute_blocking(sql, params); });

@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 7;  // 7: no Dialect::terminate_session_sql (a test's need)
+inline constexpr std::uint32_t abi_version = 7;  // 7: no terminate_session_sql, no bind_converter, 22 capabilities
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)

@@ -26,9 +26,9 @@
 
 namespace retort::plugin {
 
-/// Converts one value in place between the application's form and the driver's.
-/// A plain function pointer, chosen once per statement and column: the hot loop
-/// makes no virtual call into the plugin.
+/// Converts one result value in place, from the form the driver read to the
+/// application's. A plain function pointer, chosen once per statement and
+/// column: the hot loop makes no virtual call into the plugin.
 using ValueConverter = void (*)(Value& v, const SqlType& type);
 
 class Dialect {
@@ -47,8 +47,6 @@ public:
     virtual const sql::SqlCompiler& compiler() const = 0;
     const sql::Capabilities& capabilities() const { return compiler().capabilities(); }
 
-    /// The converter for a parameter of `type` before it goes to the driver; null when none is needed.
-    virtual ValueConverter bind_converter(const SqlType& /*type*/) const { return nullptr; }
     /// The converter for a raw result value of a column of `type`; null when none is needed.
     virtual ValueConverter result_converter(const SqlType& /*type*/) const { return nullptr; }
     /// Why `text`, bound as a string (TEXT, VARCHAR, JSON), cannot be stored and
