@@ -102,4 +102,8 @@ std::vector<GoldenCase> golden_ddl(const GoldenSchema& s);
 /// Statements filling the schema with the rows expected_rows assumes.
 std::vector<sql::Statement> golden_seed(const GoldenSchema& s);
 
+/// The SQL `dialect` compiles for `stmt`, as it is sent (an expanding IN list
+/// rendered at its length), or "!CompileError" when the dialect refuses it.
+std::string compiled_sql(const plugin::Dialect& dialect, const sql::Statement& stmt);
+
 }  // namespace retort::test

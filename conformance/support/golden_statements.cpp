@@ -7,6 +7,21 @@ namespace retort::test {
 
 using namespace retort::sql;
 
+std::string compiled_sql(const plugin::Dialect& d, const sql::Statement& stmt) {
+    try {
+        CacheKey key;
+        stmt.statement_node()->build_key(key);
+        auto compiled = d.compiler().compile(*stmt.statement_node(), key);
+        if (!compiled.has_expanding) return compiled.sql;
+        std::vector<std::size_t> sizes;
+        for (const auto& p : compiled.params)
+            sizes.push_back(p.expanding && p.source == ParamRef::Source::literal ? key.binds[p.index]->values.size() : 1);
+        return expand_sql(d.compiler(), compiled, sizes);
+    } catch (const CompileError&) {
+        return "!CompileError";
+    }
+}
+
 std::vector<GoldenCase> golden_statements(const GoldenSchema& s) {
     std::vector<GoldenCase> c;
     auto add = [&](std::string name, Statement stmt, int rows = -1, Params params = {}) {

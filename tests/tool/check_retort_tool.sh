@@ -26,7 +26,7 @@ case "$case" in
   help)
     run 0 "$retort" --help
     overview=$out
-    for c in plugins ping sql; do
+    for c in plugins ping sql compile conformance new-dialect; do
       grep -q "^  $c" <<<"$overview" || fail "--help does not list $c"
       run 0 "$retort" "$c" --help
       grep -q "^usage: retort $c" <<<"$out" || fail "$c --help shows no usage"
@@ -37,6 +37,45 @@ case "$case" in
     run 2 "$retort" sql sqlite://
     grep -q "^usage: retort sql" <<<"$out" || fail "a misused command shows no usage"
     run 2 "$retort" ping sqlite:// --count 0
+    run 2 "$retort" conformance sqlite:// --level bogus
+    run 2 "$retort" new-dialect 9lives /tmp/never-made
+    grep -q "is not a dialect name" <<<"$out" || fail "a bad dialect name is not explained"
+    ;;
+  compile)
+    run 0 "$retort" compile sqlite
+    grep -q "^-- create_users$" <<<"$out" && grep -q "^CREATE TABLE users (" <<<"$out" || fail "no DDL shown"
+    grep -q "^-- [0-9]* statements compiled by sqlite" <<<"$out" || fail "no summary"
+    run 0 "$retort" compile mysql upsert
+    grep -q "ON DUPLICATE KEY UPDATE" <<<"$out" || fail "mysql's upsert is not shown"
+    run 0 "$retort" compile postgresql upsert
+    grep -q "ON CONFLICT (name)" <<<"$out" || fail "postgresql's upsert is not shown"
+    run 1 "$retort" compile nosuchdialect
+    grep -q "dialect 'nosuchdialect' not found" <<<"$out" || fail "an unknown dialect is not explained"
+    run 1 "$retort" compile sqlite no_statement_is_called_this
+    ;;
+  kit)
+    run 0 "$retort" conformance --list
+    grep -q "^types: values of every type round-trip$" <<<"$out" || fail "the kit lists no types case"
+    [[ $(grep -c . <<<"$out") -ge 100 ]] || fail "the kit lists fewer than 100 cases"
+    run 0 "$retort" conformance --list "[smoke]"
+    [[ $(grep -c . <<<"$out") -ge 5 && $(grep -c . <<<"$out") -le 12 ]] || fail "the smoke level is not a handful of cases"
+    # A URL no plugin serves fails before any case runs.
+    run 1 "$retort" conformance nosuchdialect://x
+    grep -q "not found" <<<"$out" || fail "an unknown dialect is not explained"
+    # A case that fails is reported with its output, and the run fails.
+    dir=$(mktemp -d)
+    run 1 "$retort" conformance "sqlite:///$dir/missing-dir/kit.db" "[smoke]"
+    grep -q "^FAIL  " <<<"$out" && grep -q "unable to open database file" <<<"$out" || fail "a failing case is not shown"
+    ;;
+  new-dialect)
+    dir=$(mktemp -d)
+    run 0 "$retort" new-dialect shop_db "$dir/shop"
+    [[ -f "$dir/shop/src/shop_db_connection.cpp" && -f "$dir/shop/CMakeLists.txt" ]] || fail "files missing"
+    grep -q "retort_add_dialect_plugin(shop_db" "$dir/shop/CMakeLists.txt" || fail "the plugin is not renamed"
+    grep -q "class ShopDbConnection" "$dir/shop/src/shop_db_connection.hpp" || fail "the classes are not renamed"
+    if grep -rqi "minisql" "$dir/shop"; then fail "the template's name is left in the project"; fi
+    run 1 "$retort" new-dialect other "$dir/shop"
+    grep -q "exists and is not empty" <<<"$out" || fail "an existing project is not protected"
     ;;
   plugins)
     # Only the plugins beside the library: the three built in, all loaded.

@@ -9,26 +9,6 @@
 
 using namespace retort;
 
-namespace {
-
-// The SQL as it is sent: expanding IN lists rendered with their actual lengths.
-std::string compile_text(const plugin::Dialect& d, const sql::Statement& stmt) {
-    try {
-        sql::CacheKey key;
-        stmt.statement_node()->build_key(key);
-        auto compiled = d.compiler().compile(*stmt.statement_node(), key);
-        if (!compiled.has_expanding) return compiled.sql;
-        std::vector<std::size_t> sizes;
-        for (const auto& p : compiled.params)
-            sizes.push_back(p.expanding && p.source == sql::ParamRef::Source::literal ? key.binds[p.index]->values.size() : 1);
-        return sql::expand_sql(d.compiler(), compiled, sizes);
-    } catch (const CompileError&) {
-        return "!CompileError";
-    }
-}
-
-}  // namespace
-
 TEST_CASE("golden SQL: every statement compiles as recorded on every dialect", "[golden]") {
     test::GoldenSchema schema;
     auto cases = test::golden_statements(schema);
@@ -39,7 +19,7 @@ TEST_CASE("golden SQL: every statement compiles as recorded on every dialect", "
     const char* dialects[] = {"sqlite", "postgresql", "mysql"};
     test::GoldenExpectations actual;
     for (const auto& c : cases)
-        for (const char* name : dialects) actual[c.name][name] = compile_text(*plugin::load_dialect(name), c.statement);
+        for (const char* name : dialects) actual[c.name][name] = test::compiled_sql(*plugin::load_dialect(name), c.statement);
 
     if (const char* update = std::getenv("RETORT_GOLDEN_UPDATE"); update && std::string(update) == "1") {
         test::write_golden_file(RETORT_GOLDEN_FILE, actual);

@@ -26,6 +26,7 @@ int ping_command(const Args& args);
 int sql_command(const Args& args);
 int conformance_command(const Args& args);
 int new_dialect_command(const Args& args);
+int compile_command(const Args& args);
 
 /// Runs `body` on an io_context of its own to its end; returns what it returns.
 /// An exception it throws is printed as "retort: error: ..." and gives 1.

@@ -150,7 +150,7 @@ int conformance_command(const Args& args) {
         else if (a == "--timeout") o.timeout_seconds = std::atoi(value("a number of seconds").c_str());
         else if (a == "--list") o.list = true;
         else if (a.starts_with("--")) return usage_error("conformance", "unknown option " + a);
-        else if (o.url.empty()) o.url = a;
+        else if (o.url.empty() && a.find("://") != std::string::npos) o.url = a;
         else o.filters.push_back(a);
     }
     if (o.url.empty() && !o.list) return usage_error("conformance", "no URL");

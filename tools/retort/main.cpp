@@ -26,6 +26,13 @@ constexpr Command commands[] = {
      "is committed, and prints the rows it returns as a table (NULL for null),\n"
      "or the number of rows it changed.\n",
      sql_command},
+    {"compile", "compile DIALECT [--plugin FILE] [NAME]", "show the SQL a dialect writes for a standard set of statements",
+     "Compiles the conformance kit's golden corpus (queries, joins, aggregates,\n"
+     "DML with RETURNING, upserts, CREATE/DROP for a schema with every column\n"
+     "option) with DIALECT, or with the plugin FILE, and prints each statement's\n"
+     "SQL as it would be sent. NAME shows only the statements whose name holds it.\n"
+     "No database is needed.\n",
+     compile_command},
     {"conformance", "conformance URL [--plugin FILE] [--level smoke|full] [--terminate-session-sql SQL] [--timeout S] [--list] [FILTER...]",
      "run the dialect conformance kit against a database",
      "Runs the conformance kit's cases against the dialect serving URL and its\n"
