@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "retort/plugin/dialect.hpp"
 #include "retort/retort.hpp"
 
 namespace retort::test {

@@ -16,6 +16,7 @@
 #include <string_view>
 #include <vector>
 
+#include "retort/plugin/dialect.hpp"
 #include "retort/retort.hpp"
 
 namespace retort::test {

@@ -4,6 +4,7 @@
 #include <chrono>
 #include <cstdio>
 #include <iostream>
+#include <retort/plugin/dialect.hpp>
 #include <retort/retort.hpp>
 
 #include "command.hpp"

@@ -1,10 +1,10 @@
-// Everything an application needs: `#include <retort/retort.hpp>`.
+// Everything an application needs: `#include <retort/retort.hpp>`. (The
+// plugin contract, retort/plugin/, is for dialects and tools, not applications.)
 #pragma once
 
 #include "retort/config.hpp"
 #include "retort/engine/engine.hpp"
 #include "retort/error.hpp"
-#include "retort/plugin/dialect.hpp"
 #include "retort/schema/metadata.hpp"
 #include "retort/sql/dml.hpp"
 #include "retort/sql/select.hpp"

@@ -72,6 +72,8 @@ awaitable<void> AsyncEngine::dispose() { co_await s_->pool.dispose(); }
 
 const Url& AsyncEngine::url() const { return s_->url; }
 const plugin::Dialect& AsyncEngine::dialect() const { return *s_->dialect; }
+std::string_view AsyncEngine::dialect_name() const { return s_->dialect->name(); }
+const sql::Capabilities& AsyncEngine::capabilities() const { return s_->dialect->capabilities(); }
 const EngineOptions& AsyncEngine::options() const { return s_->options; }
 AsyncEngine::CacheStats AsyncEngine::compiled_cache_stats() const { return s_->cache.stats(); }
 AsyncEngine::PoolStatus AsyncEngine::pool_status() const { return s_->pool.status(); }

@@ -65,7 +65,7 @@ int main(int argc, char** argv) {
     }
     try {
         auto engine = create_async_engine(argv[1]);
-        std::cout << "dialect: " << engine.dialect().name() << "\n";
+        std::cout << "dialect: " << engine.dialect_name() << "\n";
         for (const auto& p : plugin::available_plugins())
             std::cout << "plugin file: " << p.path.string() << (p.error.empty() ? "" : " (refused: " + p.error + ")")
                       << "\n";

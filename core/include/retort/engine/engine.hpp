@@ -18,6 +18,7 @@
 
 #include "retort/engine/connection.hpp"
 #include "retort/engine/isolation_level.hpp"
+#include "retort/sql/capabilities.hpp"
 #include "retort/url.hpp"
 
 namespace retort {
@@ -100,8 +101,15 @@ public:
     awaitable<void> dispose();
 
     const Url& url() const;
-    const plugin::Dialect& dialect() const;
     const EngineOptions& options() const;
+    /// The dialect's name ("postgresql" for a postgres:// URL too).
+    std::string_view dialect_name() const;
+    /// What the database can do (retort/sql/capabilities.hpp), to choose a
+    /// statement's form: `if (engine.capabilities().for_update_skip_locked) ...`.
+    const sql::Capabilities& capabilities() const;
+    /// The dialect plugin itself: include <retort/plugin/dialect.hpp> to use it
+    /// (its compiler, converters, connect()), as tools and tests do.
+    const plugin::Dialect& dialect() const;
 
     struct CacheStats {
         std::uint64_t hits = 0, misses = 0;
