@@ -15,6 +15,7 @@
 
 #include <openssl/ssl.h>
 
+#include "postgresql_cursor.hpp"
 #include "postgresql_errors.hpp"
 #include "retort/plugin/support/savepoint_sql.hpp"
 #include "retort/error.hpp"
@@ -32,90 +33,6 @@ using namespace asio::experimental::awaitable_operators;
 using wait_type = asio::posix::descriptor_base::wait_type;
 
 namespace {
-
-// ---- the cursor --------------------------------------------------------------------------
-
-std::vector<std::string> column_names(const PGresult* r) {
-    std::vector<std::string> names;
-    int n = PQnfields(r);
-    names.reserve(static_cast<std::size_t>(n));
-    for (int i = 0; i < n; ++i) names.emplace_back(PQfname(r, i));
-    return names;
-}
-
-void append_rows(const PGresult* r, std::vector<Value>& out) {
-    int rows = PQntuples(r), width = PQnfields(r);
-    out.reserve(out.size() + static_cast<std::size_t>(rows) * static_cast<std::size_t>(width));
-    for (int row = 0; row < rows; ++row)
-        for (int c = 0; c < width; ++c) out.push_back(decode(r, row, c));
-}
-
-// A result streamed in single-row mode: libpq hands over one row per PGresult
-// as it arrives, so memory stays at one batch whatever the result's size.
-class PgCursor : public plugin::Cursor {
-public:
-    PgCursor(PgConnection& conn, std::string sql, ResultPtr first, std::vector<std::string> names)
-        : conn_(conn), sql_(std::move(sql)), pending_(std::move(first)), names_(std::move(names)) {}
-    ~PgCursor() override {
-        // Results are still on the wire and nobody will read them: the
-        // connection cannot run anything else, so it must not be reused.
-        if (!done_) conn_.mark_broken();
-    }
-    const std::vector<std::string>& column_names() const override { return names_; }
-
-    plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
-        std::size_t rows = 0;
-        while (!done_ && rows < max_rows) {
-            // Plain statements, not `?:`: GCC 12 destroys the temporaries of a
-            // co_await inside a conditional expression twice.
-            ResultPtr r;
-            if (pending_) r = std::move(pending_);
-            else r = co_await conn_.next_result(sql_);
-            if (!r) continue;
-            switch (r.status()) {
-                case PGRES_SINGLE_TUPLE: {
-                    int width = PQnfields(r.r);
-                    for (int c = 0; c < width; ++c) out.push_back(decode(r.r, 0, c));
-                    ++rows;
-                    break;
-                }
-                case PGRES_TUPLES_OK:  // the end of the rows
-                case PGRES_COMMAND_OK:  // a statement without rows
-                    done_ = true;
-                    co_await conn_.finish_request(sql_);
-                    break;
-                default: {
-                    // An error after some rows (rows can be followed by an error).
-                    done_ = true;
-                    std::exception_ptr error;
-                    try {
-                        raise_result_error(nullptr, r.r, sql_);
-                    } catch (...) {
-                        error = std::current_exception();
-                    }
-                    co_await conn_.finish_request(sql_, error);
-                }
-            }
-        }
-        co_return rows;
-    }
-
-    plugin::awaitable<void> close() override {
-        if (done_) co_return;
-        // Reading the rest is the only way back to a usable connection short of
-        // a cancel request (which needs a second connection).
-        done_ = true;
-        pending_ = ResultPtr{};
-        co_await conn_.finish_request(sql_);
-    }
-
-private:
-    PgConnection& conn_;
-    std::string sql_;
-    ResultPtr pending_;
-    std::vector<std::string> names_;
-    bool done_ = false;
-};
 
 // Rows changed, for the statements that change rows (the tag of a SELECT counts rows read).
 std::int64_t rows_affected(const PGresult* r) {
@@ -147,209 +64,9 @@ bool is_stale_plan(const DBAPIError& e) {
     return e.sqlstate() == "0A000" && e.diagnostics().message.find("cached plan must not change result type") != std::string::npos;
 }
 
-// A result read from a server-side cursor, a batch per FETCH: what a
-// transaction's stream is. Closing it early is one CLOSE, where a single-row
-// stream must read the rest of its rows off the wire.
-class PgServerCursor : public plugin::Cursor {
-public:
-    PgServerCursor(PgConnection& conn, std::string name, std::vector<std::string> names, bool binary)
-        : conn_(conn), name_(std::move(name)), names_(std::move(names)), binary_(binary) {}
-    const std::vector<std::string>& column_names() const override { return names_; }
-    // Each FETCH is a query of its own: the connection is free in between.
-    bool allows_other_statements() const override { return true; }
-
-    plugin::awaitable<std::size_t> fetch(std::vector<Value>& out, std::size_t max_rows) override {
-        if (done_ || max_rows == 0) co_return 0;
-        std::size_t before = out.size();
-        co_await conn_.query_rows("FETCH FORWARD " + std::to_string(max_rows) + " FROM " + name_, binary_, out);
-        std::size_t rows = names_.empty() ? 0 : (out.size() - before) / names_.size();
-        if (rows < max_rows) done_ = true;  // the cursor is at its end (still open until close())
-        co_return rows;
-    }
-
-    plugin::awaitable<void> close() override {
-        if (closed_) co_return;
-        closed_ = done_ = true;
-        // A failed or ended transaction has closed it already.
-        if (conn_.in_open_transaction()) co_await conn_.query_rows("CLOSE " + name_, false, discard_);
-    }
-
-private:
-    PgConnection& conn_;
-    std::string name_;
-    std::vector<std::string> names_;
-    bool binary_;
-    bool done_ = false, closed_ = false;
-    std::vector<Value> discard_;
-};
-
-// ---- connecting ------------------------------------------------------------------------------
-
-struct ConnectParams {
-    std::vector<std::string> keys, values;
-    std::chrono::milliseconds timeout{30000};
-    std::string host, port;  // for messages
-    void add(std::string k, std::string v) {
-        keys.push_back(std::move(k));
-        values.push_back(std::move(v));
-    }
-};
-
-// Options libpq knows, from its own table: any of them passes through from the URL.
-const std::set<std::string>& libpq_keywords() {
-    static const std::set<std::string> keywords = [] {
-        std::set<std::string> k;
-        if (PQconninfoOption* opts = PQconndefaults()) {
-            for (auto* o = opts; o->keyword; ++o) k.insert(o->keyword);
-            PQconninfoFree(opts);
-        }
-        return k;
-    }();
-    return keywords;
-}
-
-ConnectParams connect_params(const Url& url) {
-    ConnectParams p;
-    // Handled here rather than passed through: user, password and database come
-    // from the URL itself; connect_timeout is ignored by PQconnectPoll.
-    static const std::set<std::string> reserved = {"host", "hostaddr", "port", "user", "password", "dbname",
-                                                   "client_encoding", "connect_timeout"};
-    std::string options = "-c TimeZone=UTC -c DateStyle=ISO,YMD";  // what the decoders expect
-    std::string socket_port;
-    bool application_name = false;
-    for (const auto& [key, value] : url.query()) {
-        if (key == "connect_timeout") {
-            double seconds = 0;
-            auto [ptr, ec] = std::from_chars(value.data(), value.data() + value.size(), seconds);
-            if (ec != std::errc{} || ptr != value.data() + value.size() || !(seconds > 0) || seconds > 1e6)
-                throw ArgumentError("PostgreSQL URL option connect_timeout must be a positive number of seconds, not '" + value + "'");
-            p.timeout = std::chrono::milliseconds(static_cast<std::int64_t>(std::ceil(seconds * 1000)));
-        } else if (key == "unix_socket") {
-            // The socket file (/run/postgresql/.s.PGSQL.5432, which names the
-            // port too), or libpq's own convention, the directory holding it.
-            if (value.empty() || value[0] != '/')
-                throw ArgumentError("PostgreSQL URL option unix_socket must be an absolute path (the socket or its directory)");
-            auto slash = value.rfind('/');
-            std::string file = value.substr(slash + 1);
-            if (file.rfind(".s.PGSQL.", 0) == 0) {
-                p.host = slash == 0 ? "/" : value.substr(0, slash);
-                socket_port = file.substr(9);
-            } else {
-                p.host = value;
-            }
-        } else if (key == "options") {
-            options += " " + value;
-        } else if (reserved.count(key) || !libpq_keywords().count(key)) {
-            std::string known = "connect_timeout, unix_socket";
-            for (const auto& k : libpq_keywords())
-                if (!reserved.count(k) && k != "password" && k != "passfile") known += ", " + k;
-            throw ArgumentError("unknown PostgreSQL URL option '" + key + "'; known: " + known);
-        } else {
-            if (key == "application_name") application_name = true;
-            p.add(key, value);
-        }
-    }
-    if (p.host.empty()) p.host = url.host();
-    if (url.port()) p.port = std::to_string(*url.port());
-    if (!socket_port.empty()) p.port = socket_port;
-    if (!url.username().empty()) p.add("user", url.username());
-    if (!url.password().empty()) p.add("password", url.password());
-    if (!url.database().empty()) p.add("dbname", url.database());
-    if (!p.port.empty()) p.add("port", p.port);
-    p.add("client_encoding", "UTF8");
-    p.add("options", options);
-    if (!application_name) p.add("application_name", "retort");
-    // A network that stalls (a peer gone without a FIN, a dropped route) must
-    // end a statement, and a cancel request, in bounded time: TCP keepalives on
-    // an idle connection and a bound on unacknowledged data, unless the URL says
-    // otherwise. (Neither limits how long a statement may legitimately run.)
-    for (auto [key, value] : {std::pair{"keepalives", "1"}, {"keepalives_idle", "30"}, {"keepalives_interval", "10"},
-                              {"keepalives_count", "3"}, {"tcp_user_timeout", "30000"}})
-        if (!url.option(key)) p.add(key, value);
-    return p;
-}
-
-std::string where(const ConnectParams& p) {
-    std::string h = p.host.empty() ? "the default socket" : p.host;
-    return p.port.empty() ? h : h + ":" + p.port;
-}
-
 }  // namespace
 
 // ---- connection --------------------------------------------------------------------------
-
-plugin::awaitable<std::unique_ptr<plugin::Connection>> PgConnection::open(const Url& url, asio::any_io_executor ex) {
-    ConnectParams p = connect_params(url);
-    const auto deadline = std::chrono::steady_clock::now() + p.timeout;
-    // libpq resolves names with a blocking getaddrinfo: resolve here, without
-    // blocking, and give it the addresses (host stays for TLS and .pgpass).
-    if (!p.host.empty() && p.host[0] != '/') {
-        boost::system::error_code ec;
-        asio::ip::make_address(p.host, ec);
-        if (ec) {
-            // Named first: GCC 12 destroys temporaries made inside a co_await expression twice.
-            const std::string service = p.port.empty() ? "5432" : p.port;
-            auto lookup = plugin::support::resolve_host(p.host, service);
-            auto found = co_await plugin::support::within(deadline, std::move(lookup));
-            if (!found)
-                throw OperationalError(Diagnostics{0, "", "resolving host '" + p.host + "' timed out (connect_timeout)", ""});
-            const auto& resolved = *found;
-            if (resolved.addresses.empty())
-                throw OperationalError(Diagnostics{0, "", "cannot resolve host '" + p.host + "': " + resolved.error, ""});
-            std::string hosts, addrs;
-            for (const auto& address : resolved.addresses) {
-                hosts += (hosts.empty() ? "" : ",") + p.host;
-                addrs += (addrs.empty() ? "" : ",") + address;
-            }
-            p.add("host", hosts);
-            p.add("hostaddr", addrs);
-        } else {
-            p.add("host", p.host);
-        }
-    } else if (!p.host.empty()) {
-        p.add("host", p.host);
-    }
-
-    std::vector<const char*> keys, values;
-    for (std::size_t i = 0; i < p.keys.size(); ++i) {
-        keys.push_back(p.keys[i].c_str());
-        values.push_back(p.values[i].c_str());
-    }
-    keys.push_back(nullptr);
-    values.push_back(nullptr);
-    PGconn* raw = PQconnectStartParams(keys.data(), values.data(), 0);
-    if (!raw) throw OperationalError(Diagnostics{0, "", "out of memory starting a PostgreSQL connection", ""});
-    std::unique_ptr<PgConnection> c(new PgConnection(raw));
-    if (PQstatus(raw) == CONNECTION_BAD) raise_connection_error(raw, "");
-    // libpq prints NOTICEs ("table ... does not exist, skipping") to stderr by
-    // default; a library must not write to the application's stderr.
-    PQsetNoticeProcessor(raw, [](void*, const char*) {}, nullptr);
-
-    // "Behave as if PQconnectPoll last returned PGRES_POLLING_WRITING."
-    PostgresPollingStatusType st = PGRES_POLLING_WRITING;
-    for (;;) {
-        // libpq may switch sockets between steps (another address, an SSL
-        // retry), and the new one may even reuse the old number: always rebind.
-        c->detach();
-        c->attach(ex);
-        if (!c->socket_) raise_connection_error(raw, "");
-        auto wait = st == PGRES_POLLING_READING ? wait_type::wait_read : wait_type::wait_write;
-        auto ready = c->socket_->async_wait(wait, asio::use_awaitable);
-        if (!co_await plugin::support::within(deadline, std::move(ready))) {
-            char seconds[32];
-            std::snprintf(seconds, sizeof seconds, "%.1f", p.timeout.count() / 1000.0);
-            throw OperationalError(Diagnostics{0, "", "connecting to PostgreSQL at " + where(p) + " timed out after " +
-                                                          seconds + " s (connect_timeout)", ""});
-        }
-        st = PQconnectPoll(raw);
-        if (st == PGRES_POLLING_OK) break;
-        if (st == PGRES_POLLING_FAILED) raise_connection_error(raw, "");
-    }
-    c->detach();
-    c->attach(ex);
-    if (PQsetnonblocking(raw, 1) != 0 || PQenterPipelineMode(raw) != 1) raise_connection_error(raw, "");
-    co_return c;
-}
 
 PgConnection::~PgConnection() {
     detach();
@@ -668,7 +385,7 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
             for (int i = 0; i < PQnfields(r); ++i) binary = binary && has_binary_decoder(PQftype(r, i));
         };
         co_await sync_and_read(sql, describe);
-        co_return std::make_unique<PgServerCursor>(*this, std::move(name), std::move(names), binary);
+        co_return make_server_cursor(*this, std::move(name), std::move(names), binary);
     }
     const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
     send_prepared(sql, *st, encoded);
@@ -691,7 +408,7 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
         co_await finish_request(sql, error);
     }
     auto names = column_names(first.r);
-    co_return std::make_unique<PgCursor>(*this, sql, std::move(first), std::move(names));
+    co_return make_row_cursor(*this, sql, std::move(first), std::move(names));
 }
 
 bool PgConnection::in_open_transaction() const noexcept {

@@ -286,4 +286,20 @@ Value decode(const PGresult* res, int row, int col) {
     return decode_text(type, std::string_view(p, static_cast<std::size_t>(len)));
 }
 
+// The result's column names, and its rows appended to `out` (row-major).
+std::vector<std::string> column_names(const PGresult* r) {
+    std::vector<std::string> names;
+    int n = PQnfields(r);
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) names.emplace_back(PQfname(r, i));
+    return names;
+}
+
+void append_rows(const PGresult* r, std::vector<Value>& out) {
+    int rows = PQntuples(r), width = PQnfields(r);
+    out.reserve(out.size() + static_cast<std::size_t>(rows) * static_cast<std::size_t>(width));
+    for (int row = 0; row < rows; ++row)
+        for (int c = 0; c < width; ++c) out.push_back(decode(r, row, c));
+}
+
 }  // namespace retort::postgresql

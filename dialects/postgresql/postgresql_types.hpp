@@ -53,4 +53,9 @@ bool has_binary_decoder(Oid oid);
 /// Unknown types read as their text (only possible in text format).
 Value decode(const PGresult* res, int row, int col);
 
+/// The column names of a result.
+std::vector<std::string> column_names(const PGresult* r);
+/// Appends every row of `r` to `out`, row-major, decoded.
+void append_rows(const PGresult* r, std::vector<Value>& out);
+
 }  // namespace retort::postgresql
