@@ -1,0 +1,31 @@
+// MysqlConnection::drive(), for every file of the driver that runs a call.
+#pragma once
+
+#include <openssl/err.h>
+
+#include "mysql_connection.hpp"
+
+namespace retort::mysql {
+
+template <class Start, class Cont>
+plugin::awaitable<void> MysqlConnection::drive(Start start, Cont cont) {
+    // OpenSSL keeps its errors in a per-thread queue and SSL_get_error reads
+    // it: an error left there by an earlier failure on *another* connection of
+    // this thread turns a harmless "would block" in this one into a fatal
+    // error (measured: a killed session's EPIPE made the next TLS read of a
+    // healthy connection on the same loop fail). Each step starts clean, and
+    // leaves it clean for other TLS users of the thread.
+    ERR_clear_error();
+    in_call_ = true;
+    int status = start();
+    while (status != 0) {
+        int events = co_await io_.wait(m_, status);
+        ERR_clear_error();
+        status = cont(events);
+    }
+    in_call_ = false;
+    ERR_clear_error();
+    if (io_.expired == SocketWatcher::Expired::cancelled) cancelled();
+}
+
+}  // namespace retort::mysql
