@@ -1,5 +1,8 @@
 #include "sqlite_types.hpp"
 
+#include "retort/error.hpp"
+#include "sqlite_errors.hpp"
+
 
 namespace retort::sqlite {
 
@@ -53,6 +56,53 @@ Value column_value(sqlite3_stmt* s, int i) {
         }
         default: return null;
     }
+}
+
+// ---- statements ----------------------------------------------------------------------
+
+void bind_all(sqlite3* db, sqlite3_stmt* stmt, std::span<const Value> params, const std::string& sql, bool copy) {
+    int expected = sqlite3_bind_parameter_count(stmt);
+    if (expected != static_cast<int>(params.size())) {
+        Diagnostics d;
+        d.native_code = SQLITE_RANGE;
+        d.message = "the statement takes " + std::to_string(expected) + " parameters, " +
+                    std::to_string(params.size()) + " were given";
+        d.statement = sql;
+        throw ProgrammingError(std::move(d));
+    }
+    for (std::size_t i = 0; i < params.size(); ++i) {
+        int rc = bind_value(stmt, static_cast<int>(i + 1), params[i], copy);
+        if (rc != SQLITE_OK) raise_error(db, rc, sql);
+    }
+}
+
+std::vector<std::string> read_column_names(sqlite3_stmt* stmt) {
+    int n = sqlite3_column_count(stmt);
+    std::vector<std::string> names;
+    names.reserve(static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) {
+        const char* name = sqlite3_column_name(stmt, i);
+        names.emplace_back(name ? name : "");
+    }
+    return names;
+}
+
+// Steps up to `max_rows` rows into `out`; returns how many, and sets `done` at the end.
+std::size_t step_rows(sqlite3* db, sqlite3_stmt* stmt, std::vector<Value>& out, std::size_t max_rows, bool& done,
+                      const std::string& sql) {
+    int width = sqlite3_column_count(stmt);
+    std::size_t rows = 0;
+    while (rows < max_rows) {
+        int rc = sqlite3_step(stmt);
+        if (rc == SQLITE_DONE) {
+            done = true;
+            break;
+        }
+        if (rc != SQLITE_ROW) raise_error(db, rc, sql);
+        for (int i = 0; i < width; ++i) out.push_back(column_value(stmt, i));
+        ++rows;
+    }
+    return rows;
 }
 
 }  // namespace retort::sqlite
