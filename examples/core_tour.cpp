@@ -7,7 +7,7 @@
 #include <boost/asio/io_context.hpp>
 #include <iostream>
 
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 #include "retort/retort.hpp"
 
 using namespace retort;

@@ -10,7 +10,7 @@
 #include <retort/plugin/abi.hpp>
 #include <retort/plugin/dialect.hpp>
 #include <retort/plugin/driver.hpp>
-#include <retort/plugin/registry.hpp>
+#include <retort/plugin/loader.hpp>
 #include <retort/plugin/support/worker_thread.hpp>
 #include <retort/retort.hpp>
 

@@ -16,7 +16,7 @@
 
 #include "retort/error.hpp"
 #include "retort/plugin/file_seal.hpp"
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 #include "retort/retort.hpp"
 
 namespace fs = std::filesystem;

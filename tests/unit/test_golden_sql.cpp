@@ -4,7 +4,7 @@
 #include <catch2/catch.hpp>
 #include <cstdlib>
 
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 #include "support/golden_schema.hpp"
 
 using namespace retort;

@@ -3,7 +3,7 @@
 // DDL), without a database. For a dialect's author, and for anyone asking
 // "what does Retort send to MySQL for this?".
 #include <iostream>
-#include <retort/plugin/registry.hpp>
+#include <retort/plugin/loader.hpp>
 
 #include "command.hpp"
 #include "support/golden_schema.hpp"

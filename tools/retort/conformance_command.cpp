@@ -12,7 +12,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
-#include <retort/plugin/registry.hpp>
+#include <retort/plugin/loader.hpp>
 #include <retort/url.hpp>
 
 #include "command.hpp"

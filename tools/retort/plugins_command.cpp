@@ -3,7 +3,7 @@
 #include <boost/mp11/algorithm.hpp>
 #include <iostream>
 #include <retort/plugin/abi.hpp>
-#include <retort/plugin/registry.hpp>
+#include <retort/plugin/loader.hpp>
 
 #include "command.hpp"
 

@@ -4,7 +4,7 @@
 
 #include "engine_state.hpp"
 #include "retort/error.hpp"
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 
 namespace retort {
 

@@ -3,7 +3,7 @@
 #include "retort/sql/nodes.hpp"
 
 #include "retort/error.hpp"
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 
 namespace retort::sql {
 

@@ -21,7 +21,7 @@
 #include <utility>
 #include <vector>
 
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 #include "support/test_support.hpp"
 
 using namespace retort;

@@ -8,7 +8,7 @@
 #include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <retort/orm.hpp>
-#include <retort/plugin/registry.hpp>
+#include <retort/plugin/loader.hpp>
 
 using namespace retort;
 

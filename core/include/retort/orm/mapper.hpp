@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "retort/orm/collection.hpp"
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 #include "retort/value.hpp"
 
 namespace retort::orm {

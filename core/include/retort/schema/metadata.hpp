@@ -6,7 +6,7 @@
 #include <string>
 #include <vector>
 
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 
 namespace retort {
 

@@ -14,7 +14,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 #include "retort/sql/capabilities.hpp"
 #include "retort/sql/nodes.hpp"
 

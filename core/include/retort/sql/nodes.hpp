@@ -220,7 +220,7 @@ struct FromNode : Node {
     std::size_t find_column(std::string_view name) const;
 };
 
-struct TableNode;  // schema/table.hpp
+struct TableNode;  // sql/table.hpp
 
 /// `table AS name` or `(subquery) AS name`: the same columns under another name.
 struct AliasNode : FromNode {
@@ -367,7 +367,7 @@ struct DropTableNode : StatementNode {
     bool if_exists;
 };
 
-struct IndexSpec;  // schema/table.hpp
+struct IndexSpec;  // sql/table.hpp
 
 struct CreateIndexNode : StatementNode {
     CreateIndexNode(std::shared_ptr<const TableNode> t, std::size_t i)

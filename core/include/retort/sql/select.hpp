@@ -16,7 +16,7 @@
 #include <string_view>
 #include <type_traits>
 
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 #include "retort/sql/statement.hpp"
 
 namespace retort::sql {

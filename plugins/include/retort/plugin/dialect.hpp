@@ -19,7 +19,7 @@
 
 #include "retort/plugin/abi.hpp"
 #include "retort/plugin/driver.hpp"
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 #include "retort/sql/compiler.hpp"
 #include "retort/sql/statement.hpp"
 #include "retort/url.hpp"

@@ -1,4 +1,4 @@
-#include "retort/plugin/registry.hpp"
+#include "retort/plugin/loader.hpp"
 
 #include <dlfcn.h>
 

@@ -1,4 +1,4 @@
-#include "retort/schema/table.hpp"
+#include "retort/sql/table.hpp"
 
 #include "retort/error.hpp"
 #include "retort/schema/metadata.hpp"
