@@ -1,13 +1,35 @@
 // The dialect half of the plugin contract: what a database's SQL looks like,
 // how its values travel, what it can do, and how to connect to it.
 //
+// A plugin (libretort_dialect_NAME.so) is a Dialect subclass, its Connection
+// and Cursor (driver.hpp), and one RETORT_DIALECT_PLUGIN(Class) line (abi.hpp).
+// Build it with retort_add_dialect_plugin() (find_package(Retort)), prove it
+// with `retort conformance URL`, and start from `retort new-dialect NAME DIR`
+// (examples/dialect-plugin is that template, with a tutorial).
+//
+// What to implement: every pure virtual below. What may be overridden: the
+// virtuals with a default (aliases, result_converter, unstorable_text,
+// generated_key_query, one_database_per_connection), and any hook of the
+// compiler (sql/compiler.hpp); what each capability flag switches is in
+// sql/capabilities.hpp.
+//
 // A dialect MUST:
 //  - be default-constructible and thread-safe once built (the core shares one
-//    instance between every engine of the process);
-//  - report its capabilities truthfully: tests and the ORM decide by them;
-//  - keep its compiler free of per-execution state (it is called concurrently).
+//    instance between every engine of the process, on every thread);
+//  - report its capabilities truthfully: the core, the ORM and the conformance
+//    kit decide by them;
+//  - keep its compiler free of per-execution state (it is called concurrently);
+//  - throw from its constructor (not crash) when it cannot work here, an old
+//    client library say: the loader reports the message as a PluginError
+//    naming the file, and the other plugins still load.
 // A dialect MAY override any SqlCompiler hook; it MUST NOT change the order in
 // which the generic compiler renders parameters other than through those hooks.
+//
+// Lifetime: the loader keeps the plugin file mapped while any object it made
+// lives (the Dialect, its Connections and Cursors); the core destroys them all
+// before unloading it. Errors: see driver.hpp (the DBAPIError family, with the
+// native code and SQLSTATE). Versions: see abi.hpp (the interface version and
+// toolchain fingerprint, checked before the file is mapped).
 #pragma once
 
 #include <boost/asio/any_io_executor.hpp>

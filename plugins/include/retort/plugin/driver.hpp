@@ -21,7 +21,21 @@
 // The core discards (never pools again) a connection whose call threw anything
 // but a DBAPIError (a wait cancelled by the caller, say), or one whose
 // is_open() turned false: a driver need not recover from either.
-// A driver MAY buffer rows, prepare and cache statements, and pipeline requests.
+// Errors, by ErrorKind (throw_dbapi_error in retort/error.hpp), as the kit checks:
+//   integrity    a constraint refused the row (unique, foreign key, NOT NULL,
+//                CHECK): fill Diagnostics::constraint, or ::columns where the
+//                server names columns instead;
+//   programming  the SQL is wrong (syntax, an unknown table or column, the wrong
+//                number of parameters);
+//   data         a value the database refuses (too long, out of range, malformed);
+//   operational  the connection or the server failed: refused, lost, timed out,
+//                a lock wait given up; after a lost connection is_open() is false;
+//   internal     the client library or the server is in a state it should not be;
+//   not_supported the database cannot do what was asked.
+// A driver MAY buffer rows, prepare and cache statements, and pipeline requests;
+// retort/plugin/support/ has the pieces every driver needs (a worker thread for
+// blocking libraries, the statement cache, a buffered cursor, the standard result
+// converter, savepoint SQL, deadlines and host resolution).
 // A driver MUST NOT log parameters or the password, or keep references to the
 // arguments of an operation after it completes.
 #pragma once
