@@ -9,8 +9,8 @@
 #     templates (Asio's per-thread call stacks among them) must resolve to the
 #     one instance the core and the application share, not a copy per plugin;
 #   - the RPATH the plugin is installed with is also the one it is built with
-#     ($ORIGIN, then $ORIGIN/..: beside libretort or in its retort/ folder), so
-#     installing never rewrites the file;
+#     ($ORIGIN, then $ORIGIN/..: beside libretort or in its retort/ folder, and
+#     the folders of the libraries it links), so installing never rewrites the file;
 #   - sealed as the last step of its build (retort/plugin/file_seal.hpp): the
 #     seal records the interface version and toolchain fingerprint the plugin's
 #     own entry points report, and a checksum of the file. The loader refuses an
@@ -38,7 +38,9 @@ function(retort_add_dialect_plugin name)
     OUTPUT_NAME retort_dialect_${name}
     SUFFIX ".so"
     BUILD_WITH_INSTALL_RPATH ON
-    INSTALL_RPATH "$ORIGIN:$ORIGIN/..")
+    INSTALL_RPATH "$ORIGIN:$ORIGIN/.."
+    # A client library outside the system's folders (in /opt, say) stays found.
+    INSTALL_RPATH_USE_LINK_PATH ON)
   if(ARG_OUTPUT_DIRECTORY)
     set_target_properties(${target} PROPERTIES LIBRARY_OUTPUT_DIRECTORY ${ARG_OUTPUT_DIRECTORY})
   endif()

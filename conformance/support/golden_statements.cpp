@@ -223,7 +223,7 @@ GoldenExpectations load_golden_file(const std::string& path) {
 
 void write_golden_file(const std::string& path, const GoldenExpectations& expected) {
     std::ofstream out(path);
-    out << "# Golden SQL: what each dialect compiles every statement of tests/support/golden_statements.cpp to.\n"
+    out << "# Golden SQL: what each dialect compiles every statement of conformance/support/golden_statements.cpp to.\n"
            "# Regenerate with RETORT_GOLDEN_UPDATE=1 and review the diff: each line here was read by a person.\n";
     for (const auto& [name, by_dialect] : expected) {
         out << "\n== " << name << "\n";

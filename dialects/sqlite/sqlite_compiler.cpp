@@ -1,5 +1,7 @@
 #include "sqlite_compiler.hpp"
 
+#include <sqlite3.h>
+
 namespace retort::sqlite {
 
 sql::Capabilities make_capabilities() {
@@ -17,7 +19,7 @@ sql::Capabilities make_capabilities() {
     c.nulls_ordering = true;       // 3.30+
     c.ilike = false;
     c.intersect_except = true;
-    c.full_outer_join = true;      // 3.39+
+    c.full_outer_join = sqlite3_libversion_number() >= 3039000;  // (the dialect accepts 3.35+)
     c.upsert_conflict_target = true;
     c.transactional_ddl = true;
     return c;

@@ -127,10 +127,15 @@ void SqliteConnection::open_blocking(const Url& url) {
         std::string journal = pragma_value("journal_mode", "wal");
         auto give_up = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<int>(timeout * 1000));
         while (!iequals(query_text_blocking("PRAGMA journal_mode"), journal)) {
+            // A mode the file system cannot give (WAL on some network file
+            // systems) is refused without an error: the old mode stays.
+            if (std::chrono::steady_clock::now() > give_up)
+                throw OperationalError(Diagnostics{SQLITE_CANTOPEN, "", "cannot switch the database to journal_mode " +
+                                                                            journal, ""});
             try {
                 exec_blocking("PRAGMA journal_mode = " + journal);
             } catch (const OperationalError& e) {
-                if ((e.native_code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > give_up) throw;
+                if ((e.native_code() & 0xff) != SQLITE_BUSY) throw;
                 sqlite3_sleep(5);
             }
         }

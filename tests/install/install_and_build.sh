@@ -46,6 +46,15 @@ plugins=$(env -u RETORT_PLUGIN_PATH -u LD_LIBRARY_PATH "$prefix/bin/retort" plug
 echo "$plugins"
 [[ $(grep -c "^  file:         $prefix/lib/retort/libretort_dialect_[a-z]*\.so$" <<<"$plugins") == 3 ]] \
   || { echo "expected the three installed plugins"; exit 1; }
+# Moved elsewhere as a whole, the prefix still works: the tool finds its
+# library and the library its plugins, relative to themselves.
+cp -a "$prefix" "$work/moved-prefix"
+moved=$(env -u RETORT_PLUGIN_PATH -u LD_LIBRARY_PATH "$work/moved-prefix/bin/retort" plugins) || { echo "$moved"; exit 1; }
+[[ $(grep -c "^  file:         $work/moved-prefix/lib/retort/libretort_dialect_[a-z]*\.so$" <<<"$moved") == 3 ]] \
+  || { echo "$moved"; echo "the moved prefix does not find its own plugins"; exit 1; }
+[[ "$(PKG_CONFIG_PATH="$work/moved-prefix/lib/pkgconfig" pkg-config --variable=libdir retort)" -ef "$work/moved-prefix/lib" ]] \
+  || { echo "pkg-config does not follow the moved prefix"; exit 1; }
+rm -rf "$work/moved-prefix"
 # The kit and the template are installed with the tool.
 [[ -f "$prefix/share/retort/dialect-template/src/minisql_connection.cpp" ]] || { echo "no dialect template"; exit 1; }
 

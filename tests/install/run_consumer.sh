@@ -21,7 +21,7 @@ esac
 
 plugin_path=()
 if [[ "$backend" == kitdb ]]; then plugin_path=(RETORT_PLUGIN_PATH="$(dirname "$prefix")/kitdb/build"); fi
-rm -f "$(dirname "$program")/consumer-$backend.db"*
+case "$backend" in sqlite | minisql | kitdb) rm -f "${url#*://}"* ;; esac  # a fresh database file
 out=$(env -u RETORT_PLUGIN_PATH -u LD_LIBRARY_PATH ${plugin_path[@]+"${plugin_path[@]}"} "$program" "$url") \
   || { echo "$out"; exit 1; }
 echo "$out"

@@ -40,6 +40,12 @@ case "$case" in
     run 2 "$retort" conformance sqlite:// --level bogus
     run 2 "$retort" new-dialect 9lives /tmp/never-made
     grep -q "is not a dialect name" <<<"$out" || fail "a bad dialect name is not explained"
+    for taken in sqlite mariadb retort sqlite3 new; do
+      run 2 "$retort" new-dialect "$taken" /tmp/never-made
+      grep -q "is taken" <<<"$out" || fail "the name $taken is not refused"
+    done
+    run 2 "$retort" conformance sqlite:// --timeout 10s
+    run 2 "$retort" compile sqlite --plugin /tmp/never.so
     ;;
   compile)
     run 0 "$retort" compile sqlite
@@ -52,6 +58,8 @@ case "$case" in
     run 1 "$retort" compile nosuchdialect
     grep -q "dialect 'nosuchdialect' not found" <<<"$out" || fail "an unknown dialect is not explained"
     run 1 "$retort" compile sqlite no_statement_is_called_this
+    run 0 "$retort" compile --plugin "$(dirname "$retort")/../lib/libretort_dialect_mysql.so" upsert_do_update
+    [[ $(grep -c "^-- upsert" <<<"$out") == 1 ]] || fail "compile --plugin FILE NAME does not filter by NAME"
     ;;
   kit)
     run 0 "$retort" conformance --list
@@ -62,6 +70,11 @@ case "$case" in
     # A URL no plugin serves fails before any case runs.
     run 1 "$retort" conformance nosuchdialect://x
     grep -q "not found" <<<"$out" || fail "an unknown dialect is not explained"
+    # A plugin file not named for its dialect would not be the one the cases load.
+    dir=$(mktemp -d)
+    cp "$(dirname "$retort")/../lib/libretort_dialect_sqlite.so" "$dir/sqlite-copy.so"
+    run 1 "$retort" conformance "sqlite:///$dir/kit.db" --plugin "$dir/sqlite-copy.so" "[smoke]"
+    grep -q "must be named libretort_dialect_sqlite.so" <<<"$out" || fail "a misnamed --plugin file is not refused"
     # A case that fails is reported with its output, and the run fails.
     dir=$(mktemp -d)
     run 1 "$retort" conformance "sqlite:///$dir/missing-dir/kit.db" "[smoke]"

@@ -86,7 +86,10 @@ TEST_CASE("standard result converter: loose values become the declared type", "[
     CHECK(convert(std::int64_t{7}, types::Boolean()) == Value(true));
     CHECK(convert(std::string("1.25"), types::Double()) == Value(1.25));
     CHECK(convert(19.99, types::Numeric(10, 2)) == Value(Decimal("19.99")));
-    CHECK(convert(0.1 + 0.2, types::Numeric()) == Value(Decimal("0.3")));
+    CHECK(convert(0.1 + 0.2, types::Numeric()) == Value(Decimal("0.30000000000000004")));  // exact, unscaled
+    CHECK(convert(0.1 + 0.2, types::Numeric(10, 2)) == Value(Decimal("0.30")));
+    CHECK(convert(1234567890123456.7, types::Numeric()) == Value(Decimal("1234567890123456.8")));
+    CHECK(convert(std::string("1.5x"), types::Double()) == Value(std::string("1.5x")));  // not a number: left as text
     CHECK(convert(std::int64_t{5}, types::String(10)) == Value(std::string("5")));
     CHECK(convert(0.1, types::Text()) == Value(std::string("0.1")));
     CHECK(convert(std::string("2024-02-29"), types::Date()) == Value(parse_date("2024-02-29")));

@@ -18,7 +18,7 @@ int compile_command(const Args& args) {
             plugin_file = args[++i];
         } else if (args[i].starts_with("--")) {
             return usage_error("compile", "unknown option " + args[i]);
-        } else if (dialect_name.empty()) {
+        } else if (dialect_name.empty() && plugin_file.empty()) {
             dialect_name = args[i];
         } else if (filter.empty()) {
             filter = args[i];
@@ -27,6 +27,8 @@ int compile_command(const Args& args) {
         }
     }
     if (dialect_name.empty() && plugin_file.empty()) return usage_error("compile", "no dialect");
+    if (!dialect_name.empty() && !plugin_file.empty())
+        return usage_error("compile", "a dialect name or --plugin FILE, not both (before --plugin, NAME is the dialect)");
     auto dialect = plugin_file.empty() ? plugin::load_dialect(dialect_name) : plugin::load_plugin_file(plugin_file);
     test::GoldenSchema schema;
     auto cases = test::golden_statements(schema);

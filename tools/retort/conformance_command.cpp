@@ -5,10 +5,14 @@
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <charconv>
 #include <chrono>
+#include <thread>
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -34,7 +38,7 @@ struct Options {
 };
 
 struct Outcome {
-    int status = 0;  ///< the exit code, or 128 + signal
+    int status = 0;  ///< the exit code, or 128 + signal; -1 when it could not be had
     bool timed_out = false;
     std::string output;
 };
@@ -53,7 +57,7 @@ Outcome run_child(const std::string& name, const std::vector<std::string>& env, 
     posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETPGROUP);  // its own group: a timeout kills all it started
     posix_spawnattr_setpgroup(&attr, 0);
     std::string self = std::filesystem::read_symlink("/proc/self/exe").string();
-    std::vector<std::string> args{self, "conformance", "--run-one", name};
+    std::vector<std::string> args{self, "conformance", "--run-one", name, std::to_string(getpid())};
     std::vector<char*> argv, envp;
     for (auto& a : args) argv.push_back(a.data());
     argv.push_back(nullptr);
@@ -71,25 +75,42 @@ Outcome run_child(const std::string& name, const std::vector<std::string>& env, 
     }
     Outcome out;
     auto deadline = std::chrono::steady_clock::now() + timeout;
-    char buf[4096];
-    for (;;) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
-        if (left.count() <= 0) {
+    auto kill_if_late = [&] {
+        if (!out.timed_out && std::chrono::steady_clock::now() >= deadline) {
             out.timed_out = true;
-            kill(-pid, SIGKILL);
-            break;
+            kill(-pid, SIGKILL);  // the case and anything it started
         }
+    };
+    char buf[4096];
+    constexpr std::size_t kept = 64 * 1024;  // the end of a long output is what explains a failure
+    for (bool open = true; open && !out.timed_out;) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
         pollfd p{fds[0], POLLIN, 0};
-        int n = poll(&p, 1, static_cast<int>(std::min<long long>(left.count(), 1000)));
+        int n = poll(&p, 1, static_cast<int>(std::clamp<long long>(left.count(), 0, 1000)));
         if (n < 0 && errno != EINTR) break;
-        if (n <= 0) continue;
-        ssize_t got = read(fds[0], buf, sizeof buf);
-        if (got <= 0) break;  // the child and all it started closed the pipe
-        out.output.append(buf, static_cast<std::size_t>(got));
+        if (n > 0) {
+            ssize_t got = read(fds[0], buf, sizeof buf);
+            if (got < 0 && errno == EINTR) continue;
+            if (got <= 0) open = false;  // the case closed its output: it is ending
+            else out.output.append(buf, static_cast<std::size_t>(got));
+            if (out.output.size() > 2 * kept) out.output.erase(0, out.output.size() - kept);
+        }
+        kill_if_late();
     }
     close(fds[0]);
+    // Reaped under the same deadline: a case that closed its output but hangs is killed too.
     int wstatus = 0;
-    waitpid(pid, &wstatus, 0);
+    for (;;) {
+        pid_t r = waitpid(pid, &wstatus, WNOHANG);
+        if (r == pid) break;
+        if (r < 0 && errno != EINTR) {
+            out.status = -1;
+            out.output += "\n(retort conformance: lost track of the case's process)";
+            return out;
+        }
+        kill_if_late();
+        std::this_thread::sleep_for(std::chrono::milliseconds(5));
+    }
     out.status = WIFEXITED(wstatus) ? WEXITSTATUS(wstatus) : 128 + WTERMSIG(wstatus);
     return out;
 }
@@ -126,6 +147,12 @@ void check_plugin(const Options& o) {
         return;
     }
     auto d = plugin::load_plugin_file(o.plugin);
+    // The cases load the dialect by its URL scheme, from the file's folder first:
+    // only a file named for its dialect is the one they will load.
+    std::string expected = "libretort_dialect_" + std::string(d->name()) + ".so";
+    if (std::filesystem::path(o.plugin).filename() != expected)
+        throw std::runtime_error("the plugin " + o.plugin + " serves '" + std::string(d->name()) + "' and must be named " +
+                                 expected + " to be the one the cases load");
     bool serves = d->name() == url.dialect();
     for (const auto& a : d->aliases()) serves |= a == url.dialect();
     if (!serves)
@@ -136,7 +163,14 @@ void check_plugin(const Options& o) {
 }  // namespace
 
 int conformance_command(const Args& args) {
-    if (args.size() == 2 && args[0] == "--run-one") return run_kit_case(args[1]);
+    if (args.size() == 3 && args[0] == "--run-one") {
+        // A case ends with the runner that started it, whatever ends the runner
+        // (Ctrl-C, a timeout's SIGTERM, a crash): never a case left holding locks.
+        prctl(PR_SET_PDEATHSIG, SIGKILL);
+        if (std::to_string(getppid()) != args[2]) return 1;  // the runner is already gone
+        return run_kit_case(args[1]);
+    }
+    signal(SIGCHLD, SIG_DFL);  // an inherited SIG_IGN would make the cases unreapable
     Options o;
     for (std::size_t i = 0; i < args.size(); ++i) {
         const std::string& a = args[i];
@@ -147,7 +181,11 @@ int conformance_command(const Args& args) {
         if (a == "--plugin") o.plugin = value("a plugin file");
         else if (a == "--level") o.level = value("smoke or full");
         else if (a == "--terminate-session-sql") o.terminate_sql = value("a statement");
-        else if (a == "--timeout") o.timeout_seconds = std::atoi(value("a number of seconds").c_str());
+        else if (a == "--timeout") {
+            const std::string& v = value("a number of seconds");
+            auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), o.timeout_seconds);
+            if (ec != std::errc{} || end != v.data() + v.size()) o.timeout_seconds = 0;
+        }
         else if (a == "--list") o.list = true;
         else if (a.starts_with("--")) return usage_error("conformance", "unknown option " + a);
         else if (o.url.empty() && a.find("://") != std::string::npos) o.url = a;
@@ -158,7 +196,12 @@ int conformance_command(const Args& args) {
     if (o.timeout_seconds <= 0) return usage_error("conformance", "--timeout takes a positive number of seconds");
     if (o.level == "smoke") o.filters.insert(o.filters.begin(), "[smoke]");
 
-    auto cases = kit_cases(o.filters);
+    std::vector<KitCase> cases;
+    try {
+        cases = kit_cases(o.filters);
+    } catch (const std::invalid_argument& e) {
+        return usage_error("conformance", e.what());
+    }
     if (o.list) {
         for (const auto& c : cases) std::cout << c.name << "\n";
         return 0;
@@ -182,7 +225,7 @@ int conformance_command(const Args& args) {
         if (!out.timed_out && out.status == 0) {
             ++passed;
             std::cout << "pass  " << c.name << time << "\n";
-        } else if (!out.timed_out && out.status == 77) {
+        } else if (!out.timed_out && out.status == 77 && out.output.find("SKIPPED: ") != std::string::npos) {
             ++skipped;
             std::cout << "skip  " << c.name << ": " << skip_reason(out.output) << "\n";
         } else {

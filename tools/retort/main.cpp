@@ -45,9 +45,10 @@ constexpr Command commands[] = {
      "  --terminate-session-sql SQL\n"
      "                   a statement that ends another session ({id} stands for its\n"
      "                   session id), for the pool's invalidation cases; without it they skip\n"
-     "  --timeout S      seconds one case may take (300)\n"
+     "  --timeout S      seconds one case may take (300); it is then killed\n"
      "  --list           list the cases (filtered) and run nothing\n"
-     "  FILTER           Catch test specs: case names, wildcards (*), [tags]\n"
+     "  FILTER           Catch test specs: case names, wildcards (*), [tags];\n"
+     "                   a case must match every FILTER given\n"
      "\n"
      "Exits 1 when a case failed.\n",
      conformance_command},

@@ -65,6 +65,19 @@ int new_dialect_command(const Args& args) {
     if (!valid)
         return usage_error("new-dialect", "'" + name + "' is not a dialect name: a lower-case letter, then letters, "
                                           "digits and '_' (it becomes the URL scheme)");
+    // The name becomes a namespace, and the scheme must not take over another dialect's.
+    static const std::string_view taken[] = {
+        "sqlite", "postgresql", "postgres", "mysql", "mariadb", "retort", "std", "sqlite3", "boost", "plugin",
+        "alignas", "alignof", "and", "asm", "auto", "bool", "break", "case", "catch", "char", "class", "const",
+        "constexpr", "continue", "default", "delete", "do", "double", "else", "enum", "explicit", "export", "extern",
+        "false", "float", "for", "friend", "goto", "if", "inline", "int", "long", "module", "mutable", "namespace",
+        "new", "noexcept", "not", "nullptr", "operator", "or", "private", "protected", "public", "register", "return",
+        "short", "signed", "sizeof", "static", "struct", "switch", "template", "this", "throw", "true", "try",
+        "typedef", "typeid", "typename", "union", "unsigned", "using", "virtual", "void", "volatile", "while", "xor"};
+    for (auto t : taken)
+        if (name == t)
+            return usage_error("new-dialect", "'" + name + "' is taken (a built-in dialect, a C++ keyword or a "
+                                              "namespace the project uses): choose another name");
     fs::path from = template_dir();
     if (!fs::is_directory(from)) {
         std::cerr << "retort new-dialect: the template is missing: " << from.string() << "\n";

@@ -51,7 +51,7 @@ void MinisqlConnection::open_blocking(const Url& url) {
         if (value.empty() || *end || timeout < 0)
             throw ArgumentError("minisql URL option timeout must be a number of seconds, not '" + value + "'");
     }
-    std::string path = url.database().empty() ? ":memory:" : url.database();
+    std::string path = url.database().empty() ? ":memory:" : url.database();  // (see one_database_per_connection)
     sqlite3* handle = nullptr;
     int rc = sqlite3_open_v2(path.c_str(), &handle, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                              nullptr);
@@ -94,10 +94,12 @@ void MinisqlConnection::open_blocking(const Url& url) {
         for (;;) {
             auto r = execute_blocking("PRAGMA journal_mode", {});
             if (!r.values.empty() && r.values[0] == Value(std::string("wal"))) break;
+            if (std::chrono::steady_clock::now() > give_up)  // a file system without WAL keeps its old mode
+                throw OperationalError(Diagnostics{SQLITE_CANTOPEN, "", "cannot switch " + path + " to WAL", ""});
             try {
                 exec_blocking("PRAGMA journal_mode = WAL");
             } catch (const OperationalError& e) {
-                if ((e.native_code() & 0xff) != SQLITE_BUSY || std::chrono::steady_clock::now() > give_up) throw;
+                if ((e.native_code() & 0xff) != SQLITE_BUSY) throw;
                 sqlite3_sleep(5);
             }
         }

@@ -31,9 +31,11 @@ sql::Statement MinisqlDialect::has_table_query(const sql::TableNode& t) const {
     return sql::select(master_name_).where(master_type_ == "table" && master_name_ == t.name);
 }
 
-// minisql:// (no path) is a private in-memory database per connection: the
-// engine then keeps one connection that all its coroutines share.
-bool MinisqlDialect::one_database_per_connection(const Url& url) const { return url.database().empty(); }
+// minisql:// (no path, or :memory:) is a private in-memory database per
+// connection: the engine then keeps one connection that all its coroutines share.
+bool MinisqlDialect::one_database_per_connection(const Url& url) const {
+    return url.database().empty() || url.database() == ":memory:";
+}
 
 // SQLite's transactions are serializable; no other level exists.
 std::vector<IsolationLevel> MinisqlDialect::isolation_levels() const { return {IsolationLevel::serializable}; }

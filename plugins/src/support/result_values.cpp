@@ -2,8 +2,6 @@
 
 #include <charconv>
 #include <cmath>
-#include <cstdio>
-#include <cstdlib>
 
 namespace retort::plugin::support {
 namespace {
@@ -24,12 +22,6 @@ std::string shortest(double d) {
     return std::string(buf, std::to_chars(buf, buf + sizeof buf, d).ptr);
 }
 
-// A double's meaningful digits: 0.1 + 0.2 summed by the database reads as 0.3.
-std::string significant(double d) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.15g", d);
-    return buf;
-}
 
 void to_integer(Value& v, const SqlType&) {
     if (auto d = std::get_if<Decimal>(&v)) {
@@ -51,14 +43,20 @@ void to_bool(Value& v, const SqlType&) {
 void to_double(Value& v, const SqlType&) {
     if (auto i = std::get_if<std::int64_t>(&v)) v = static_cast<double>(*i);
     else if (auto d = std::get_if<Decimal>(&v)) v = d->to_double();
-    else if (auto s = std::get_if<std::string>(&v)) v = std::strtod(s->c_str(), nullptr);
+    else if (auto s = std::get_if<std::string>(&v)) {
+        // Whole text only, whatever the locale: anything else stays text, and
+        // reading it as a number is then the application's conversion error.
+        double d = 0;
+        auto [end, ec] = std::from_chars(s->data(), s->data() + s->size(), d);
+        if (ec == std::errc{} && end == s->data() + s->size()) v = d;
+    }
 }
 
 void to_decimal(Value& v, const SqlType& t) {
     Decimal d;
     if (auto p = std::get_if<Decimal>(&v)) d = *p;
     else if (auto i = std::get_if<std::int64_t>(&v)) d = Decimal(*i);
-    else if (auto f = std::get_if<double>(&v)) d = Decimal(significant(*f));
+    else if (auto f = std::get_if<double>(&v)) d = Decimal(shortest(*f));  // exact: the type's scale rounds it
     else if (auto s = std::get_if<std::string>(&v)) d = Decimal(*s);
     else return;
     v = t.scale > 0 ? d.with_scale(t.scale) : d;

@@ -9,9 +9,9 @@
 //
 //   integer     an exact Decimal, a whole double or integer text  -> std::int64_t
 //   boolean     an integer or Decimal                              -> bool (non-zero)
-//   float       an integer, Decimal or text                        -> double
-//   numeric     an integer, double (15 significant digits) or text -> Decimal, at the
-//                                                                     type's scale if it has one
+//   float       an integer, Decimal or number text                 -> double
+//   numeric     an integer, double (its exact shortest text) or    -> Decimal, at the
+//               text                                                  type's scale if it has one
 //   string      an integer, double (shortest exact text), Decimal,
 //               bytes, Json or Uuid                                -> std::string
 //   binary      text                                               -> Bytes
@@ -21,8 +21,10 @@
 //               (a naive reading is taken as UTC, as the built-in drivers store instants)
 //   uuid        text (with or without dashes), 16 bytes            -> Uuid
 //   json        text, bytes, a number                              -> Json
-// A value already of the right form, and NULL, are left as they are. A text
-// that does not parse throws DataError. A dialect with a peculiar form of its
+// A value already of the right form, and NULL, are left as they are. Text that
+// is not a number is left as text for a numeric type (reading it as a number is
+// then the application's conversion error); a date, time or UUID text that does
+// not parse throws. A dialect with a peculiar form of its
 // own (MySQL's TIME beyond 24 hours) handles that kind and defers the rest here.
 #pragma once
 
