@@ -129,6 +129,18 @@ case "$case" in
     run 1 "$retort" sql "$url" "INSERT INTO retort_tool_check (id, name) VALUES (1, 'dup')"
     grep -q "retort: error: " <<<"$out" || fail "a constraint violation is not reported as an error"
     run 0 "$retort" sql "$url" "DROP TABLE retort_tool_check"
+    # What a database refuses inside a transaction runs with --autocommit.
+    case "$backend" in
+      sqlite) outside="VACUUM" ;;
+      postgresql) outside="CREATE INDEX CONCURRENTLY retort_tool_ix ON retort_tool_check2 (id)" ;;
+      mysql) outside="" ;;  # (MySQL refuses nothing of the kind: DDL commits on its own)
+    esac
+    if [[ -n "$outside" ]]; then
+      run 0 "$retort" sql "$url" "CREATE TABLE retort_tool_check2 (id INTEGER PRIMARY KEY)"
+      run 1 "$retort" sql "$url" "$outside"
+      run 0 "$retort" sql "$url" "$outside" --autocommit
+      run 0 "$retort" sql "$url" "DROP TABLE retort_tool_check2"
+    fi
     run 1 "$retort" ping "${url%%:*}://nobody:secret-pw@127.0.0.1:1/none?connect_timeout=2"
     if [[ "$backend" != sqlite ]]; then
       grep -q "retort: error: " <<<"$out" || fail "an unreachable server is not reported"

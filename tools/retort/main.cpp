@@ -21,10 +21,12 @@ constexpr Command commands[] = {
      "server's version, its session id, the time to connect and the fastest and\n"
      "median round trip. The password is never printed.\n",
      ping_command},
-    {"sql", "sql URL STATEMENT", "run one SQL statement and print its rows as a table",
+    {"sql", "sql URL STATEMENT [--autocommit]", "run one SQL statement and print its rows as a table",
      "Runs STATEMENT, sent as written with no parameters, in a transaction that\n"
      "is committed, and prints the rows it returns as a table (NULL for null),\n"
-     "or the number of rows it changed.\n",
+     "or the number of rows it changed. --autocommit runs it outside any\n"
+     "transaction, for what a database refuses inside one (VACUUM, CREATE INDEX\n"
+     "CONCURRENTLY, CREATE DATABASE).\n",
      sql_command},
     {"compile", "compile DIALECT [--plugin FILE] [NAME]", "show the SQL a dialect writes for a standard set of statements",
      "Compiles the conformance kit's golden corpus (queries, joins, aggregates,\n"

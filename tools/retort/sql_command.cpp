@@ -48,13 +48,23 @@ void print_table(const Result& result) {
 }  // namespace
 
 int sql_command(const Args& args) {
-    if (args.size() != 2) return usage_error("sql", "takes a URL and one statement");
-    auto engine = create_async_engine(args[0], {.pool_size = 1, .max_overflow = 0});
-    const std::string& statement = args[1];
+    std::vector<std::string> positional;
+    bool autocommit = false;
+    for (const auto& a : args) {
+        if (a == "--autocommit") autocommit = true;
+        else if (a.starts_with("--")) return usage_error("sql", "unknown option " + a);
+        else positional.push_back(a);
+    }
+    if (positional.size() != 2) return usage_error("sql", "takes a URL and one statement");
+    auto engine = create_async_engine(positional[0], {.pool_size = 1, .max_overflow = 0});
+    const std::string& statement = positional[1];
     return run_async([&]() -> awaitable<int> {
         auto conn = co_await engine.connect();
         std::exception_ptr failure;
         try {
+            // Outside a transaction: what a database refuses inside one (VACUUM,
+            // CREATE INDEX CONCURRENTLY, CREATE DATABASE).
+            if (autocommit) co_await conn.set_isolation_level(IsolationLevel::autocommit);
             auto stmt = sql::text(statement);
             auto result = co_await conn.execute(stmt);
             co_await conn.commit();
