@@ -33,12 +33,18 @@ std::string backend_name() {
     const char* b = std::getenv("RETORT_TEST_BACKEND");
     return b && *b ? b : "sqlite";
 }
-std::string url_variable() {
+std::string backend_variable(const std::string& name) {
     std::string var = "RETORT_TEST_";
     for (char ch : backend_name()) var += static_cast<char>(std::toupper(static_cast<unsigned char>(ch)));
-    return var + "_URL";
+    return var + "_" + name;
 }
 }  // namespace
+
+std::optional<std::string> backend_setting(const std::string& name) {
+    const char* v = std::getenv(backend_variable(name).c_str());
+    if (!v || !*v) return std::nullopt;
+    return v;
+}
 
 std::optional<std::string> terminate_session_sql(std::int64_t session_id) {
     const char* templ = std::getenv("RETORT_TEST_TERMINATE_SESSION_SQL");
@@ -52,8 +58,8 @@ std::optional<std::string> terminate_session_sql(std::int64_t session_id) {
 std::string backend_url() {
     if (const char* url = std::getenv("RETORT_TEST_URL"); url && *url) return url;
     std::string backend = backend_name();
-    std::string var = url_variable();
-    if (const char* url = std::getenv(var.c_str()); url && *url) return url;
+    std::string var = backend_variable("URL");
+    if (auto url = backend_setting("URL")) return *url;
     if (backend != "sqlite") skip("no server for backend '" + backend + "': set " + var);
     static const std::string fallback = [] {
         auto path = std::filesystem::current_path() / ("retort-test-" + std::to_string(::getpid()) + ".db");

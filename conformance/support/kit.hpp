@@ -29,6 +29,10 @@ void run(std::function<boost::asio::awaitable<void>()> body);
 /// skips the test.
 std::string backend_url();
 
+/// The environment variable RETORT_TEST_<BACKEND>_<name> of the backend under
+/// test (tools/test sets RETORT_TEST_POSTGRESQL_SOCKET...), if set and not empty.
+std::optional<std::string> backend_setting(const std::string& name);
+
 /// What only a test needs to know of a database, given by whoever runs the kit
 /// (`retort conformance --terminate-session-sql`, or tools/test for the
 /// built-in backends): a statement that ends another session, as an

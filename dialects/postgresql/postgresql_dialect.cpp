@@ -12,8 +12,20 @@ std::string PostgresqlDialect::driver_description() const {
     return "libpq " + std::to_string(v / 10000) + "." + std::to_string(v % 10000);
 }
 
+// libpq's decoder gives integers, booleans, dates, times and bytes exactly as
+// declared: no call per value for them. The other kinds may come in another
+// form (numeric for an average, timestamptz for now(), text for a json).
 plugin::ValueConverter PostgresqlDialect::result_converter(const SqlType& type) const {
-    return plugin::support::standard_result_converter(type);
+    switch (type.kind) {
+        case TypeKind::integer:
+        case TypeKind::big_integer:
+        case TypeKind::small_integer:
+        case TypeKind::boolean:
+        case TypeKind::date:
+        case TypeKind::time:
+        case TypeKind::large_binary: return nullptr;
+        default: return plugin::support::standard_result_converter(type);
+    }
 }
 
 std::optional<std::string> PostgresqlDialect::unstorable_text(std::string_view text) const {

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstddef>
+#include <iterator>
 #include <list>
 #include <optional>
 #include <string>
@@ -52,7 +53,12 @@ public:
         lru_.emplace_front(std::move(sql), std::move(entry));
         index_.emplace(lru_.front().first, lru_.begin());
         std::vector<Entry> evicted;
-        while (lru_.size() > capacity_) evicted.push_back(*take(std::string(lru_.back().first)));
+        while (lru_.size() > capacity_) {
+            auto oldest = std::prev(lru_.end());
+            index_.erase(oldest->first);  // first: its key views the text of the node
+            evicted.push_back(std::move(oldest->second));
+            lru_.erase(oldest);
+        }
         return evicted;
     }
     Entry& front() { return lru_.front().second; }
