@@ -5,7 +5,7 @@
 #include <map>
 #include <mutex>
 
-#include "retort/orm/mapping.hpp"
+#include "mapper_build.hpp"
 
 namespace retort::orm {
 
@@ -82,8 +82,8 @@ void Registry::configure() {
 bool association_table(Registry& registry, std::string name, std::vector<AssociationColumn> columns,
                        ReferentialAction on_delete) {
     if (columns.size() < 2) throw MappingError("association table '" + name + "' needs at least two columns");
-    std::lock_guard lock(registry.impl().mutex);
-    auto& declared = registry.impl().declared_associations;
+    std::lock_guard lock(detail::MapperBuild::impl(registry).mutex);
+    auto& declared = detail::MapperBuild::impl(registry).declared_associations;
     // A header declaring it, included by several translation units, declares it
     // once per unit: the same declaration again is the same table.
     for (const auto& d : declared) {
@@ -96,7 +96,7 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
         throw MappingError("association table '" + name + "' is declared twice with different columns");
     }
     declared.push_back({name, columns, on_delete});
-    registry.impl().pending_associations.push_back({std::move(name), std::move(columns), on_delete});
+    detail::MapperBuild::impl(registry).pending_associations.push_back({std::move(name), std::move(columns), on_delete});
     return true;
 }
 
@@ -121,21 +121,24 @@ void Registry::Impl::configure_once(Registry& self) {
     }
     if (todo.empty() && pending_associations.empty()) return;
 
-    std::vector<detail::MapperDraft> drafts;
+    detail::DraftList list;
+    std::vector<detail::MapperDraft*> drafts;
     for (std::size_t i = 0; i < todo.size(); ++i) {
-        drafts.push_back(todo[i]->build(self));
-        for (const auto& r : drafts.back().relationships) {
+        todo[i]->build(self, list);
+        drafts.push_back(&list.classes.back()->draft);
+        for (const auto& r : drafts.back()->relationships) {
             bool known = mappers.count(r.target->type) ||
                          std::any_of(todo.begin(), todo.end(), [&](auto* e) { return e->type == r.target->type; });
             if (known) continue;
             if (&r.target->registry() != &self)
-                throw MappingError("relationship " + drafts.back().mapper->class_name() + "." + r.property.name +
+                throw MappingError("relationship " + drafts.back()->mapper->class_name() + "." + r.property.name +
                                    ": its target class is mapped in another registry");
             detail::register_class(*r.target);
             todo.push_back(r.target);
         }
     }
-    for (auto& d : drafts) {
+    for (auto* dp : drafts) {
+        auto& d = *dp;
         const auto& table = d.mapper->table_node();
         for (const auto& [column, fk] : d.foreign_keys) {
             std::string context = "foreign key of " + d.mapper->class_name() + "." + table.columns[column].name;
@@ -156,30 +159,30 @@ void Registry::Impl::configure_once(Registry& self) {
     }
     for (const auto& a : pending_associations) build_association(a);
     pending_associations.clear();
-    for (auto& d : drafts) d.mapper->finish_columns();
+    for (auto* d : drafts) detail::MapperBuild::finish_columns(*d->mapper);
 
     std::vector<std::pair<Mapper*, detail::MapperDraft*>> built;
-    for (auto& d : drafts) {
-        Mapper* m = d.mapper.get();
-        mappers.emplace(m->type(), std::move(d.mapper));
-        built.emplace_back(m, &d);
+    for (auto* d : drafts) {
+        Mapper* m = d->mapper.get();
+        mappers.emplace(m->type(), std::move(d->mapper));
+        built.emplace_back(m, d);
     }
     for (auto [m, d] : built) {
-        for (auto& r : d->relationships) m->mutable_relationships().push_back(r.property);
+        for (auto& r : d->relationships) detail::MapperBuild::relationships(*m).push_back(r.property);
         for (std::size_t i = 0; i < d->relationships.size(); ++i) {
             const auto& r = d->relationships[i];
-            resolve(*m, m->mutable_relationships()[i], *mappers.at(r.target->type), r.options);
+            resolve(*m, detail::MapperBuild::relationships(*m)[i], *mappers.at(r.target->type), r.options);
         }
     }
     // The flush order: sorted once here rather than at every flush.
     auto sorted = metadata.sorted_tables();
     for (auto& [_, m] : mappers)
         for (std::size_t i = 0; i < sorted.size(); ++i)
-            if (sorted[i].get() == &m->table_node()) m->set_flush_order(i);
+            if (sorted[i].get() == &m->table_node()) detail::MapperBuild::set_flush_order(*m, i);
     // back_populates once every relationship exists.
     for (auto [m, d] : built)
         for (std::size_t i = 0; i < d->relationships.size(); ++i) {
-            auto& rel = m->mutable_relationships()[i];
+            auto& rel = detail::MapperBuild::relationships(*m)[i];
             const auto& name = d->relationships[i].options.back_populates;
             if (name.empty()) continue;
             const auto& back = rel.target->relationship(name);
@@ -388,48 +391,6 @@ void throw_released(const RelationshipProperty& rel) {
                         ", or load " + rel.qualified_name() + " again");
 }
 
-MapperDraft start_draft(Registry& registry, std::string class_name, std::type_index type, std::string table_name,
-                        std::shared_ptr<void> (*create)()) {
-    sql::Table table(registry.impl().metadata, std::move(table_name));
-    MapperDraft d;
-    d.mapper = std::make_unique<Mapper>(Mapper::Parts{std::move(class_name), type, &registry, table, create});
-    return d;
-}
-
-std::size_t add_draft_column(MapperDraft& draft, const std::string& name, SqlType type, bool not_null,
-                             std::vector<sql::ColumnOption> options) {
-    sql::Table table = draft.mapper->table();
-    return table.add_column(name, type, not_null, std::move(options));
-}
-
-namespace {
-std::vector<std::size_t> columns_named(const MapperDraft& draft, const std::vector<std::string>& names,
-                                       const std::string& context) {
-    if (names.empty()) throw MappingError(context + ": no columns named");
-    std::vector<std::size_t> out;
-    for (const auto& n : names) out.push_back(column_index(draft.mapper->table_node(), n, context));
-    return out;
-}
-sql::TableNode& node_of(MapperDraft& draft) { return const_cast<sql::TableNode&>(draft.mapper->table_node()); }
-}  // namespace
-
-void add_table_declaration(MapperDraft& draft, const UniqueConstraint& d) {
-    auto columns = columns_named(draft, d.columns, "unique_constraint of " + draft.mapper->class_name());
-    node_of(draft).uniques.push_back({d.name, std::move(columns)});
-}
-
-void add_table_declaration(MapperDraft& draft, const TableIndex& d) {
-    std::string context = "table_index of " + draft.mapper->class_name();
-    if (d.name.empty()) throw MappingError(context + ": an index needs a name");
-    auto columns = columns_named(draft, d.columns, context);
-    node_of(draft).indexes.push_back({d.name, std::move(columns), d.unique});
-}
-
-void add_table_declaration(MapperDraft& draft, const ForeignKeyConstraint& d) {
-    // Resolved at configure(), once the target table exists.
-    draft.composite_foreign_keys.push_back(d);
-}
-
 bool register_class(const ClassEntry& entry) {
     std::lock_guard lock(classes().mutex);
     for (const auto* e : classes().entries)
@@ -438,12 +399,14 @@ bool register_class(const ClassEntry& entry) {
     return true;
 }
 
+MetaData& MapperBuild::metadata(Registry& r) { return impl(r).metadata; }
+
 const Mapper& mapper_of(const ClassEntry& entry) {
     register_class(entry);
     Registry& registry = entry.registry();
-    std::lock_guard lock(registry.impl().mutex);
-    registry.impl().configure(registry);
-    return *registry.impl().mappers.at(entry.type);
+    std::lock_guard lock(detail::MapperBuild::impl(registry).mutex);
+    detail::MapperBuild::impl(registry).configure(registry);
+    return *detail::MapperBuild::impl(registry).mappers.at(entry.type);
 }
 
 }  // namespace detail

@@ -84,8 +84,8 @@ void weaken_two_way_links(const RelationshipProperty& rel, void* object) {
         bool both_ways = std::any_of(mirror.begin(), mirror.end(), [&](const auto& p) { return p.get() == object; });
         if (!both_ways) continue;
         bool yields = &back == &rel ? std::greater<const void*>()(object, item.get()) : rel.yields;
-        if (yields) rel.weaken(object, item.get(), rel);
-        else back.weaken(item.get(), object, back);
+        if (yields) rel.weaken(object, item.get());
+        else back.weaken(item.get(), object);
     }
 }
 
@@ -172,7 +172,7 @@ void SessionImpl::restore_objects() {
             if (!rels[r].known(s.ptr())) continue;
             const auto& before = s.committed_related[r];
             if (!before) {
-                rels[r].unload(s.ptr(), rels[r]);  // assigned whole while unloaded: unknown again
+                rels[r].unload(s.ptr());  // assigned whole while unloaded: unknown again
                 continue;
             }
             auto now = rels[r].items(s.ptr());
@@ -315,7 +315,7 @@ awaitable<void> SessionImpl::rollback_all() {
 void SessionImpl::mark_unloaded(InstanceState& s) {
     const auto& rels = s.mapper->relationships();
     for (std::size_t r = 0; r < rels.size(); ++r) {
-        rels[r].unload(s.ptr(), rels[r]);
+        rels[r].unload(s.ptr());
         s.committed_related[r].reset();
     }
 }

@@ -3,8 +3,9 @@
 // attribute of an object, and its relationships. Built once per class from the
 // class's mapping() (see orm/mapping.hpp); read-only afterwards.
 //
-// Objects are handled here as `void*` with one function pointer per attribute
-// operation, generated per member at compile time: no virtual call, no
+// Objects are handled here as `void*`: an attribute is the member's offset and a
+// table of functions generated once per member type (not per member, which
+// would cost every application compile time per column): no virtual call, no
 // allocation per attribute beyond the Value itself.
 #pragma once
 
@@ -24,6 +25,20 @@ namespace retort::orm {
 
 class Mapper;
 class Registry;
+namespace detail {
+struct MapperBuild;
+}
+
+/// How to read and write a member of one type: generated once per member type
+/// (every `std::optional<std::string>` member of every class shares it) and
+/// applied to the member's address.
+struct ColumnAccess {
+    Value (*get)(const void* member);
+    void (*set)(void* member, const Value& v);
+    bool (*equals)(const void* member, const Value& v);
+    bool (*is_unassigned)(const void* member);
+    void (*reset)(void* member);
+};
 
 /// One column attribute of a mapped class.
 struct ColumnProperty {
@@ -31,20 +46,27 @@ struct ColumnProperty {
     std::size_t index;  ///< its position in the mapper's columns and in the table
     /// Whether the member is an orm::Defaulted<T>, which may be left to a default.
     bool defaulted;
+    std::size_t offset;          ///< of the member within its object
+    const ColumnAccess* access;  ///< for the member's type
+
     /// Throws ArgumentError for an unassigned Defaulted member.
-    Value (*get)(const void* object);
+    Value get(const void* object) const { return access->get(member(object)); }
     /// Throws ArgumentError when `v` does not convert to the member's type.
-    void (*set)(void* object, const Value& v);
+    void set(void* object, const Value& v) const { access->set(member(object), v); }
     /// Whether the member holds `v` (without building a Value for it); an
     /// unassigned Defaulted member holds no value.
-    bool (*equals)(const void* object, const Value& v);
+    bool equals(const void* object, const Value& v) const { return access->equals(member(object), v); }
     /// Whether the member is a Defaulted one the program never assigned: on
     /// INSERT its column is left to its generated key, server default or client
     /// default. Never true for a plain member: what it holds is always written.
-    bool (*is_unassigned)(const void* object);
+    bool is_unassigned(const void* object) const { return access->is_unassigned(member(object)); }
     /// Makes a Defaulted member unassigned again (a rollback undoing what a
     /// flush filled in); does nothing to a plain member.
-    void (*reset)(void* object);
+    void reset(void* object) const { access->reset(member(object)); }
+
+private:
+    const void* member(const void* object) const { return static_cast<const char*>(object) + offset; }
+    void* member(void* object) const { return static_cast<char*>(object) + offset; }
 };
 
 enum class Direction : std::uint8_t { one_to_many, many_to_one, many_to_many };
@@ -64,6 +86,18 @@ struct Cascade {
     /// SQLAlchemy's spelling: "save-update", "delete", "delete-orphan", "all"
     /// (save-update and delete), separated by commas. Throws MappingError on an unknown word.
     static Cascade parse(std::string_view text);
+};
+
+class RelationshipProperty;
+
+/// How to reach a relationship member of one type (Collection<T>, Reference<T>):
+/// generated once per member type and applied to the member's address.
+struct RelationshipAccess {
+    bool (*known)(const void* member);
+    std::vector<std::shared_ptr<void>> (*items)(const void* member);
+    void (*assign)(void* member, const std::vector<std::shared_ptr<void>>& items);
+    void (*unload)(void* member, const RelationshipProperty& rel);
+    void (*weaken)(void* member, const void* target, const RelationshipProperty& rel);
 };
 
 /// One relationship of a mapped class.
@@ -97,20 +131,29 @@ public:
     std::string qualified_name() const;
     bool is_collection() const { return direction != Direction::many_to_one; }
 
-    // ---- access to the member (Collection<T> or Reference<T>) of a parent object ----
+    // ---- the member (Collection<T> or Reference<T>) of a parent object ----
     /// Whether the relationship of `object` is loaded and none of its
     /// non-owning links lost its object: only then is it compared, cascaded
     /// and written (a released link says nothing about the rows).
-    bool (*known)(const void* object) = nullptr;
+    bool known(const void* object) const { return access->known(member(object)); }
     /// The related objects (a Reference gives zero or one), ignoring the loaded
     /// flag and leaving out released ones (see known).
-    std::vector<std::shared_ptr<void>> (*items)(const void* object) = nullptr;
+    std::vector<std::shared_ptr<void>> items(const void* object) const { return access->items(member(object)); }
     /// Replaces the related objects and marks the relationship loaded.
-    void (*assign)(void* object, const std::vector<std::shared_ptr<void>>& items) = nullptr;
+    void assign(void* object, const std::vector<std::shared_ptr<void>>& items) const {
+        access->assign(member(object), items);
+    }
     /// Marks the relationship not loaded (its content is cleared).
-    void (*unload)(void* object, const RelationshipProperty& rel) = nullptr;
+    void unload(void* object) const { access->unload(member(object), *this); }
     /// Stops owning `target`, if it holds it (see Reference and Collection).
-    void (*weaken)(void* object, const void* target, const RelationshipProperty& rel) = nullptr;
+    void weaken(void* object, const void* target) const { access->weaken(member(object), target, *this); }
+
+    std::size_t offset = 0;                     ///< of the member within its object
+    const RelationshipAccess* access = nullptr;  ///< for the member's type
+
+private:
+    const void* member(const void* object) const { return static_cast<const char*>(object) + offset; }
+    void* member(void* object) const { return static_cast<char*>(object) + offset; }
 };
 
 class Mapper {
@@ -141,16 +184,13 @@ public:
     /// server defaults, as on a database without RETURNING.
     bool implicit_returning() const { return implicit_returning_; }
 
-    // Filled by the mapping declaration (orm/mapping.hpp) when the mapper is built.
+private:
+    // Built and configured by the registry (core/src/orm/registry.cpp).
+    friend struct detail::MapperBuild;
     struct Parts;
     explicit Mapper(Parts parts);
-    std::vector<ColumnProperty>& mutable_columns() { return columns_; }
-    std::vector<RelationshipProperty>& mutable_relationships() { return relationships_; }
     void finish_columns();
-    void set_flush_order(std::size_t order) { flush_order_ = order; }
-    void set_implicit_returning(bool enabled) { implicit_returning_ = enabled; }
 
-private:
     std::string class_name_;
     std::type_index type_;
     Registry* registry_;
@@ -162,14 +202,6 @@ private:
     std::optional<std::size_t> generated_key_;
     std::size_t flush_order_ = 0;
     bool implicit_returning_ = true;
-};
-
-struct Mapper::Parts {
-    std::string class_name;
-    std::type_index type;
-    Registry* registry;
-    sql::Table table;
-    std::shared_ptr<void> (*create)();
 };
 
 }  // namespace retort::orm

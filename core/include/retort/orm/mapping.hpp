@@ -32,21 +32,16 @@
 // configured on first use; a mistake in a mapping throws MappingError then.
 #pragma once
 
-#include <boost/core/demangle.hpp>
-#include <boost/describe/members.hpp>
-#include <boost/describe/class.hpp>
-#include <boost/mp11/algorithm.hpp>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <tuple>
 #include <type_traits>
-#include <typeindex>
 #include <vector>
 
-#include "retort/error.hpp"
 #include "retort/orm/defaulted.hpp"
+#include "retort/orm/detail/members.hpp"
 #include "retort/orm/mapper.hpp"
 #include "retort/schema/metadata.hpp"
 
@@ -63,10 +58,6 @@ using sql::ReferentialAction;
 using sql::server_default;
 using sql::unique;
 
-namespace detail {
-struct ClassEntry;
-struct MapperDraft;
-}  // namespace detail
 
 /// A set of mapped classes and the MetaData of their tables (SQLAlchemy's
 /// registry / DeclarativeBase). Tables of one registry may reference each other.
@@ -83,10 +74,9 @@ public:
     /// built yet. Throws MappingError for a wrong mapping. Thread-safe.
     void configure();
 
-    struct Impl;
-    Impl& impl() { return *impl_; }
-
 private:
+    friend struct detail::MapperBuild;
+    struct Impl;
     std::unique_ptr<Impl> impl_;
 };
 
@@ -104,46 +94,6 @@ struct ForeignKey {
     ReferentialAction on_update = ReferentialAction::no_action;
 };
 
-namespace detail {
-template <class T>
-struct slot_traits {
-    static constexpr bool is_slot = false;
-};
-template <class T>
-struct slot_traits<Collection<T>> {
-    static constexpr bool is_slot = true;
-    static constexpr bool is_collection = true;
-    using target = T;
-};
-template <class T>
-struct slot_traits<Reference<T>> {
-    static constexpr bool is_slot = true;
-    static constexpr bool is_collection = false;
-    using target = T;
-};
-template <class T>
-inline constexpr bool is_optional_v = false;
-template <class T>
-inline constexpr bool is_optional_v<std::optional<T>> = true;
-
-template <class C>
-using members_of = boost::describe::describe_members<C, boost::describe::mod_public>;
-
-/// The name of member `p` of C, as RETORT_MAPPED lists it.
-template <class C, class M>
-std::string member_name(M C::*p) {
-    std::string out;
-    boost::mp11::mp_for_each<members_of<C>>([&](auto d) {
-        if constexpr (std::is_same_v<std::remove_cv_t<decltype(d.pointer)>, M C::*>)
-            if (d.pointer == p) out = d.name;
-    });
-    if (out.empty())
-        throw MappingError("a member of " + boost::core::demangle(typeid(C).name()) +
-                           " is used in a mapping but not listed in RETORT_MAPPED");
-    return out;
-}
-}  // namespace detail
-
 /// FOREIGN KEY to "table.column".
 inline ForeignKey foreign_key(std::string target, ReferentialAction on_delete = ReferentialAction::no_action,
                               ReferentialAction on_update = ReferentialAction::no_action) {
@@ -159,9 +109,7 @@ ForeignKey foreign_key(M C::*target, ReferentialAction on_delete = ReferentialAc
 /// The options of one column member: a SqlType (overriding the one inferred from
 /// the member type), column options (primary_key(), server_default(...), unique()...)
 /// and foreign keys.
-template <class C, class M>
-struct ColumnDecl {
-    M C::*member;
+struct ColumnOptions {
     std::optional<SqlType> type;
     std::vector<sql::ColumnOption> options;
     std::vector<ForeignKey> foreign_keys;
@@ -171,9 +119,14 @@ struct ColumnDecl {
     void add(ForeignKey f) { foreign_keys.push_back(std::move(f)); }
 };
 
+template <class C, class M>
+struct ColumnDecl : ColumnOptions {
+    M C::*member;
+};
+
 template <class C, class M, class... O>
 ColumnDecl<C, M> column(M C::*member, O&&... options) {
-    ColumnDecl<C, M> d{member, {}, {}, {}};
+    ColumnDecl<C, M> d{{}, member};
     (d.add(std::forward<O>(options)), ...);
     return d;
 }
@@ -302,287 +255,11 @@ struct AssociationColumn {
 bool association_table(Registry& registry, std::string name, std::vector<AssociationColumn> columns,
                        ReferentialAction on_delete = ReferentialAction::cascade);
 
-// ---- building a mapper from a declaration ----------------------------------------
+}  // namespace retort::orm
 
-namespace detail {
+#include "retort/orm/detail/class_builder.hpp"
 
-struct SlotAccess {
-    /// Appends the objects it holds to `out`, leaving out released ones (see known()).
-    template <class T>
-    static void append_items(const Collection<T>& c, std::vector<std::shared_ptr<void>>& out) {
-        out.reserve(out.size() + c.items_.size());
-        for (std::size_t i = 0; i < c.items_.size(); ++i) {
-            if (c.items_[i] || c.mirrors_.empty()) out.push_back(c.items_[i]);
-            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
-        }
-    }
-    /// The target, nullptr when none or released.
-    template <class T>
-    static std::shared_ptr<T> target(const Reference<T>& r) { return r.released_by_ ? r.back_.lock() : r.target_; }
-    /// Loaded, and no non-owning link lost its object: only then does what it
-    /// holds say anything about the rows.
-    template <class T>
-    static bool known(const Collection<T>& c) {
-        if (!c.loaded()) return false;
-        for (std::size_t i = 0; i < c.mirrors_.size(); ++i)
-            if (!c.items_[i] && c.released(i)) return false;
-        return true;
-    }
-    template <class T>
-    static bool known(const Reference<T>& r) { return r.loaded() && (!r.released_by_ || !r.back_.expired()); }
-    template <class T>
-    static void clear(Collection<T>& c) {
-        c.items_.clear();
-        c.mirrors_.clear();
-        c.released_by_ = nullptr;
-    }
-    template <class T>
-    static void clear(Reference<T>& r) {
-        r.target_.reset();
-        r.back_.reset();
-        r.released_by_ = nullptr;
-    }
-    /// Stops owning `target` (see Reference and Collection).
-    template <class T>
-    static void weaken(Reference<T>& r, const void* target, const RelationshipProperty& rel) {
-        if (r.released_by_ || !r.target_ || r.target_.get() != target) return;
-        r.back_ = r.target_;
-        r.target_.reset();
-        r.released_by_ = &rel;
-    }
-    template <class T>
-    static void weaken(Collection<T>& c, const void* target, const RelationshipProperty& rel) {
-        for (std::size_t i = 0; i < c.items_.size(); ++i) {
-            if (!c.items_[i] || c.items_[i].get() != target) continue;
-            if (c.mirrors_.empty()) c.mirrors_.resize(c.items_.size());
-            c.mirrors_[i] = c.items_[i];
-            c.items_[i].reset();
-            c.released_by_ = &rel;
-        }
-    }
-    static void set_unloaded(RelationshipSlot& s, const RelationshipProperty* rel) { s.unloaded_ = rel; }
-};
-
-template <class C, class D>
-using member_t = std::remove_cvref_t<decltype(std::declval<C&>().*D::pointer)>;
-
-template <class M>
-bool member_equals(const M& m, const Value& v) {
-    if constexpr (is_defaulted<M>) {
-        return m.has_value() && member_equals(*m, v);  // unassigned differs from every value
-    } else if constexpr (is_optional_v<M>) {
-        return m ? member_equals(*m, v) : is_null(v);
-    } else if constexpr (std::is_same_v<M, std::string>) {
-        auto s = std::get_if<std::string>(&v);
-        return s && *s == m;
-    } else {
-        return to_value(m) == v;
-    }
-}
-
-template <class C, class D>
-Value column_get(const void* o) {
-    return to_value(static_cast<const C*>(o)->*D::pointer);
-}
-template <class C, class D>
-void column_set(void* o, const Value& v) {
-    static_cast<C*>(o)->*D::pointer = from_value<member_t<C, D>>(v);
-}
-template <class C, class D>
-bool column_equals(const void* o, const Value& v) {
-    return member_equals(static_cast<const C*>(o)->*D::pointer, v);
-}
-template <class C, class D>
-bool column_unassigned(const void* o) {
-    if constexpr (is_defaulted<member_t<C, D>>) return !(static_cast<const C*>(o)->*D::pointer).has_value();
-    else return false;  // a plain member always holds what the program assigned
-}
-template <class C, class D>
-void column_reset(void* o) {
-    if constexpr (is_defaulted<member_t<C, D>>) (static_cast<C*>(o)->*D::pointer).reset();
-}
-
-template <class C, class D>
-bool slot_known(const void* o) {
-    return SlotAccess::known(static_cast<const C*>(o)->*D::pointer);
-}
-template <class C, class D>
-std::vector<std::shared_ptr<void>> slot_items(const void* o) {
-    const auto& s = static_cast<const C*>(o)->*D::pointer;
-    std::vector<std::shared_ptr<void>> out;
-    if constexpr (slot_traits<member_t<C, D>>::is_collection) {
-        SlotAccess::append_items(s, out);
-    } else {
-        if (auto t = SlotAccess::target(s)) out.push_back(std::move(t));
-    }
-    return out;
-}
-template <class C, class D>
-void slot_assign(void* o, const std::vector<std::shared_ptr<void>>& items) {
-    auto& s = static_cast<C*>(o)->*D::pointer;
-    using T = typename slot_traits<member_t<C, D>>::target;
-    if constexpr (slot_traits<member_t<C, D>>::is_collection) {
-        std::vector<std::shared_ptr<T>> typed;
-        typed.reserve(items.size());
-        for (const auto& p : items) typed.push_back(std::static_pointer_cast<T>(p));
-        s = std::move(typed);
-    } else {
-        s = items.empty() ? std::shared_ptr<T>() : std::static_pointer_cast<T>(items.front());
-    }
-}
-template <class C, class D>
-void slot_weaken(void* o, const void* target, const RelationshipProperty& rel) {
-    SlotAccess::weaken(static_cast<C*>(o)->*D::pointer, target, rel);
-}
-template <class C, class D>
-void slot_unload(void* o, const RelationshipProperty& rel) {
-    auto& s = static_cast<C*>(o)->*D::pointer;
-    SlotAccess::clear(s);
-    SlotAccess::set_unloaded(s, &rel);
-}
-
-template <class C>
-std::shared_ptr<void> create_object() {
-    return std::make_shared<C>();
-}
-
-/// A relationship as declared, before its target and join are known.
-struct RelationshipDraft {
-    RelationshipProperty property;  ///< accessors filled in
-    const ClassEntry* target;
-    RelationshipOptions options;
-};
-
-/// A mapper whose columns exist, with what configure() resolves next.
-struct MapperDraft {
-    std::unique_ptr<Mapper> mapper;
-    std::vector<std::pair<std::size_t, ForeignKey>> foreign_keys;  ///< column index, target
-    std::vector<ForeignKeyConstraint> composite_foreign_keys;
-    std::vector<RelationshipDraft> relationships;
-};
-
-/// How the registry reaches a class: its registry and its builder.
-struct ClassEntry {
-    std::type_index type;
-    Registry& (*registry)();
-    MapperDraft (*build)(Registry&);
-};
-
-template <class C>
-const ClassEntry& class_entry();
-
-/// Starts a draft for a class: creates its table in `registry`'s MetaData.
-MapperDraft start_draft(Registry& registry, std::string class_name, std::type_index type, std::string table_name,
-                        std::shared_ptr<void> (*create)());
-std::size_t add_draft_column(MapperDraft& draft, const std::string& name, SqlType type, bool not_null,
-                             std::vector<sql::ColumnOption> options);
-/// Table-level declarations, applied once every column exists; throw MappingError
-/// for a column name the table lacks.
-void add_table_declaration(MapperDraft& draft, const UniqueConstraint& d);
-void add_table_declaration(MapperDraft& draft, const TableIndex& d);
-void add_table_declaration(MapperDraft& draft, const ForeignKeyConstraint& d);
-inline void add_table_declaration(MapperDraft& draft, const ImplicitReturning& d) {
-    draft.mapper->set_implicit_returning(d.enabled);
-}
-// Column and relationship declarations were applied member by member.
-template <class C, class M>
-void add_table_declaration(MapperDraft&, const ColumnDecl<C, M>&) {}
-template <class C, class S>
-void add_table_declaration(MapperDraft&, const RelationshipDecl<C, S>&) {}
-
-/// The options that the declarations give member `pointer` (of type M).
-template <class C, class M, class... Decls>
-void collect_column(const std::tuple<Decls...>& decls, M C::*pointer, std::optional<SqlType>& type,
-                    std::vector<sql::ColumnOption>& options, std::vector<ForeignKey>& fks) {
-    std::apply(
-        [&](const auto&... one) {
-            (
-                [&](const auto& d) {
-                    if constexpr (std::is_same_v<std::decay_t<decltype(d)>, ColumnDecl<C, M>>) {
-                        if (d.member != pointer) return;
-                        if (d.type) type = d.type;
-                        options.insert(options.end(), d.options.begin(), d.options.end());
-                        fks.insert(fks.end(), d.foreign_keys.begin(), d.foreign_keys.end());
-                    }
-                }(one),
-                ...);
-        },
-        decls);
-}
-template <class C, class S, class... Decls>
-void collect_relationship(const std::tuple<Decls...>& decls, S C::*pointer, RelationshipOptions& options) {
-    std::apply(
-        [&](const auto&... one) {
-            (
-                [&](const auto& d) {
-                    if constexpr (std::is_same_v<std::decay_t<decltype(d)>, RelationshipDecl<C, S>>)
-                        if (d.member == pointer) options = d.options;
-                }(one),
-                ...);
-        },
-        decls);
-}
-
-template <class C, class D, class Decl>
-void add_member(MapperDraft& draft, const Decl& decl) {
-    using M = member_t<C, D>;
-    if constexpr (slot_traits<M>::is_slot) {
-        RelationshipDraft r{{}, &class_entry<typename slot_traits<M>::target>(), {}};
-        r.property.name = D::name;
-        r.property.direction = slot_traits<M>::is_collection ? Direction::one_to_many : Direction::many_to_one;
-        r.property.known = &slot_known<C, D>;
-        r.property.items = &slot_items<C, D>;
-        r.property.assign = &slot_assign<C, D>;
-        r.property.unload = &slot_unload<C, D>;
-        r.property.weaken = &slot_weaken<C, D>;
-        collect_relationship<C, M>(decl.decls, D::pointer, r.options);
-        draft.relationships.push_back(std::move(r));
-    } else {
-        using V = column_value_t<M>;
-        static_assert(Bindable<V> && Readable<V>,
-                      "a member listed in RETORT_MAPPED is neither a column type (integers, strings, "
-                      "std::optional, chrono types, Bytes, Decimal, Uuid, Json, orm::Defaulted of one...) "
-                      "nor a Collection/Reference");
-        std::optional<SqlType> type;
-        std::vector<sql::ColumnOption> options;
-        std::vector<ForeignKey> fks;
-        collect_column<C, M>(decl.decls, D::pointer, type, options, fks);
-        std::size_t i = add_draft_column(draft, D::name, type.value_or(ValueTraits<V>::sql_type()), !is_optional_v<V>,
-                                         std::move(options));
-        draft.mapper->mutable_columns().push_back(ColumnProperty{D::name, i, is_defaulted<M>, &column_get<C, D>,
-                                                                 &column_set<C, D>, &column_equals<C, D>,
-                                                                 &column_unassigned<C, D>, &column_reset<C, D>});
-        for (auto& fk : fks) draft.foreign_keys.emplace_back(i, std::move(fk));
-    }
-}
-
-template <class C>
-MapperDraft build_mapper(Registry& registry) {
-    static_assert(std::is_default_constructible_v<C>, "a mapped class must be default-constructible");
-    auto decl = C::mapping();
-    MapperDraft draft = start_draft(registry, boost::core::demangle(typeid(C).name()), typeid(C), decl.name,
-                                    &create_object<C>);
-    boost::mp11::mp_for_each<members_of<C>>([&](auto d) { add_member<C, decltype(d)>(draft, decl); });
-    std::apply([&](const auto&... d) { (add_table_declaration(draft, d), ...); }, decl.decls);
-    return draft;
-}
-
-template <class C>
-Registry& registry_of() {
-    return *C::mapping().registry;
-}
-
-bool register_class(const ClassEntry& entry);
-/// The mapper of the class of `entry`, configuring its registry first.
-const Mapper& mapper_of(const ClassEntry& entry);
-
-template <class C>
-const ClassEntry& class_entry() {
-    static const ClassEntry entry{typeid(C), &registry_of<C>, &build_mapper<C>};
-    return entry;
-}
-
-}  // namespace detail
+namespace retort::orm {
 
 /// The mapper of class C (configuring its registry on first use).
 template <class C>
