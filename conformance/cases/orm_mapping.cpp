@@ -257,6 +257,49 @@ struct NoDefault {
 };
 RETORT_MAPPED(NoDefault, id, name)
 
+orm::Registry& column_on_relationship_registry() {
+    static orm::Registry r;
+    return r;
+}
+struct ColumnOnRelationship;
+struct ColumnOnRelationshipChild {
+    orm::Defaulted<std::int64_t> id;
+    std::int64_t parent_id = 0;
+    static auto mapping();
+};
+struct ColumnOnRelationship {
+    orm::Defaulted<std::int64_t> id;
+    orm::Collection<ColumnOnRelationshipChild> children;
+    static auto mapping() {
+        return orm::table(column_on_relationship_registry(), "om_col_rel",
+                          orm::column(&ColumnOnRelationship::id, orm::primary_key()),
+                          orm::column(&ColumnOnRelationship::children, orm::unique()));
+    }
+};
+auto ColumnOnRelationshipChild::mapping() {
+    return orm::table(column_on_relationship_registry(), "om_col_rel_child",
+                      orm::column(&ColumnOnRelationshipChild::id, orm::primary_key()),
+                      orm::column(&ColumnOnRelationshipChild::parent_id, orm::foreign_key(&ColumnOnRelationship::id)));
+}
+RETORT_MAPPED(ColumnOnRelationship, id, children)
+RETORT_MAPPED(ColumnOnRelationshipChild, id, parent_id)
+
+orm::Registry& declared_twice_registry() {
+    static orm::Registry r;
+    return r;
+}
+struct DeclaredTwice {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+    static auto mapping() {
+        return orm::table(declared_twice_registry(), "om_declared_twice",
+                          orm::column(&DeclaredTwice::id, orm::primary_key()),
+                          orm::column(&DeclaredTwice::name, orm::unique()),
+                          orm::column(&DeclaredTwice::name, types::String(20)));
+    }
+};
+RETORT_MAPPED(DeclaredTwice, id, name)
+
 /// Rows of one of this file's tables, as another session sees them.
 awaitable<std::int64_t> count_rows(AsyncEngine& engine, const char* table) {
     co_return co_await test::count_rows(engine, registry().metadata().table(table));
@@ -616,6 +659,12 @@ TEST_CASE("orm mapping: declarations that do not fit the tables or the members a
                           Catch::Contains("a plain member is always written"));
     CHECK_THROWS_WITH(no_default_registry().configure(),
                       Catch::Contains("NoDefault.name is orm::Defaulted but its column has no default"));
+    // Column options on a relationship member, or two declarations of one
+    // member, would have one of them ignored.
+    CHECK_THROWS_WITH(column_on_relationship_registry().configure(),
+                      Catch::Contains("ColumnOnRelationship.children is declared with column() but is a relationship"));
+    CHECK_THROWS_WITH(declared_twice_registry().configure(),
+                      Catch::Contains("DeclaredTwice.name is declared twice in mapping()"));
     // Asked again (its tables half-built), the registry repeats the first error.
     CHECK_THROWS_WITH(bad_key_registry().metadata(), Catch::Contains("failed to configure earlier") &&
                                                          Catch::Contains("2 column(s) reference 1 column(s)"));
