@@ -50,6 +50,13 @@ std::string encode(std::string_view s) {
 
 }  // namespace
 
+Url::Url() = default;
+Url::Url(const Url&) = default;
+Url::Url(Url&&) noexcept = default;
+Url& Url::operator=(const Url&) = default;
+Url& Url::operator=(Url&&) noexcept = default;
+Url::~Url() = default;
+
 Url Url::parse(std::string_view text) {
     Url u;
     auto sep = text.find("://");

@@ -23,7 +23,6 @@
 // key is an error, so that a misspelt setting is never silently ignored.
 #pragma once
 
-#include <filesystem>
 #include <functional>
 #include <map>
 #include <string>
@@ -55,7 +54,7 @@ public:
     /// Reads and checks the TOML file `file`. Throws ConfigError naming the file,
     /// the dotted key and the problem (and the line when known); the file not
     /// being readable is a ConfigError too.
-    static Config load(const std::filesystem::path& file);
+    static Config load(const std::string& file);
     /// As load(), from text; `source_name` stands for the file name in messages.
     static Config parse(std::string_view toml_text, std::string source_name = "<config>");
 
@@ -71,8 +70,15 @@ public:
     /// The file name, or the source_name given to parse().
     const std::string& source() const { return source_; }
 
+    // Out of line, so that an application does not compile the map's code.
+    Config(const Config&);
+    Config(Config&&) noexcept;
+    Config& operator=(const Config&);
+    Config& operator=(Config&&) noexcept;
+    ~Config();
+
 private:
-    Config() = default;
+    Config();
 
     std::string source_;
     std::map<std::string, EngineConfig, std::less<>> engines_;

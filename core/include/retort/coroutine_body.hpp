@@ -9,7 +9,9 @@
 // transaction objects (`auto tx = co_await session.begin(); ... co_await tx.commit();`).
 #pragma once
 
+#include <memory>
 #include <type_traits>
+#include <utility>
 
 namespace retort {
 
@@ -26,6 +28,37 @@ inline constexpr bool safe_coroutine_body = !compiler_destroys_coawait_temporari
                                             std::is_lvalue_reference_v<F> ||
                                             std::is_trivially_destructible_v<std::remove_cvref_t<F>>;
 
+namespace detail {
+
+template <class Signature>
+class OwnedBody;
+
+/// A callable handed to a transaction or run_sync API, owned by the library
+/// until the call ends. Type-erased (one virtual call per transaction) so that
+/// the coroutine that runs it is compiled once, in the library, rather than in
+/// every application once per lambda.
+template <class R, class Arg>
+class OwnedBody<R(Arg&)> {
+public:
+    template <class F>
+    explicit OwnedBody(F f) : p_(std::make_unique<Of<F>>(std::move(f))) {}
+    R operator()(Arg& arg) { return p_->call(arg); }
+
+private:
+    struct Base {
+        virtual ~Base() = default;
+        virtual R call(Arg& arg) = 0;
+    };
+    template <class F>
+    struct Of final : Base {
+        explicit Of(F body) : f(std::move(body)) {}
+        R call(Arg& arg) override { return f(arg); }
+        F f;
+    };
+    std::unique_ptr<Base> p_;
+};
+
+}  // namespace detail
 }  // namespace retort
 
 /// Refuses, with the reason and the ways out, a body that GCC 12 would destroy twice.

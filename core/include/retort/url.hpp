@@ -46,7 +46,15 @@ public:
     /// The URL with the password, percent-encoded: for handing to another process, never for logs.
     std::string render(bool hide_password) const;
 
+    // Out of line, so that an application does not compile the map's code.
+    Url(const Url&);
+    Url(Url&&) noexcept;
+    Url& operator=(const Url&);
+    Url& operator=(Url&&) noexcept;
+    ~Url();
+
 private:
+    Url();
     std::string dialect_, driver_, username_, password_, host_, database_;
     std::optional<int> port_;
     std::map<std::string, std::string> query_;

@@ -1,6 +1,8 @@
 // How a C++ type maps to a retort::Value and to a default SQL type. Typed
 // expressions (sql::TypedExpr<T>) and result accessors (Row::get<T>) go through
-// these traits; add a specialisation to make your own type bindable.
+// these traits; add a specialisation to make your own type bindable. The
+// members of the library's own specialisations are defined in value.cpp: each
+// builds a std::variant, which every application would otherwise compile.
 #pragma once
 
 #include <concepts>
@@ -62,13 +64,10 @@ struct ValueTraits<T> {
 template <>
 struct ValueTraits<bool> {
     static constexpr ValueCategory category = ValueCategory::boolean;
-    static SqlType sql_type() { return types::Boolean(); }
-    static Value to_value(bool v) { return v; }
-    static bool from_value(const Value& v) {
-        if (auto p = std::get_if<bool>(&v)) return *p;
-        if (auto i = std::get_if<std::int64_t>(&v)) return *i != 0;  // backends without a native boolean
-        throw_conversion_error(v, "boolean");
-    }
+    static SqlType sql_type();
+    static Value to_value(bool v);
+    /// An integer reads as a boolean too (backends without a native boolean).
+    static bool from_value(const Value& v);
 };
 
 template <std::floating_point T>
@@ -87,74 +86,65 @@ struct ValueTraits<T> {
 template <>
 struct ValueTraits<std::string> {
     static constexpr ValueCategory category = ValueCategory::string;
-    static SqlType sql_type() { return types::String(); }
-    static Value to_value(std::string v) { return v; }
-    static std::string from_value(const Value& v) {
-        if (auto p = std::get_if<std::string>(&v)) return *p;
-        if (auto j = std::get_if<Json>(&v)) return j->text;
-        throw_conversion_error(v, "string");
-    }
+    static SqlType sql_type();
+    static Value to_value(std::string v);
+    /// JSON reads as its text too.
+    static std::string from_value(const Value& v);
 };
 
 // Borrowed strings bind as std::string; they cannot be read back (nothing would own them).
 template <>
 struct ValueTraits<std::string_view> {
     static constexpr ValueCategory category = ValueCategory::string;
-    static SqlType sql_type() { return types::String(); }
-    static Value to_value(std::string_view v) { return std::string(v); }
+    static SqlType sql_type();
+    static Value to_value(std::string_view v);
 };
 template <>
 struct ValueTraits<const char*> {
     static constexpr ValueCategory category = ValueCategory::string;
-    static SqlType sql_type() { return types::String(); }
-    static Value to_value(const char* v) { return std::string(v); }
+    static SqlType sql_type();
+    static Value to_value(const char* v);
 };
 
-#define RETORT_EXACT_VALUE_TRAITS(Type, Cat, SqlTypeExpr, Name)                            \
-    template <>                                                                            \
-    struct ValueTraits<Type> {                                                             \
-        static constexpr ValueCategory category = ValueCategory::Cat;                      \
-        static SqlType sql_type() { return SqlTypeExpr; }                                  \
-        static Value to_value(Type v) { return v; }                                        \
-        static Type from_value(const Value& v) {                                           \
-            if (auto p = std::get_if<Type>(&v)) return *p;                                 \
-            throw_conversion_error(v, Name);                                               \
-        }                                                                                  \
+// Types a Value holds as they are (value.cpp defines their members).
+#define RETORT_EXACT_VALUE_TRAITS(Type, Cat)                          \
+    template <>                                                       \
+    struct ValueTraits<Type> {                                        \
+        static constexpr ValueCategory category = ValueCategory::Cat; \
+        static SqlType sql_type();                                    \
+        static Value to_value(Type v);                                \
+        static Type from_value(const Value& v);                       \
     }
 
-RETORT_EXACT_VALUE_TRAITS(Bytes, bytes, types::LargeBinary(), "bytes");
-RETORT_EXACT_VALUE_TRAITS(Date, date, types::Date(), "date");
-RETORT_EXACT_VALUE_TRAITS(Time, time, types::Time(), "time");
-RETORT_EXACT_VALUE_TRAITS(DateTime, datetime, types::DateTime(false), "datetime");
-RETORT_EXACT_VALUE_TRAITS(Timestamp, timestamp, types::DateTime(true), "timestamp");
-RETORT_EXACT_VALUE_TRAITS(Uuid, uuid, types::Uuid(), "uuid");
-RETORT_EXACT_VALUE_TRAITS(Json, json, types::Json(), "json");
+RETORT_EXACT_VALUE_TRAITS(Bytes, bytes);
+RETORT_EXACT_VALUE_TRAITS(Date, date);
+RETORT_EXACT_VALUE_TRAITS(Time, time);
+RETORT_EXACT_VALUE_TRAITS(DateTime, datetime);
+RETORT_EXACT_VALUE_TRAITS(Timestamp, timestamp);
+RETORT_EXACT_VALUE_TRAITS(Uuid, uuid);
+RETORT_EXACT_VALUE_TRAITS(Json, json);
 #undef RETORT_EXACT_VALUE_TRAITS
 
 template <>
 struct ValueTraits<Decimal> {
     static constexpr ValueCategory category = ValueCategory::number;
-    static SqlType sql_type() { return types::Numeric(); }
-    static Value to_value(Decimal v) { return v; }
-    static Decimal from_value(const Value& v) {
-        if (auto p = std::get_if<Decimal>(&v)) return *p;
-        if (auto i = std::get_if<std::int64_t>(&v)) return Decimal(*i);
-        if (auto s = std::get_if<std::string>(&v)) return Decimal(*s);
-        throw_conversion_error(v, "decimal");
-    }
+    static SqlType sql_type();
+    static Value to_value(Decimal v);
+    /// Integers and decimal text read as a Decimal too.
+    static Decimal from_value(const Value& v);
 };
 
 template <>
 struct ValueTraits<Null> {
     static constexpr ValueCategory category = ValueCategory::any;
-    static SqlType sql_type() { return types::NullType(); }
-    static Value to_value(Null) { return null; }
+    static SqlType sql_type();
+    static Value to_value(Null);
 };
 
 template <>
 struct ValueTraits<Value> {
     static constexpr ValueCategory category = ValueCategory::any;
-    static SqlType sql_type() { return types::NullType(); }
+    static SqlType sql_type();
     static Value to_value(Value v) { return v; }
     static Value from_value(const Value& v) { return v; }
 };

@@ -338,8 +338,15 @@ AsyncEngine create_async_engine_from_env(std::string_view variable, EngineOption
     return create_async_engine(*url, std::move(options));
 }
 
-Config Config::load(const std::filesystem::path& file) {
-    std::string source = file.string();
+Config::Config() = default;
+Config::Config(const Config&) = default;
+Config::Config(Config&&) noexcept = default;
+Config& Config::operator=(const Config&) = default;
+Config& Config::operator=(Config&&) noexcept = default;
+Config::~Config() = default;
+
+Config Config::load(const std::string& file) {
+    const std::string& source = file;
     const std::string cannot = "cannot read the configuration file: ";
     std::error_code ec;
     auto status = std::filesystem::status(file, ec);

@@ -17,6 +17,7 @@ namespace asio = boost::asio;
 
 namespace detail {
 
+/// Runs `work` on a thread of its own and completes on the caller's executor.
 // Not a coroutine: it returns async_initiate's awaitable directly. GCC 12
 // destroys lambda temporaries of a `co_await async_initiate(...)` expression
 // twice, so no such expression appears in a coroutine here.
@@ -522,6 +523,46 @@ std::string AsyncConnection::server_version() const { return open_driver(*s_).se
 std::optional<std::int64_t> AsyncConnection::session_id() const { return open_driver(*s_).session_id(); }
 
 // ---- Connection (blocking view) ------------------------------------------------------------
+
+awaitable<void> AsyncConnection::run_transaction(Body body) {
+    bool nested = in_transaction();
+    // Plain statements, not `nested ? co_await ... : ...`: GCC 12 destroys
+    // the temporaries of a co_await inside a conditional expression twice.
+    std::string savepoint;
+    if (nested) savepoint = co_await begin_nested();
+    else co_await begin();
+    std::exception_ptr failure;
+    try {
+        co_await body(*this);
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        try {
+            if (nested) co_await rollback_nested(savepoint);
+            else co_await rollback();
+        } catch (...) {
+            // The body's error is the one to report; a failed rollback means the
+            // connection is gone, which the next use will say.
+        }
+        std::rethrow_exception(failure);
+    }
+    if (nested) co_await commit_nested(savepoint);
+    else co_await commit();
+}
+
+awaitable<void> AsyncConnection::run_sync_owned(SyncBody f) {
+    Connection sync(*this);
+    std::exception_ptr failure;
+    co_await detail::run_on_own_thread([&] {
+        try {
+            f(sync);
+        } catch (...) {
+            failure = std::current_exception();
+        }
+    });
+    if (failure) std::rethrow_exception(failure);
+}
 
 Result Connection::execute(const sql::Statement& stmt, const Params& params) {
     return asio::co_spawn(conn_.get_executor(), conn_.execute(stmt, params), asio::use_future).get();

@@ -70,6 +70,18 @@ awaitable<AsyncConnection> AsyncEngine::connect() {
 
 awaitable<void> AsyncEngine::dispose() { co_await s_->pool.dispose(); }
 
+awaitable<void> AsyncEngine::begin_owned(AsyncConnection::Body body) {
+    auto conn = co_await connect();
+    std::exception_ptr failure;
+    try {
+        co_await conn.run_transaction(std::move(body));
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    co_await conn.close();
+    if (failure) std::rethrow_exception(failure);
+}
+
 const Url& AsyncEngine::url() const { return s_->url; }
 const plugin::Dialect& AsyncEngine::dialect() const { return *s_->dialect; }
 std::string_view AsyncEngine::dialect_name() const { return s_->dialect->name(); }

@@ -36,6 +36,8 @@ Options* declared_for(std::vector<std::pair<ClassBuilder::Declared, Options>>& d
 
 }  // namespace
 
+bool value_equals(const Value& a, const Value& b) { return a == b; }
+
 void throw_member_not_listed(const std::type_info& type) {
     throw MappingError("a member of " + boost::core::demangle(type.name()) +
                        " is used in a mapping but not listed in RETORT_MAPPED");

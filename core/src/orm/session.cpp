@@ -605,11 +605,11 @@ awaitable<void> AsyncSession::close() {
     impl.release_all();
 }
 
-awaitable<void> AsyncSession::run_in(awaitable<SessionTransaction> begin, std::unique_ptr<detail::SessionBody> body) {
+awaitable<void> AsyncSession::run_in(awaitable<SessionTransaction> begin, Body body) {
     SessionTransaction tx = co_await std::move(begin);
     std::exception_ptr failure;
     try {
-        co_await body->run();
+        co_await body(*this);
     } catch (...) {
         failure = std::current_exception();
     }

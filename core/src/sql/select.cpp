@@ -84,6 +84,8 @@ ExprPtr infer_join_condition(const FromPtr& left, const FromPtr& right) {
 
 }  // namespace detail
 
+std::shared_ptr<SelectNode> Select::copy() const { return std::make_shared<SelectNode>(*node_); }
+
 Select Select::with_where(ExprPtr cond) const {
     auto n = copy();
     n->where = n->where ? make_list(ListOp::and_, {n->where, std::move(cond)}) : std::move(cond);

@@ -50,8 +50,6 @@ class Dialect;
 namespace detail {
 struct ConnectionState;
 struct StreamState;
-/// Runs `work` on a thread of its own and completes on the caller's executor.
-awaitable<void> run_on_own_thread(std::function<void()> work);
 }  // namespace detail
 
 class Connection;
@@ -158,7 +156,7 @@ public:
     template <class F>
     awaitable<void> transaction(F&& body) {
         RETORT_REQUIRE_SAFE_BODY(F, "AsyncConnection::transaction(body)");
-        return run_transaction(std::remove_cvref_t<F>(std::forward<F>(body)));
+        return run_transaction(Body(std::remove_cvref_t<F>(std::forward<F>(body))));
     }
 
     /// Runs a blocking function `f(Connection&)` (such as MetaData::create_all)
@@ -167,7 +165,9 @@ public:
     template <class F>
     auto run_sync(F&& f) -> awaitable<std::invoke_result_t<std::remove_cvref_t<F>&, Connection&>> {
         RETORT_REQUIRE_SAFE_BODY(F, "AsyncConnection::run_sync(f)");
-        return run_sync_owned(std::remove_cvref_t<F>(std::forward<F>(f)));
+        using R = std::invoke_result_t<std::remove_cvref_t<F>&, Connection&>;
+        if constexpr (std::is_void_v<R>) return run_sync_owned(SyncBody(std::remove_cvref_t<F>(std::forward<F>(f))));
+        else return run_sync_returning(std::remove_cvref_t<F>(std::forward<F>(f)));
     }
 
     /// Ends any result still being read, rolls back an open transaction and returns
@@ -184,35 +184,14 @@ public:
 
 private:
     friend class Connection;
+    using Body = detail::OwnedBody<awaitable<void>(AsyncConnection&)>;
+    using SyncBody = detail::OwnedBody<void(Connection&)>;
+    friend class AsyncEngine;
+    // Compiled once, in the library (core/src/engine/connection.cpp).
+    awaitable<void> run_transaction(Body body);
+    awaitable<void> run_sync_owned(SyncBody f);
     template <class F>
-    awaitable<void> run_transaction(F body) {
-        bool nested = in_transaction();
-        // Plain statements, not `nested ? co_await ... : ...`: GCC 12 destroys
-        // the temporaries of a co_await inside a conditional expression twice.
-        std::string savepoint;
-        if (nested) savepoint = co_await begin_nested();
-        else co_await begin();
-        std::exception_ptr failure;
-        try {
-            co_await body(*this);
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        if (failure) {
-            try {
-                if (nested) co_await rollback_nested(savepoint);
-                else co_await rollback();
-            } catch (...) {
-                // The body's error is the one to report; a failed rollback means the
-                // connection is gone, which the next use will say.
-            }
-            std::rethrow_exception(failure);
-        }
-        if (nested) co_await commit_nested(savepoint);
-        else co_await commit();
-    }
-    template <class F>
-    auto run_sync_owned(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
+    auto run_sync_returning(F f) -> awaitable<std::invoke_result_t<F&, Connection&>>;
 
     std::shared_ptr<detail::ConnectionState> s_;
 };
@@ -236,31 +215,11 @@ private:
 };
 
 template <class F>
-auto AsyncConnection::run_sync_owned(F f) -> awaitable<std::invoke_result_t<F&, Connection&>> {
-    using R = std::invoke_result_t<F&, Connection&>;
-    Connection sync(*this);
-    std::exception_ptr failure;
-    if constexpr (std::is_void_v<R>) {
-        co_await detail::run_on_own_thread([&] {
-            try {
-                f(sync);
-            } catch (...) {
-                failure = std::current_exception();
-            }
-        });
-        if (failure) std::rethrow_exception(failure);
-    } else {
-        std::optional<R> out;
-        co_await detail::run_on_own_thread([&] {
-            try {
-                out.emplace(f(sync));
-            } catch (...) {
-                failure = std::current_exception();
-            }
-        });
-        if (failure) std::rethrow_exception(failure);
-        co_return std::move(*out);
-    }
+auto AsyncConnection::run_sync_returning(F f) -> awaitable<std::invoke_result_t<F&, Connection&>> {
+    std::optional<std::invoke_result_t<F&, Connection&>> out;
+    auto body = [&](Connection& c) { out.emplace(f(c)); };
+    co_await run_sync(body);  // named: no lambda temporary inside co_await (docs/gcc12.md)
+    co_return std::move(*out);
 }
 
 }  // namespace retort

@@ -92,7 +92,7 @@ public:
     template <class F>
     awaitable<void> begin(F&& body) {
         RETORT_REQUIRE_SAFE_BODY(F, "AsyncEngine::begin(body)");
-        return begin_owned(std::remove_cvref_t<F>(std::forward<F>(body)));
+        return begin_owned(AsyncConnection::Body(std::remove_cvref_t<F>(std::forward<F>(body))));
     }
 
     /// Closes the pool's idle connections; those checked out now are closed, not
@@ -128,18 +128,7 @@ public:
     PoolStatus pool_status() const;
 
 private:
-    template <class F>
-    awaitable<void> begin_owned(F body) {
-        auto conn = co_await connect();
-        std::exception_ptr failure;
-        try {
-            co_await conn.transaction(body);
-        } catch (...) {
-            failure = std::current_exception();
-        }
-        co_await conn.close();
-        if (failure) std::rethrow_exception(failure);
-    }
+    awaitable<void> begin_owned(AsyncConnection::Body body);
 
     std::shared_ptr<detail::EngineState> s_;
 };

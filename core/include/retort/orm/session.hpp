@@ -58,19 +58,6 @@ namespace detail {
 struct SessionImpl;
 struct StreamImpl;
 
-/// The body given to begin(body) / begin_nested(body), held by the library
-/// until the transaction ends.
-struct SessionBody {
-    virtual ~SessionBody() = default;
-    virtual awaitable<void> run() = 0;
-};
-template <class F>
-struct SessionBodyOf final : SessionBody {
-    SessionBodyOf(AsyncSession& s, F f) : session(s), body(std::move(f)) {}
-    awaitable<void> run() override { return body(session); }
-    AsyncSession& session;
-    F body;
-};
 }  // namespace detail
 
 /// The objects of a buffered ORM query.
@@ -442,15 +429,16 @@ private:
     awaitable<StreamedObjects> stream_objects(const Mapper& m, const sql::Select& stmt,
                                               const std::vector<LoaderOption>& loaders, std::size_t chunk_rows);
     awaitable<void> load_relationship(const void* object, const RelationshipProperty& rel);
+    using Body = retort::detail::OwnedBody<awaitable<void>(AsyncSession&)>;
     template <class F>
-    std::unique_ptr<detail::SessionBody> make_body(F&& body) {
+    static Body make_body(F&& body) {
         using B = std::remove_cvref_t<F>;
         static_assert(std::is_same_v<std::invoke_result_t<B&, AsyncSession&>, awaitable<void>>,
                       "a session body must be a coroutine: [&](orm::AsyncSession& s) -> awaitable<void> { ... }");
-        return std::make_unique<detail::SessionBodyOf<B>>(*this, B(std::forward<F>(body)));
+        return Body(B(std::forward<F>(body)));
     }
     /// Begins `tx`, runs `body`, commits, or rolls back and rethrows.
-    static awaitable<void> run_in(awaitable<SessionTransaction> tx, std::unique_ptr<detail::SessionBody> body);
+    awaitable<void> run_in(awaitable<SessionTransaction> tx, Body body);
 
     std::unique_ptr<detail::SessionImpl> impl_;
 };

@@ -163,7 +163,7 @@ public:
     }
 
 private:
-    std::shared_ptr<SelectNode> copy() const { return std::make_shared<SelectNode>(*node_); }
+    std::shared_ptr<SelectNode> copy() const;  // out of line: the node copy is compiled once
     Select with_where(ExprPtr cond) const;
     Select with_join(FromPtr right, ExprPtr on, bool outer, bool full) const;
     Select with_join_from(FromPtr left, FromPtr right, ExprPtr on, JoinOptions options) const;

@@ -81,6 +81,9 @@ struct SlotAccess {
 
 // ---- the accessor tables, one per member type ---------------------------------
 
+/// a == b, compiled once (comparing variants is costly to compile).
+bool value_equals(const Value& a, const Value& b);
+
 template <class M>
 bool member_equals(const M& m, const Value& v) {
     if constexpr (is_defaulted<M>) {
@@ -91,7 +94,7 @@ bool member_equals(const M& m, const Value& v) {
         auto s = std::get_if<std::string>(&v);
         return s && *s == m;
     } else {
-        return to_value(m) == v;
+        return value_equals(to_value(m), v);
     }
 }
 
