@@ -94,7 +94,6 @@ private:
 
 class AsyncConnection {
 public:
-    explicit AsyncConnection(std::shared_ptr<detail::ConnectionState> s);
     AsyncConnection(AsyncConnection&&) noexcept;
     AsyncConnection& operator=(AsyncConnection&&) noexcept;
     /// A connection still open here is rolled back and closed in the background:
@@ -187,6 +186,7 @@ private:
     using Body = detail::OwnedBody<awaitable<void>(AsyncConnection&)>;
     using SyncBody = detail::OwnedBody<void(Connection&)>;
     friend class AsyncEngine;
+    explicit AsyncConnection(std::shared_ptr<detail::ConnectionState> s);
     // Compiled once, in the library (core/src/engine/connection.cpp).
     awaitable<void> run_transaction(Body body);
     awaitable<void> run_sync_owned(SyncBody f);

@@ -76,7 +76,6 @@ struct EngineState;
 
 class AsyncEngine {
 public:
-    explicit AsyncEngine(std::shared_ptr<detail::EngineState> s) : s_(std::move(s)) {}
 
     /// A connection from the engine's pool, used on the calling coroutine's executor.
     /// Close it (close()) to return it. Throws TimeoutError when the pool stays
@@ -128,6 +127,8 @@ public:
     PoolStatus pool_status() const;
 
 private:
+    friend AsyncEngine create_async_engine(const Url& url, EngineOptions options);
+    explicit AsyncEngine(std::shared_ptr<detail::EngineState> s) : s_(std::move(s)) {}
     awaitable<void> begin_owned(AsyncConnection::Body body);
 
     std::shared_ptr<detail::EngineState> s_;

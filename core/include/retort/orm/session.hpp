@@ -105,7 +105,6 @@ private:
 /// Type-erased part of a streamed ORM result (core/src/orm/stream.cpp).
 class StreamedObjects {
 public:
-    explicit StreamedObjects(std::unique_ptr<detail::StreamImpl> impl);
     StreamedObjects(StreamedObjects&&) noexcept;
     StreamedObjects& operator=(StreamedObjects&&) noexcept;
     ~StreamedObjects();
@@ -115,6 +114,8 @@ public:
     std::size_t read_ahead() const;
 
 private:
+    friend class AsyncSession;
+    explicit StreamedObjects(std::unique_ptr<detail::StreamImpl> impl);
     std::unique_ptr<detail::StreamImpl> impl_;
 };
 
