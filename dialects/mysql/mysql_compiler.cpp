@@ -3,6 +3,7 @@
 #include "retort/plugin/utf8.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 #include "retort/error.hpp"
 
@@ -31,6 +32,40 @@ sql::Capabilities make_capabilities() {
     c.upsert_conflict_target = false;
     c.transactional_ddl = false;
     c.check_constraints_enforced = true;
+    return c;
+}
+
+std::optional<ServerVersion> parse_server_version(std::string_view text) {
+    ServerVersion v;
+    if (text.starts_with("MariaDB ")) text.remove_prefix(8);
+    else if (text.starts_with("MySQL ")) v.mariadb = false, text.remove_prefix(6);
+    else return std::nullopt;
+    int* parts[] = {&v.major, &v.minor, &v.patch};
+    for (int i = 0; i < 3; ++i) {
+        auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), *parts[i]);
+        if (ec != std::errc() || end == text.data()) return std::nullopt;
+        text.remove_prefix(static_cast<std::size_t>(end - text.data()));
+        if (i < 2) {
+            if (!text.starts_with('.')) return std::nullopt;
+            text.remove_prefix(1);
+        }
+    }
+    return v;
+}
+
+sql::Capabilities make_capabilities(const ServerVersion& server) {
+    sql::Capabilities c = make_capabilities();
+    if (server.mariadb) {
+        c.insert_returning = server.at_least(10, 5);
+        c.delete_returning = server.at_least(10, 0, 5);
+        c.intersect_except = server.at_least(10, 3);
+        c.for_update_nowait = server.at_least(10, 3);
+        c.for_update_skip_locked = server.at_least(10, 6);
+    } else {
+        c.insert_returning = c.delete_returning = false;
+        c.intersect_except = server.at_least(8, 0, 31);
+        c.for_update_nowait = c.for_update_skip_locked = server.at_least(8, 0);
+    }
     return c;
 }
 

@@ -3,15 +3,33 @@
 // (NULLS FIRST/LAST, IS DISTINCT FROM, OFFSET without LIMIT).
 #pragma once
 
+#include <optional>
+#include <string_view>
+#include <tuple>
+
 #include "retort/sql/compiler.hpp"
 
 namespace retort::mysql {
 
+/// What the server is, from Connection::server_version(): "MariaDB 10.11.6", "MySQL 8.0.36".
+struct ServerVersion {
+    bool mariadb = true;
+    int major = 0, minor = 0, patch = 0;
+    bool at_least(int ma, int mi, int pa = 0) const { return std::tie(major, minor, patch) >= std::tie(ma, mi, pa); }
+};
+/// nullopt when `text` is neither form.
+std::optional<ServerVersion> parse_server_version(std::string_view text);
+
+/// What MariaDB 10.5 and later can do: the dialect's own capabilities, before a
+/// connection says which server it is.
 sql::Capabilities make_capabilities();
+/// What that server can do (MySQL has no INSERT/DELETE ... RETURNING, INTERSECT
+/// only from 8.0.31; older MariaDB lacks some of what 10.5 and 10.6 added).
+sql::Capabilities make_capabilities(const ServerVersion& server);
 
 class MysqlCompiler : public sql::SqlCompiler {
 public:
-    MysqlCompiler() : SqlCompiler(make_capabilities()) {}
+    explicit MysqlCompiler(sql::Capabilities caps = make_capabilities()) : SqlCompiler(caps) {}
     std::string quote_identifier(std::string_view name) const override;
     std::string type_ddl(const SqlType& type) const override;
     std::string literal(const Value& v, const SqlType& type) const override;

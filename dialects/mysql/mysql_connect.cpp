@@ -1,43 +1,30 @@
 // Connecting: the host resolved off the event loop, Connector/C's
 // non-blocking connect under the connect_timeout deadline (a TLS connection
 // on a helper thread: the library's handshake blocks), the session set up.
+
 #include "mysql_connection.hpp"
 
-#include "mysql_drive.hpp"
-#include "mysql_options.hpp"
-
-#include "retort/plugin/support/savepoint_sql.hpp"
-#include "retort/plugin/support/buffered_cursor.hpp"
-
 #include <errmsg.h>
-#include <mysqld_error.h>
-
 #include <fcntl.h>
-#include <openssl/err.h>
+#include <mysqld_error.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <openssl/err.h>
 #include <sys/socket.h>
 
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/bind_executor.hpp>
 #include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
-#include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
-#include <cctype>
-#include <charconv>
+#include <chrono>
 #include <cmath>
-#include <cstdlib>
 #include <cstring>
-#include <thread>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <string>
 #include <utility>
+#include <vector>
 
 #include "mysql_errors.hpp"
-#include "mysql_types.hpp"
-#include "retort/error.hpp"
+#include "mysql_options.hpp"
 #include "retort/plugin/support/deadline.hpp"
 #include "retort/plugin/support/resolve.hpp"
 #include "retort/plugin/support/worker_thread.hpp"

@@ -35,4 +35,15 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> MysqlDialect::connect(con
     co_return co_await MysqlConnection::open(url, executor);
 }
 
+std::shared_ptr<const plugin::Dialect> MysqlDialect::for_server(const plugin::Connection& first) const {
+    auto server = parse_server_version(first.server_version());
+    if (!server) return nullptr;  // an unknown form: keep MariaDB 10.5's (refused statements say why)
+    auto caps = make_capabilities(*server);
+    const auto& mine = capabilities();
+    bool same = caps.insert_returning == mine.insert_returning && caps.delete_returning == mine.delete_returning &&
+                caps.intersect_except == mine.intersect_except && caps.for_update_nowait == mine.for_update_nowait &&
+                caps.for_update_skip_locked == mine.for_update_skip_locked;
+    return same ? nullptr : std::make_shared<MysqlDialect>(caps);
+}
+
 }  // namespace retort::mysql

@@ -10,6 +10,9 @@ namespace retort::mysql {
 
 class MysqlDialect : public plugin::Dialect {
 public:
+    MysqlDialect() = default;
+    /// The dialect for a server whose capabilities differ from MariaDB 10.5's.
+    explicit MysqlDialect(sql::Capabilities caps) : compiler_(caps) {}
     std::string_view name() const override { return "mysql"; }
     std::vector<std::string> aliases() const override { return {"mariadb"}; }
     std::string_view version() const override { return "0.1.0"; }
@@ -23,6 +26,8 @@ public:
     std::vector<IsolationLevel> isolation_levels() const override;
     plugin::awaitable<std::unique_ptr<plugin::Connection>> connect(const Url& url,
                                                                    boost::asio::any_io_executor executor) const override;
+    /// MySQL, or a MariaDB older than 10.6: a dialect with that server's capabilities.
+    std::shared_ptr<const plugin::Dialect> for_server(const plugin::Connection& first) const override;
 
 private:
     MysqlCompiler compiler_;

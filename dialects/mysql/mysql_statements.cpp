@@ -1,45 +1,27 @@
 // Statements: prepared (and cached) where the server can, by the text protocol
 // where it cannot; results read whole, or streamed (mysql_cursor.cpp).
+
 #include "mysql_connection.hpp"
-
-#include "mysql_cursor.hpp"
-#include "mysql_drive.hpp"
-
-#include "retort/plugin/support/savepoint_sql.hpp"
-#include "retort/plugin/support/buffered_cursor.hpp"
 
 #include <errmsg.h>
 #include <mysqld_error.h>
 
-#include <fcntl.h>
-#include <openssl/err.h>
-#include <netinet/in.h>
-#include <netinet/tcp.h>
-#include <sys/socket.h>
-
-#include <boost/asio/associated_executor.hpp>
-#include <boost/asio/async_result.hpp>
-#include <boost/asio/bind_executor.hpp>
-#include <boost/asio/ip/address.hpp>
-#include <boost/asio/post.hpp>
-#include <boost/asio/redirect_error.hpp>
-#include <boost/asio/steady_timer.hpp>
+#include <algorithm>
 #include <boost/asio/this_coro.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <cctype>
-#include <charconv>
-#include <cmath>
-#include <cstdlib>
-#include <cstring>
-#include <thread>
+#include <cstdint>
+#include <exception>
+#include <memory>
+#include <optional>
+#include <span>
+#include <string>
 #include <utility>
 
+#include "mysql_cursor.hpp"
+#include "mysql_drive.hpp"
 #include "mysql_errors.hpp"
 #include "mysql_types.hpp"
-#include "retort/error.hpp"
-#include "retort/plugin/support/deadline.hpp"
-#include "retort/plugin/support/resolve.hpp"
-#include "retort/plugin/support/worker_thread.hpp"
+#include "retort/plugin/support/buffered_cursor.hpp"
 
 namespace retort::mysql {
 

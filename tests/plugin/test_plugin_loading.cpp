@@ -18,6 +18,7 @@
 #include "retort/plugin/file_seal.hpp"
 #include "retort/plugin/loader.hpp"
 #include "retort/retort.hpp"
+#include "support/kit.hpp"
 
 namespace fs = std::filesystem;
 using Catch::Contains;
@@ -358,4 +359,41 @@ TEST_CASE("a symlink loop on the search path is a PluginError and the other plug
         }
     }
     CHECK(listed);
+}
+
+// ---- a dialect refined by its server ------------------------------------------------
+
+TEST_CASE("an engine compiles with the dialect its first connection chose (Dialect::for_server)", "[plugin]") {
+    using namespace retort;
+    PluginPath path(RETORT_REFINING_PLUGIN_DIR);
+    auto engine = create_async_engine("refining://");
+    // Before any connection: the plugin's own claims.
+    CHECK(engine.capabilities().insert_returning);
+    CHECK(engine.dialect().driver_description() == "as loaded");
+
+    MetaData md;
+    sql::Table t(md, "refined_t");
+    // A key the program chooses: the generic compiler's identity DDL is not SQLite's.
+    auto id = t.column<std::int64_t>("id", sql::primary_key(), sql::autoincrement(false));
+    auto name = t.column<std::string>("name");
+    retort::test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        // The server is known: its dialect compiles from now on.
+        CHECK(!engine.capabilities().insert_returning);
+        CHECK(engine.dialect().driver_description() == "refined");
+        CHECK(&conn.dialect() == &engine.dialect());
+        co_await conn.run_sync([&](Connection& c) { md.create_all(c); });
+        auto insert = sql::insert(t).values({id, 1}, {name, "x"}).returning(id);
+        auto error = co_await retort::test::capture<CompileError>(conn.execute(insert));
+        REQUIRE(error.has_value());
+        CHECK_THAT(error->what(), Contains("RETURNING"));
+        // What it can do still runs, on the connection the plugin's dialect opened.
+        auto plain = sql::insert(t).values({id, 2}, {name, "y"});
+        co_await conn.execute(plain);
+        auto count_rows = sql::select(sql::func::count(id));
+        auto count = co_await conn.scalar<std::int64_t>(count_rows);
+        CHECK(count == 1);
+        co_await conn.close();
+        co_await engine.dispose();
+    });
 }

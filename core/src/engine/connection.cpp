@@ -494,7 +494,7 @@ awaitable<void> AsyncConnection::set_isolation_level(IsolationLevel level) {
         s.autocommit = true;
         co_return;
     }
-    detail::check_isolation_level(*s.engine->dialect, level);
+    detail::check_isolation_level(s.engine->dialect(), level);
     co_await control(s, [&] { return s.driver->set_isolation_level(level); });
     s.autocommit = false;
     s.pooled->isolation_changed = s.engine->options.isolation_level != level;
@@ -509,7 +509,7 @@ awaitable<void> AsyncConnection::close() {
 }
 
 bool AsyncConnection::closed() const { return !s_ || s_->closed; }
-const plugin::Dialect& AsyncConnection::dialect() const { return *s_->engine->dialect; }
+const plugin::Dialect& AsyncConnection::dialect() const { return s_->engine->dialect(); }
 boost::asio::any_io_executor AsyncConnection::get_executor() const { return s_->executor; }
 
 namespace {

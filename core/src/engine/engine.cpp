@@ -23,7 +23,8 @@ void check_isolation_level(const plugin::Dialect& dialect, IsolationLevel level)
 namespace {
 ConnectionPool::Connector make_connector(EngineState& e) {
     return [&e](boost::asio::any_io_executor ex) -> awaitable<std::unique_ptr<plugin::Connection>> {
-        auto driver = co_await e.dialect->connect(e.url, ex);
+        auto driver = co_await e.plugin_dialect->connect(e.url, ex);
+        e.adopt_server(*driver);
         if (auto level = e.options.isolation_level; level && *level != IsolationLevel::autocommit)
             co_await driver->set_isolation_level(*level);
         co_return driver;
@@ -34,9 +35,19 @@ ConnectionPool::Connector make_connector(EngineState& e) {
 EngineState::EngineState(Url u, EngineOptions o, std::shared_ptr<const plugin::Dialect> d)
     : url(std::move(u)),
       options(std::move(o)),
-      dialect(std::move(d)),
+      plugin_dialect(std::move(d)),
+      current_(plugin_dialect.get()),
       cache(options.compiled_cache_size),
       pool(options, url.to_string(), make_connector(*this)) {}
+
+void EngineState::adopt_server(const plugin::Connection& connection) {
+    // Statements are compiled only on a connection that went through here, so
+    // none is compiled for the plugin's dialect once the server's is known.
+    std::call_once(refined_, [&] {
+        server_dialect = plugin_dialect->for_server(connection);
+        if (server_dialect) current_.store(server_dialect.get(), std::memory_order_release);
+    });
+}
 
 }  // namespace detail
 
@@ -83,9 +94,9 @@ awaitable<void> AsyncEngine::begin_owned(AsyncConnection::Body body) {
 }
 
 const Url& AsyncEngine::url() const { return s_->url; }
-const plugin::Dialect& AsyncEngine::dialect() const { return *s_->dialect; }
-std::string_view AsyncEngine::dialect_name() const { return s_->dialect->name(); }
-const sql::Capabilities& AsyncEngine::capabilities() const { return s_->dialect->capabilities(); }
+const plugin::Dialect& AsyncEngine::dialect() const { return s_->dialect(); }
+std::string_view AsyncEngine::dialect_name() const { return s_->dialect().name(); }
+const sql::Capabilities& AsyncEngine::capabilities() const { return s_->dialect().capabilities(); }
 const EngineOptions& AsyncEngine::options() const { return s_->options; }
 AsyncEngine::CacheStats AsyncEngine::compiled_cache_stats() const { return s_->cache.stats(); }
 AsyncEngine::PoolStatus AsyncEngine::pool_status() const { return s_->pool.status(); }

@@ -1,6 +1,7 @@
 // Internal state shared by an engine and its connections.
 #pragma once
 
+#include <atomic>
 #include <memory>
 #include <mutex>
 #include <string>
@@ -40,7 +41,17 @@ struct EngineState {
     EngineState(Url u, EngineOptions o, std::shared_ptr<const plugin::Dialect> d);
     Url url;
     EngineOptions options;
-    std::shared_ptr<const plugin::Dialect> dialect;  // declared before the pool: outlives its connections
+    /// The dialect that compiles: the plugin's until the first connection, then
+    /// the one it chose for the server (Dialect::for_server), if any.
+    const plugin::Dialect& dialect() const { return *current_.load(std::memory_order_acquire); }
+    /// Called with each new connection; the first one refines the dialect.
+    void adopt_server(const plugin::Connection& connection);
+
+    // Declared before the pool: they outlive its connections.
+    std::shared_ptr<const plugin::Dialect> plugin_dialect;  ///< opens the connections
+    std::shared_ptr<const plugin::Dialect> server_dialect;  ///< set once, by the first connection
+    std::atomic<const plugin::Dialect*> current_;
+    std::once_flag refined_;
     StatementCache cache;
     ConnectionPool pool;
 };

@@ -41,7 +41,7 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
     sql::CacheKey key;
     stmt.build_key(key);
     PreparedExecution out;
-    out.entry = engine.cache.get(stmt, key, *engine.dialect, out.cached);
+    out.entry = engine.cache.get(stmt, key, engine.dialect(), out.cached);
     const sql::Compiled& c = out.entry->compiled;
 
     out.params.reserve(c.params.size());
@@ -50,7 +50,7 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
     for (std::size_t i = 0; i < c.params.size(); ++i) {
         const sql::ParamRef& ref = c.params[i];
         auto add = [&](Value v) {
-            refuse_unstorable(*engine.dialect, c, ref, out.params.size(), v);
+            refuse_unstorable(engine.dialect(), c, ref, out.params.size(), v);
             out.params.push_back(std::move(v));
         };
         switch (ref.source) {
@@ -79,11 +79,11 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
             }
         }
     }
-    if (c.has_expanding) out.expanded_sql = sql::expand_sql(engine.dialect->compiler(), c, sizes);
-    if (out.params.size() > engine.dialect->capabilities().max_parameters)
+    if (c.has_expanding) out.expanded_sql = sql::expand_sql(engine.dialect().compiler(), c, sizes);
+    if (out.params.size() > engine.dialect().capabilities().max_parameters)
         throw ArgumentError("the statement has " + std::to_string(out.params.size()) + " parameters; " +
-                            std::string(engine.dialect->name()) + " accepts at most " +
-                            std::to_string(engine.dialect->capabilities().max_parameters));
+                            std::string(engine.dialect().name()) + " accepts at most " +
+                            std::to_string(engine.dialect().capabilities().max_parameters));
     return out;
 }
 

@@ -77,6 +77,86 @@ TEST_CASE("mysql driver: server version and driver description and session setti
     });
 }
 
+/// A connection that only says which server it is on (for Dialect::for_server).
+class ServerOnly final : public plugin::Connection {
+public:
+    explicit ServerOnly(std::string version) : version_(std::move(version)) {}
+    std::string server_version() const override { return version_; }
+    awaitable<plugin::RawResult> execute(const std::string&, std::span<const Value>) override { throw unused(); }
+    awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string&, std::span<const Value>) override {
+        throw unused();
+    }
+    awaitable<void> begin() override { throw unused(); }
+    awaitable<void> commit() override { throw unused(); }
+    awaitable<void> rollback() override { throw unused(); }
+    awaitable<void> savepoint(const std::string&) override { throw unused(); }
+    awaitable<void> release_savepoint(const std::string&) override { throw unused(); }
+    awaitable<void> rollback_to_savepoint(const std::string&) override { throw unused(); }
+    awaitable<void> set_isolation_level(IsolationLevel) override { throw unused(); }
+    awaitable<void> ping() override { throw unused(); }
+    awaitable<void> close() override { throw unused(); }
+    bool is_open() const noexcept override { return false; }
+    void attach(boost::asio::any_io_executor) override {}
+    void detach() noexcept override {}
+
+private:
+    static std::logic_error unused() { return std::logic_error("a stub connection"); }
+    std::string version_;
+};
+
+TEST_CASE("mysql driver: the dialect fits the server it connects to: MySQL 8 or an older MariaDB", "[mysql]") {
+    auto d = mysql_dialect();
+    // Before any connection: MariaDB 10.5 and later.
+    CHECK(d->capabilities().insert_returning);
+    CHECK(d->capabilities().delete_returning);
+    auto for_server = [&](const char* version) { return d->for_server(ServerOnly(version)); };
+
+    auto mysql8 = for_server("MySQL 8.0.36");
+    REQUIRE(mysql8);
+    CHECK(mysql8->name() == "mysql");
+    CHECK_FALSE(mysql8->capabilities().insert_returning);
+    CHECK_FALSE(mysql8->capabilities().delete_returning);
+    CHECK(mysql8->capabilities().intersect_except);
+    CHECK(mysql8->capabilities().for_update_skip_locked);
+    auto early8 = for_server("MySQL 8.0.30");
+    REQUIRE(early8);
+    CHECK_FALSE(early8->capabilities().intersect_except);
+    // And the SQL follows: MySQL 8 is told no before the server would be.
+    MetaData md;
+    sql::Table t(md, "fit_t");
+    auto id = t.column<std::int64_t>("id", sql::primary_key());
+    auto returning = sql::insert(t).values({id, 1}).returning(id);
+    CHECK_THROWS_AS(mysql8->compiler().compile(returning.node()), CompileError);
+    CHECK_NOTHROW(d->compiler().compile(returning.node()));
+
+    auto maria104 = for_server("MariaDB 10.4.30");
+    REQUIRE(maria104);
+    CHECK_FALSE(maria104->capabilities().insert_returning);
+    CHECK(maria104->capabilities().delete_returning);
+    CHECK_FALSE(maria104->capabilities().for_update_skip_locked);
+    // What the dialect already says: kept.
+    CHECK_FALSE(for_server("MariaDB 10.11.6"));
+    CHECK_FALSE(for_server("MariaDB 11.4.2"));
+    CHECK_FALSE(for_server("something else 1.2"));
+    CHECK_FALSE(for_server("MySQL 8"));
+
+    // The live server: its engine compiles for what it is.
+    auto engine = create_async_engine(server_url());
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        auto refined = d->for_server(ServerOnly(conn.server_version()));
+        if (refined) {
+            CHECK(&engine.dialect() != d.get());
+            CHECK(engine.capabilities().insert_returning == refined->capabilities().insert_returning);
+            CHECK(engine.capabilities().for_update_skip_locked == refined->capabilities().for_update_skip_locked);
+        } else {
+            CHECK(&engine.dialect() == d.get());  // MariaDB 10.6 or later: the plugin's own
+        }
+        co_await conn.close();
+        co_await engine.dispose();
+    });
+}
+
 TEST_CASE("mysql driver: a session killed by another is an OperationalError and the connection says it is gone", "[mysql]") {
     auto d = mysql_dialect();
     auto url = server_url();

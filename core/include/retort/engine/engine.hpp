@@ -105,6 +105,8 @@ public:
     std::string_view dialect_name() const;
     /// What the database can do (retort/sql/capabilities.hpp), to choose a
     /// statement's form: `if (engine.capabilities().for_update_skip_locked) ...`.
+    /// The dialect's claims until the engine's first connection; from then on,
+    /// the server's (mysql:// reaches MySQL 8 or MariaDB, which differ).
     const sql::Capabilities& capabilities() const;
     /// The dialect plugin itself: include <retort/plugin/dialect.hpp> to use it
     /// (its compiler, converters, connect()), as tools and tests do.

@@ -58,7 +58,6 @@ using sql::ReferentialAction;
 using sql::server_default;
 using sql::unique;
 
-
 /// A set of mapped classes and the MetaData of their tables (SQLAlchemy's
 /// registry / DeclarativeBase). Tables of one registry may reference each other.
 class Registry {

@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 7;  // 7: no terminate_session_sql, no bind_converter, 22 capabilities
+inline constexpr std::uint32_t abi_version = 8;  // 8: Dialect::for_server
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)

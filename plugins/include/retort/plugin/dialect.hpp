@@ -103,6 +103,15 @@ public:
     /// Opens a connection; completes on `executor`. Throws OperationalError
     /// (unreachable, refused, bad credentials) or ArgumentError (bad URL options).
     virtual awaitable<std::unique_ptr<Connection>> connect(const Url& url, boost::asio::any_io_executor executor) const = 0;
+
+    /// The dialect that fits the server behind `first`, the first connection an
+    /// engine opens (SQLAlchemy's initialize()), or null to keep this one. One URL
+    /// scheme can reach servers that differ: mysql:// serves MySQL 8, which has no
+    /// INSERT ... RETURNING, and MariaDB, which has it. The engine compiles with
+    /// the dialect returned from then on (its connections still come from this
+    /// one) and keeps it alive as long as itself. Called once per engine, on the
+    /// thread that completed the connect; it must not block.
+    virtual std::shared_ptr<const Dialect> for_server(const Connection& /*first*/) const { return nullptr; }
 };
 
 }  // namespace retort::plugin

@@ -5,7 +5,8 @@
 // per class, one function that hands the members and the declarations of
 // mapping() to the registry. Everything else (matching declarations to
 // members, creating the table, checking the mapping) is compiled once, in
-// core/src/orm/registry.cpp.
+// core/src/orm/class_builder.cpp. Included by orm/mapping.hpp, after the
+// declarations it builds from.
 #pragma once
 
 #include <cstddef>
