@@ -6,13 +6,13 @@
 
 namespace retort::orm::detail {
 
-namespace {
-
-std::size_t column_index(const sql::TableNode& t, std::string_view name, const std::string& context) {
+std::size_t column_index(const sql::TableNode& t, std::string_view name, std::string_view context) {
     for (std::size_t i = 0; i < t.columns.size(); ++i)
         if (t.columns[i].name == name) return i;
-    throw MappingError(context + ": table '" + t.name + "' has no column '" + std::string(name) + "'");
+    throw MappingError(std::string(context) + ": table '" + t.name + "' has no column '" + std::string(name) + "'");
 }
+
+namespace {
 
 std::vector<std::size_t> columns_named(const MapperDraft& draft, const std::vector<std::string>& names,
                                        const std::string& context) {

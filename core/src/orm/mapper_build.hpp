@@ -58,6 +58,9 @@ struct DraftList {
     std::vector<std::unique_ptr<ClassBuilder>> classes;
 };
 
+/// The index of column `name` of `t`; throws MappingError, prefixed with `context`, when there is none.
+std::size_t column_index(const sql::TableNode& t, std::string_view name, std::string_view context);
+
 /// The friend of Mapper and Registry through which they are built.
 struct MapperBuild {
     static Registry::Impl& impl(Registry& r) { return *r.impl_; }

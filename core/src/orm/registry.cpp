@@ -33,11 +33,7 @@ std::shared_ptr<const sql::TableNode> find_table(const MetaData& md, std::string
     return nullptr;
 }
 
-std::size_t column_index(const sql::TableNode& t, std::string_view name, std::string_view context) {
-    for (std::size_t i = 0; i < t.columns.size(); ++i)
-        if (t.columns[i].name == name) return i;
-    throw MappingError(std::string(context) + ": table '" + t.name + "' has no column '" + std::string(name) + "'");
-}
+using detail::column_index;
 
 }  // namespace
 
@@ -82,8 +78,9 @@ void Registry::configure() {
 bool association_table(Registry& registry, std::string name, std::vector<AssociationColumn> columns,
                        ReferentialAction on_delete) {
     if (columns.size() < 2) throw MappingError("association table '" + name + "' needs at least two columns");
-    std::lock_guard lock(detail::MapperBuild::impl(registry).mutex);
-    auto& declared = detail::MapperBuild::impl(registry).declared_associations;
+    auto& impl = detail::MapperBuild::impl(registry);
+    std::lock_guard lock(impl.mutex);
+    auto& declared = impl.declared_associations;
     // A header declaring it, included by several translation units, declares it
     // once per unit: the same declaration again is the same table.
     for (const auto& d : declared) {
@@ -96,7 +93,7 @@ bool association_table(Registry& registry, std::string name, std::vector<Associa
         throw MappingError("association table '" + name + "' is declared twice with different columns");
     }
     declared.push_back({name, columns, on_delete});
-    detail::MapperBuild::impl(registry).pending_associations.push_back({std::move(name), std::move(columns), on_delete});
+    impl.pending_associations.push_back({std::move(name), std::move(columns), on_delete});
     return true;
 }
 

@@ -57,7 +57,6 @@ class AsyncSession;
 namespace detail {
 struct SessionImpl;
 struct StreamImpl;
-
 }  // namespace detail
 
 /// The objects of a buffered ORM query.
