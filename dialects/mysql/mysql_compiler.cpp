@@ -61,10 +61,12 @@ sql::Capabilities make_capabilities(const ServerVersion& server) {
         c.intersect_except = server.at_least(10, 3);
         c.for_update_nowait = server.at_least(10, 3);
         c.for_update_skip_locked = server.at_least(10, 6);
+        c.check_constraints_enforced = server.at_least(10, 2, 1);
     } else {
         c.insert_returning = c.delete_returning = false;
         c.intersect_except = server.at_least(8, 0, 31);
-        c.for_update_nowait = c.for_update_skip_locked = server.at_least(8, 0);
+        c.for_update_nowait = c.for_update_skip_locked = server.at_least(8, 0, 1);
+        c.check_constraints_enforced = server.at_least(8, 0, 16);
     }
     return c;
 }

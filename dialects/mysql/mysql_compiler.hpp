@@ -20,7 +20,7 @@ struct ServerVersion {
 /// nullopt when `text` is neither form.
 std::optional<ServerVersion> parse_server_version(std::string_view text);
 
-/// What MariaDB 10.5 and later can do: the dialect's own capabilities, before a
+/// What MariaDB 10.6 and later can do: the dialect's own capabilities, before a
 /// connection says which server it is.
 sql::Capabilities make_capabilities();
 /// What that server can do (MySQL has no INSERT/DELETE ... RETURNING, INTERSECT

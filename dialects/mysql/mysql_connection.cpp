@@ -3,6 +3,10 @@
 
 #include "mysql_connection.hpp"
 
+#include <openssl/err.h>
+
+#include <boost/asio/error.hpp>
+#include <boost/system/system_error.hpp>
 #include <string>
 #include <utility>
 

@@ -37,12 +37,13 @@ plugin::awaitable<std::unique_ptr<plugin::Connection>> MysqlDialect::connect(con
 
 std::shared_ptr<const plugin::Dialect> MysqlDialect::for_server(const plugin::Connection& first) const {
     auto server = parse_server_version(first.server_version());
-    if (!server) return nullptr;  // an unknown form: keep MariaDB 10.5's (refused statements say why)
+    if (!server) return nullptr;  // an unknown form: keep MariaDB 10.6's (a server refuses what it lacks)
     auto caps = make_capabilities(*server);
     const auto& mine = capabilities();
     bool same = caps.insert_returning == mine.insert_returning && caps.delete_returning == mine.delete_returning &&
                 caps.intersect_except == mine.intersect_except && caps.for_update_nowait == mine.for_update_nowait &&
-                caps.for_update_skip_locked == mine.for_update_skip_locked;
+                caps.for_update_skip_locked == mine.for_update_skip_locked &&
+                caps.check_constraints_enforced == mine.check_constraints_enforced;
     return same ? nullptr : std::make_shared<MysqlDialect>(caps);
 }
 

@@ -11,7 +11,7 @@ namespace retort::mysql {
 class MysqlDialect : public plugin::Dialect {
 public:
     MysqlDialect() = default;
-    /// The dialect for a server whose capabilities differ from MariaDB 10.5's.
+    /// The dialect for a server whose capabilities differ from MariaDB 10.6's.
     explicit MysqlDialect(sql::Capabilities caps) : compiler_(caps) {}
     std::string_view name() const override { return "mysql"; }
     std::vector<std::string> aliases() const override { return {"mariadb"}; }

@@ -144,7 +144,15 @@ TEST_CASE("mysql driver: the dialect fits the server it connects to: MySQL 8 or 
     auto engine = create_async_engine(server_url());
     test::run([&]() -> awaitable<void> {
         auto conn = co_await engine.connect();
-        auto refined = d->for_server(ServerOnly(conn.server_version()));
+        // The form for_server reads, and the server's own word for its version.
+        auto version = conn.server_version();
+        auto reported = co_await conn.scalar<std::string>(sql::text("SELECT VERSION()"));
+        INFO(version << " / " << reported);
+        bool maria = version.rfind("MariaDB ", 0) == 0;
+        CHECK((maria || version.rfind("MySQL ", 0) == 0));
+        CHECK(reported.rfind(version.substr(maria ? 8 : 6), 0) == 0);
+        CHECK((reported.find("MariaDB") != std::string::npos) == maria);
+        auto refined = d->for_server(ServerOnly(version));
         if (refined) {
             CHECK(&engine.dialect() != d.get());
             CHECK(engine.capabilities().insert_returning == refined->capabilities().insert_returning);

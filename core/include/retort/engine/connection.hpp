@@ -155,6 +155,8 @@ public:
     template <class F>
     awaitable<void> transaction(F&& body) {
         RETORT_REQUIRE_SAFE_BODY(F, "AsyncConnection::transaction(body)");
+        static_assert(std::is_same_v<std::invoke_result_t<std::remove_cvref_t<F>&, AsyncConnection&>, awaitable<void>>,
+                      "a transaction body must be a coroutine: [&](AsyncConnection& c) -> awaitable<void> { ... }");
         return run_transaction(Body(std::remove_cvref_t<F>(std::forward<F>(body))));
     }
 

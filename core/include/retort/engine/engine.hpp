@@ -91,6 +91,8 @@ public:
     template <class F>
     awaitable<void> begin(F&& body) {
         RETORT_REQUIRE_SAFE_BODY(F, "AsyncEngine::begin(body)");
+        static_assert(std::is_same_v<std::invoke_result_t<std::remove_cvref_t<F>&, AsyncConnection&>, awaitable<void>>,
+                      "a transaction body must be a coroutine: [&](AsyncConnection& c) -> awaitable<void> { ... }");
         return begin_owned(AsyncConnection::Body(std::remove_cvref_t<F>(std::forward<F>(body))));
     }
 

@@ -201,8 +201,10 @@ using member_t = std::remove_cvref_t<decltype(std::declval<C&>().*D::pointer)>;
 template <class C, class D>
 MemberSpec member_spec(const C& probe) {
     using M = member_t<C, D>;
-    const std::size_t offset = static_cast<std::size_t>(reinterpret_cast<const char*>(&(probe.*D::pointer)) -
-                                                        reinterpret_cast<const char*>(&probe));
+    static_assert(!std::is_const_v<std::remove_reference_t<decltype(std::declval<C&>().*D::pointer)>>,
+                  "a member listed in RETORT_MAPPED cannot be const: loading an object assigns it");
+    const std::size_t offset = static_cast<std::size_t>(reinterpret_cast<const char*>(std::addressof(probe.*D::pointer)) -
+                                                        reinterpret_cast<const char*>(std::addressof(probe)));
     if constexpr (slot_traits<M>::is_slot) {
         return {D::name, offset, nullptr, false, false, nullptr, &RelationshipAccessOf<M>::table,
                 &class_entry<typename slot_traits<M>::target>, slot_traits<M>::is_collection};
@@ -244,7 +246,7 @@ void build_class(Registry& registry, DraftList& out) {
     ClassBuilder& b = begin_class(out, registry, {boost::core::demangle(typeid(C).name()), typeid(C),
                                                   std::move(decl.name), &create_object<C>});
     std::apply([&](const auto&... d) { (declare<C>(b, d), ...); }, decl.decls);
-    const C probe{};
+    const C probe = C();  // made as create_object makes objects
     boost::mp11::mp_for_each<members_of<C>>([&](auto d) { add_member(b, member_spec<C, decltype(d)>(probe)); });
     finish_class(b);
 }
