@@ -381,7 +381,6 @@ TEST_CASE("an engine compiles with the dialect its first connection chose (Diale
         // The server is known: its dialect compiles from now on.
         CHECK(!engine.capabilities().insert_returning);
         CHECK(engine.dialect().driver_description() == "refined");
-        CHECK(&conn.dialect() == &engine.dialect());
         co_await conn.run_sync([&](Connection& c) { md.create_all(c); });
         auto insert = sql::insert(t).values({id, 1}, {name, "x"}).returning(id);
         auto error = co_await retort::test::capture<CompileError>(conn.execute(insert));
