@@ -1,4 +1,4 @@
-// The baseline of tools/bench/compile_time: a coroutine program of the seed
+// The baseline of bench/compile_time: a coroutine program of the seed
 // example's shape (a coroutine awaiting others, a loop, output) using Asio alone.
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/detached.hpp>
