@@ -1,0 +1,222 @@
+// retort_bench: Retort against hand-written client-library loops doing the
+// same work, phase by phase, on every backend it is given. See --help.
+#include <unistd.h>
+
+#include <cstdlib>
+#include <fstream>
+#include <iostream>
+#include <retort/url.hpp>
+
+#include "raw_runners.hpp"
+#include "report.hpp"
+#include "retort_runner.hpp"
+
+namespace rb = retort::bench;
+
+namespace {
+
+constexpr const char* usage = R"(usage: retort_bench [options]
+
+Runs the seed example's workload at scale (parents with two children each)
+through Retort's ORM and through a hand-written loop over the same client
+library (sqlite3, libpq in pipeline mode, Connector/C with array binding),
+alternating the two in each repetition, and prints rows/s, their ratio,
+heap allocations per row and peak heap for every phase.
+
+  --backend NAME     sqlite, postgresql or mysql; repeatable (default: every
+                     backend with a URL)
+  --sqlite-url URL   default: a fresh file in $TMPDIR
+  --postgresql-url URL, --mysql-url URL
+                     default: $RETORT_BENCH_POSTGRESQL_URL / $RETORT_BENCH_MYSQL_URL,
+                     else $RETORT_TEST_POSTGRESQL_URL / $RETORT_TEST_MYSQL_URL
+  -n, --parents N    parents per backend (default 100000 on SQLite, 20000 on
+                     the servers); rows are 3 N
+  --gets N           primary-key gets in the get phase (default 2000)
+  --phase NAME       report only this phase; repeatable (every phase still runs:
+                     each starts from the state the previous ones left)
+  --reps N           repetitions (default 5); medians are reported
+  --csv FILE         also write the results as CSV
+  --svg FILE         also write the ratios as an SVG bar chart
+  --caption TEXT     the chart's caption (the machine, say)
+  --baseline FILE    compare the ratios with a CSV written earlier; exit 3 when
+                     one dropped by more than --tolerance
+  --tolerance X      default 0.15 (15%)
+  -h, --help
+)";
+
+struct Options {
+    std::vector<std::string> backends;
+    std::map<std::string, std::string> urls;
+    std::optional<std::size_t> parents;
+    std::size_t gets = 2000, reps = 5;
+    std::vector<rb::Phase> phases;
+    std::string csv, svg, caption, baseline;
+    double tolerance = 0.15;
+};
+
+[[noreturn]] void bad_usage(const std::string& why) {
+    std::cerr << "retort_bench: " << why << "\n(see retort_bench --help)\n";
+    std::exit(2);
+}
+
+std::size_t count_of(const std::string& flag, const std::string& v) {
+    try {
+        std::size_t used = 0;
+        auto n = std::stoull(v, &used);
+        if (used != v.size() || n == 0) throw std::invalid_argument(v);
+        return n;
+    } catch (const std::exception&) {
+        bad_usage(flag + " needs a positive number, not '" + v + "'");
+    }
+}
+
+Options parse(int argc, char** argv) {
+    Options o;
+    std::vector<std::string> args(argv + 1, argv + argc);
+    for (std::size_t i = 0; i < args.size(); ++i) {
+        const std::string& a = args[i];
+        auto value = [&]() -> std::string {
+            if (i + 1 >= args.size()) bad_usage(a + " needs a value");
+            return args[++i];
+        };
+        if (a == "-h" || a == "--help") {
+            std::cout << usage;
+            std::exit(0);
+        } else if (a == "--backend") {
+            auto b = value();
+            if (b != "sqlite" && b != "postgresql" && b != "mysql") bad_usage("unknown backend '" + b + "'");
+            o.backends.push_back(b);
+        } else if (a == "--sqlite-url") o.urls["sqlite"] = value();
+        else if (a == "--postgresql-url") o.urls["postgresql"] = value();
+        else if (a == "--mysql-url") o.urls["mysql"] = value();
+        else if (a == "-n" || a == "--parents") o.parents = count_of(a, value());
+        else if (a == "--gets") o.gets = count_of(a, value());
+        else if (a == "--reps") o.reps = count_of(a, value());
+        else if (a == "--phase") {
+            auto p = rb::phase_named(value());
+            if (!p) bad_usage("unknown phase '" + args[i] + "'");
+            o.phases.push_back(*p);
+        } else if (a == "--csv") o.csv = value();
+        else if (a == "--svg") o.svg = value();
+        else if (a == "--caption") o.caption = value();
+        else if (a == "--baseline") o.baseline = value();
+        else if (a == "--tolerance") o.tolerance = std::stod(value());
+        else bad_usage("unknown argument '" + a + "'");
+    }
+    auto from_env = [&](const char* backend, const char* bench_var, const char* test_var) {
+        if (o.urls.count(backend)) return;
+        for (const char* var : {bench_var, test_var})
+            if (const char* v = std::getenv(var); v && *v) {
+                o.urls[backend] = v;
+                return;
+            }
+    };
+    from_env("postgresql", "RETORT_BENCH_POSTGRESQL_URL", "RETORT_TEST_POSTGRESQL_URL");
+    from_env("mysql", "RETORT_BENCH_MYSQL_URL", "RETORT_TEST_MYSQL_URL");
+    if (o.backends.empty()) {
+        o.backends.push_back("sqlite");
+        for (const char* b : {"postgresql", "mysql"})
+            if (o.urls.count(b)) o.backends.push_back(b);
+    }
+    if (o.phases.empty()) o.phases.assign(std::begin(rb::all_phases), std::end(rb::all_phases));
+    return o;
+}
+
+/// The raw loop for the backend of `url`.
+std::unique_ptr<rb::Runner> make_raw_runner(const std::string& backend, const std::string& url) {
+    auto u = retort::Url::parse(url);
+    if (backend == "sqlite") return rb::make_sqlite_runner(u.database());
+    if (backend == "postgresql") {
+        // libpq's key=value form, built from the URL's parts (it knows no "+driver" in a scheme).
+        auto quoted = [](const std::string& v) {
+            std::string q = "'";
+            for (char c : v) q += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
+            return q + "'";
+        };
+        std::string conninfo = "dbname=" + quoted(u.database()) + " user=" + quoted(u.username()) + " password=" + quoted(u.password());
+        if (!u.host().empty()) conninfo += " host=" + quoted(u.host());
+        if (u.port()) conninfo += " port=" + std::to_string(*u.port());
+        for (const auto& [key, v] : u.query()) conninfo += " " + key + "=" + quoted(v);
+        return rb::make_libpq_runner(conninfo);
+    }
+    rb::MysqlTarget t{u.host(), u.username(), u.password(), u.database(), u.option("unix_socket").value_or(""),
+                      static_cast<unsigned>(u.port().value_or(0))};
+    return rb::make_mariadb_runner(t);
+}
+
+std::vector<rb::Line> run_backend(const std::string& backend, const std::string& url, const Options& o) {
+    rb::Workload w;
+    w.parents = o.parents.value_or(backend == "sqlite" ? 100000 : 20000);
+    w.gets = std::min(o.gets, w.parents);
+    std::map<rb::Phase, rb::Sample> raw, retort;
+    std::string raw_name;
+    for (std::size_t rep = 0; rep < o.reps; ++rep) {
+        // Alternate who goes first, so that neither always meets a warmer server.
+        for (int turn = 0; turn < 2; ++turn) {
+            bool raw_turn = (turn == 0) == (rep % 2 == 0);
+            rb::recreate_tables(url);
+            auto runner = raw_turn ? make_raw_runner(backend, url) : rb::make_retort_runner(url);
+            if (raw_turn) raw_name = runner->name();
+            auto& samples = raw_turn ? raw : retort;
+            for (rb::Phase p : rb::all_phases) {
+                rb::Stopwatch watch;
+                std::size_t rows = runner->run(p, w, watch);
+                auto& s = samples[p];
+                s.rows = rows;
+                s.seconds.push_back(watch.seconds());
+                s.allocations.push_back(watch.heap().allocations);
+                s.peak_bytes.push_back(watch.heap().peak_bytes);
+            }
+            std::cerr << "." << std::flush;
+        }
+    }
+    std::vector<rb::Line> lines;
+    for (rb::Phase p : o.phases)
+        lines.push_back(rb::Line{backend, p, raw_name, raw[p].rows, rb::summarize(raw[p]), rb::summarize(retort[p])});
+    return lines;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+    Options o = parse(argc, argv);
+    std::string sqlite_file;
+    if (!o.urls.count("sqlite")) {
+        const char* tmp = std::getenv("TMPDIR");
+        sqlite_file = std::string(tmp && *tmp ? tmp : "/tmp") + "/retort_bench_" + std::to_string(::getpid()) + ".db";
+        o.urls["sqlite"] = "sqlite:///" + sqlite_file;
+    }
+    int status = 0;
+    try {
+        std::vector<rb::Line> lines;
+        for (const auto& backend : o.backends) {
+            auto url = o.urls.find(backend);
+            if (url == o.urls.end()) throw std::runtime_error("no URL for " + backend + " (--" + backend + "-url)");
+            std::cerr << backend << " " << std::flush;
+            auto mine = run_backend(backend, url->second, o);
+            std::cerr << "\n";
+            lines.insert(lines.end(), mine.begin(), mine.end());
+        }
+        std::cout << "\n";
+        rb::print_table(std::cout, lines, o.reps);
+        if (!o.csv.empty()) {
+            std::ofstream f(o.csv);
+            rb::write_csv(f, lines);
+        }
+        if (!o.svg.empty()) {
+            std::ofstream f(o.svg);
+            rb::write_svg(f, lines, o.caption);
+        }
+        if (!o.baseline.empty()) {
+            std::ifstream f(o.baseline);
+            if (!f) throw std::runtime_error("cannot read the baseline " + o.baseline);
+            if (rb::compare_with_baseline(std::cout, lines, rb::read_baseline(f), o.tolerance)) status = 3;
+        }
+    } catch (const std::exception& e) {
+        std::cerr << "\nretort_bench: error: " << e.what() << "\n";
+        status = 1;
+    }
+    if (!sqlite_file.empty())
+        for (const char* suffix : {"", "-wal", "-shm"}) std::remove((sqlite_file + suffix).c_str());
+    return status;
+}

@@ -1,0 +1,52 @@
+// The hand-written loops the benchmark measures Retort against, one per client
+// library, and what they share.
+#pragma once
+
+#include <memory>
+#include <stdexcept>
+
+#include "runner.hpp"
+
+namespace retort::bench {
+
+/// SQLite's C API on the database file at `path`.
+std::unique_ptr<Runner> make_sqlite_runner(const std::string& path);
+/// libpq (pipeline mode) on `conninfo` (a postgresql:// URI or key=value string).
+std::unique_ptr<Runner> make_libpq_runner(const std::string& conninfo);
+/// MariaDB Connector/C (prepared statements, array binding).
+struct MysqlTarget {
+    std::string host, user, password, database, unix_socket;
+    unsigned port = 0;
+};
+std::unique_ptr<Runner> make_mariadb_runner(const MysqlTarget& target);
+
+/// The IN-list size of a selectin batch: Retort's default, so both send the same queries.
+inline constexpr std::size_t selectin_batch = 500;
+
+inline void expect(bool ok, const char* what) {
+    if (!ok) throw std::runtime_error(std::string("raw loop: ") + what);
+}
+
+/// The parents (and children) the insert phase writes.
+inline std::vector<RawParent> make_parents(const Workload& w) {
+    std::vector<RawParent> parents(w.parents);
+    for (std::size_t i = 0; i < w.parents; ++i) {
+        parents[i].data = Workload::parent_data(i);
+        parents[i].children.resize(w.children_per_parent);
+        for (std::size_t j = 0; j < w.children_per_parent; ++j) parents[i].children[j].data = Workload::child_data(i, j);
+    }
+    return parents;
+}
+
+/// "?, ?, ?" (mark "?") or "$1, $2, $3" (mark "$") for n parameters, from `first`.
+inline std::string placeholders(std::size_t n, const char* mark, std::size_t first = 1) {
+    std::string out;
+    for (std::size_t k = 0; k < n; ++k) {
+        if (k) out += ", ";
+        out += mark;
+        if (mark[0] == '$') out += std::to_string(first + k);
+    }
+    return out;
+}
+
+}  // namespace retort::bench

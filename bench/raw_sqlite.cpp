@@ -1,0 +1,271 @@
+// The phases written against SQLite's C API as an expert would without an
+// ORM: statements prepared once and reused, on the calling thread, one
+// transaction per phase.
+#include <sqlite3.h>
+
+#include <stdexcept>
+#include <unordered_map>
+
+#include "raw_runners.hpp"
+
+namespace retort::bench {
+
+namespace {
+
+class Db {
+public:
+    explicit Db(const std::string& path) {
+        if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+            std::string why = db_ ? sqlite3_errmsg(db_) : "out of memory";
+            sqlite3_close(db_);
+            throw std::runtime_error("sqlite3: cannot open " + path + ": " + why);
+        }
+        // What Retort's SQLite driver sets by default, so that both run alike.
+        exec("PRAGMA foreign_keys = on");
+        exec("PRAGMA journal_mode = wal");
+    }
+    ~Db() { sqlite3_close_v2(db_); }
+    Db(const Db&) = delete;
+    Db& operator=(const Db&) = delete;
+
+    void exec(const char* sql) {
+        char* error = nullptr;
+        if (sqlite3_exec(db_, sql, nullptr, nullptr, &error) != SQLITE_OK) {
+            std::string why = error ? error : "?";
+            sqlite3_free(error);
+            throw std::runtime_error(std::string("sqlite3: ") + sql + ": " + why);
+        }
+    }
+    void fail(const char* what) const { throw std::runtime_error(std::string("sqlite3: ") + what + ": " + sqlite3_errmsg(db_)); }
+    sqlite3* get() const { return db_; }
+
+private:
+    sqlite3* db_ = nullptr;
+};
+
+class Stmt {
+public:
+    Stmt(Db& db, const std::string& sql) : db_(db) {
+        if (sqlite3_prepare_v3(db.get(), sql.c_str(), -1, SQLITE_PREPARE_PERSISTENT, &s_, nullptr) != SQLITE_OK) db.fail("prepare");
+    }
+    ~Stmt() { sqlite3_finalize(s_); }
+    Stmt(const Stmt&) = delete;
+    Stmt& operator=(const Stmt&) = delete;
+
+    void bind(int i, std::int64_t v) { sqlite3_bind_int64(s_, i, v); }
+    void bind(int i, const std::optional<std::string>& v) {
+        if (v) sqlite3_bind_text(s_, i, v->data(), static_cast<int>(v->size()), SQLITE_STATIC);
+        else sqlite3_bind_null(s_, i);
+    }
+    /// Steps once: true with a row, false when done.
+    bool step() {
+        int rc = sqlite3_step(s_);
+        if (rc == SQLITE_ROW) return true;
+        if (rc != SQLITE_DONE) db_.fail("step");
+        return false;
+    }
+    void run() {
+        step();
+        sqlite3_reset(s_);
+    }
+    void reset() { sqlite3_reset(s_); }
+    bool is_null(int col) const { return sqlite3_column_type(s_, col) == SQLITE_NULL; }
+    std::int64_t integer(int col) const { return sqlite3_column_int64(s_, col); }
+    std::optional<std::string> text(int col) const {
+        auto* p = sqlite3_column_text(s_, col);
+        if (!p) return std::nullopt;
+        return std::string(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)));
+    }
+    std::string_view view(int col) const {
+        auto* p = sqlite3_column_text(s_, col);
+        return p ? std::string_view(reinterpret_cast<const char*>(p), static_cast<std::size_t>(sqlite3_column_bytes(s_, col)))
+                 : std::string_view();
+    }
+
+private:
+    Db& db_;
+    sqlite3_stmt* s_ = nullptr;
+};
+
+RawParent parent_of(const Stmt& s) {
+    return RawParent{s.integer(0), s.text(1), parse_timestamp(s.view(2)), {}};
+}
+
+class SqliteRunner final : public Runner {
+public:
+    explicit SqliteRunner(const std::string& path) : path_(path) {}
+    std::string name() const override { return "sqlite3 C API"; }
+
+    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) override {
+        Db db(path_);  // a connection per phase, as Retort's session takes one from its pool
+        switch (phase) {
+            case Phase::insert: return insert(db, w, watch);
+            case Phase::selectin: return load_selectin(db, w, watch);
+            case Phase::joined: return load_joined(db, w, watch);
+            case Phase::stream: return stream(db, w, watch);
+            case Phase::update: return update(db, w, watch);
+            case Phase::get: return get(db, w, watch);
+            case Phase::delete_: return remove(db, w, watch);
+        }
+        throw std::logic_error("unknown phase");
+    }
+
+private:
+    std::size_t insert(Db& db, const Workload& w, Stopwatch& watch) {
+        watch.start();
+        auto parents = make_parents(w);
+        Stmt a(db, "INSERT INTO a (data) VALUES (?)");
+        Stmt b(db, "INSERT INTO b (a_id, data) VALUES (?, ?)");
+        db.exec("BEGIN");
+        for (auto& p : parents) {
+            a.bind(1, p.data);
+            a.run();
+            p.id = sqlite3_last_insert_rowid(db.get());
+            for (auto& c : p.children) {
+                c.a_id = p.id;
+                b.bind(1, c.a_id);
+                b.bind(2, c.data);
+                b.run();
+                c.id = sqlite3_last_insert_rowid(db.get());
+            }
+        }
+        db.exec("COMMIT");
+        watch.stop();
+        return w.rows();
+    }
+
+    std::size_t load_selectin(Db& db, const Workload& w, Stopwatch& watch) {
+        watch.start();
+        std::vector<RawParent> parents;
+        std::unordered_map<std::int64_t, std::size_t> index;
+        {
+            Stmt a(db, "SELECT a.id, a.data, a.create_date FROM a");
+            while (a.step()) {
+                index.emplace(a.integer(0), parents.size());
+                parents.push_back(parent_of(a));
+            }
+        }
+        std::size_t children = 0;
+        for (std::size_t from = 0; from < parents.size(); from += selectin_batch) {
+            std::size_t n = std::min(selectin_batch, parents.size() - from);
+            Stmt b(db, "SELECT b.id, b.a_id, b.data FROM b WHERE b.a_id IN (" + placeholders(n, "?") + ")");
+            for (std::size_t k = 0; k < n; ++k) b.bind(static_cast<int>(k + 1), parents[from + k].id);
+            while (b.step()) {
+                parents[index.at(b.integer(1))].children.push_back(RawChild{b.integer(0), b.integer(1), b.text(2)});
+                ++children;
+            }
+        }
+        watch.stop();
+        expect(parents.size() == w.parents && children == w.parents * w.children_per_parent, "selectin found other rows");
+        return parents.size() + children;
+    }
+
+    std::size_t load_joined(Db& db, const Workload& w, Stopwatch& watch) {
+        watch.start();
+        std::vector<RawParent> parents;
+        std::unordered_map<std::int64_t, std::size_t> index;
+        std::size_t children = 0;
+        Stmt j(db, "SELECT a.id, a.data, a.create_date, b.id, b.a_id, b.data FROM a LEFT OUTER JOIN b ON a.id = b.a_id");
+        while (j.step()) {
+            auto [at, fresh] = index.emplace(j.integer(0), parents.size());
+            if (fresh) parents.push_back(parent_of(j));
+            if (!j.is_null(3)) {
+                parents[at->second].children.push_back(RawChild{j.integer(3), j.integer(4), j.text(5)});
+                ++children;
+            }
+        }
+        watch.stop();
+        expect(parents.size() == w.parents && children == w.parents * w.children_per_parent, "joined found other rows");
+        return parents.size() + children;
+    }
+
+    std::size_t stream(Db& db, const Workload& w, Stopwatch& watch) {
+        watch.start();
+        std::size_t rows = 0;
+        Stmt a(db, "SELECT a.id, a.data, a.create_date FROM a");
+        while (a.step()) {
+            RawParent p = parent_of(a);
+            rows += p.data ? 1 : 0;
+        }
+        watch.stop();
+        expect(rows == w.parents, "stream found other rows");
+        return rows;
+    }
+
+    std::vector<std::int64_t> ids(Db& db, const char* sql) {
+        std::vector<std::int64_t> out;
+        Stmt s(db, sql);
+        while (s.step()) out.push_back(s.integer(0));
+        return out;
+    }
+
+    std::size_t update(Db& db, const Workload& w, Stopwatch& watch) {
+        auto parents = ids(db, "SELECT id FROM a ORDER BY id");
+        watch.start();
+        Stmt u(db, "UPDATE a SET data = ? WHERE a.id = ?");
+        db.exec("BEGIN");
+        std::size_t changed = 0;
+        for (std::size_t i = 0; i < parents.size(); ++i) {
+            std::optional<std::string> data = Workload::updated_data(i);
+            u.bind(1, data);
+            u.bind(2, parents[i]);
+            u.run();
+            changed += static_cast<std::size_t>(sqlite3_changes(db.get()));
+        }
+        db.exec("COMMIT");
+        watch.stop();
+        expect(changed == w.parents, "update changed other rows");
+        return changed;
+    }
+
+    std::size_t get(Db& db, const Workload& w, Stopwatch& watch) {
+        auto parents = ids(db, "SELECT id FROM a ORDER BY id");
+        expect(parents.size() == w.parents, "get found other rows");
+        watch.start();
+        Stmt g(db, "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ?");
+        std::size_t found = 0;
+        for (std::size_t k = 0; k < w.gets; ++k) {
+            g.bind(1, parents[(k * 7919) % parents.size()]);
+            if (g.step()) {
+                RawParent p = parent_of(g);
+                found += p.id ? 1 : 0;
+            }
+            g.reset();
+        }
+        watch.stop();
+        expect(found == w.gets, "get missed rows");
+        return found;
+    }
+
+    std::size_t remove(Db& db, const Workload& w, Stopwatch& watch) {
+        auto parents = ids(db, "SELECT id FROM a");
+        auto children = ids(db, "SELECT id FROM b");
+        watch.start();
+        Stmt b(db, "DELETE FROM b WHERE b.id = ?");
+        Stmt a(db, "DELETE FROM a WHERE a.id = ?");
+        db.exec("BEGIN");
+        std::size_t gone = 0;
+        for (auto id : children) {
+            b.bind(1, id);
+            b.run();
+            gone += static_cast<std::size_t>(sqlite3_changes(db.get()));
+        }
+        for (auto id : parents) {
+            a.bind(1, id);
+            a.run();
+            gone += static_cast<std::size_t>(sqlite3_changes(db.get()));
+        }
+        db.exec("COMMIT");
+        watch.stop();
+        expect(gone == w.rows(), "delete removed other rows");
+        return gone;
+    }
+
+    std::string path_;
+};
+
+}  // namespace
+
+std::unique_ptr<Runner> make_sqlite_runner(const std::string& path) { return std::make_unique<SqliteRunner>(path); }
+
+}  // namespace retort::bench

@@ -1,0 +1,164 @@
+#include "report.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <istream>
+#include <ostream>
+#include <sstream>
+
+namespace retort::bench {
+
+namespace {
+
+template <class T>
+double median(std::vector<T> v) {
+    if (v.empty()) return 0;
+    std::sort(v.begin(), v.end());
+    std::size_t n = v.size();
+    return n % 2 ? static_cast<double>(v[n / 2]) : (static_cast<double>(v[n / 2 - 1]) + static_cast<double>(v[n / 2])) / 2;
+}
+
+std::string fixed(double v, int decimals) {
+    char buf[64];
+    std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+    return buf;
+}
+
+/// 1234567 -> "1.23M", 45678 -> "45.7k".
+std::string rate(double v) {
+    if (v >= 1e6) return fixed(v / 1e6, 2) + "M";
+    if (v >= 1e3) return fixed(v / 1e3, 1) + "k";
+    return fixed(v, 0);
+}
+
+std::string pad(std::string s, std::size_t width, bool left = false) {
+    if (s.size() >= width) return s;
+    return left ? s + std::string(width - s.size(), ' ') : std::string(width - s.size(), ' ') + s;
+}
+
+std::string key_of(const Line& l) { return l.backend + "/" + std::string(name_of(l.phase)); }
+
+}  // namespace
+
+Summary summarize(const Sample& s) {
+    Summary out;
+    double seconds = median(s.seconds);
+    out.rows_per_second = seconds > 0 ? static_cast<double>(s.rows) / seconds : 0;
+    out.allocations_per_row = s.rows ? median(s.allocations) / static_cast<double>(s.rows) : 0;
+    out.peak_mib = median(s.peak_bytes) / (1024.0 * 1024.0);
+    return out;
+}
+
+void print_table(std::ostream& out, const std::vector<Line>& lines, std::size_t repetitions) {
+    out << "rows/s: median of " << repetitions << " (Retort and the raw loop alternate in each repetition); "
+        << "allocs/row: heap allocations per row, every library counted; peak: most heap in use above the phase's start\n\n";
+    out << pad("backend", 11, true) << pad("phase", 9, true) << pad("rows", 8) << pad("raw loop", 16) << pad("raw rows/s", 12)
+        << pad("retort rows/s", 15) << pad("ratio", 7) << pad("allocs/row", 19) << pad("peak MiB", 15) << "\n";
+    out << pad("", 84) << pad("raw / retort", 19) << pad("raw / retort", 15) << "\n";
+    std::string last;
+    for (const auto& l : lines) {
+        if (!last.empty() && last != l.backend) out << "\n";
+        last = l.backend;
+        out << pad(l.backend, 11, true) << pad(std::string(name_of(l.phase)), 9, true) << pad(std::to_string(l.rows), 8)
+            << pad(l.raw_name, 16) << pad(rate(l.raw.rows_per_second), 12) << pad(rate(l.retort.rows_per_second), 15)
+            << pad(fixed(l.ratio(), 2), 7)
+            << pad(fixed(l.raw.allocations_per_row, 1) + " / " + fixed(l.retort.allocations_per_row, 1), 19)
+            << pad(fixed(l.raw.peak_mib, 1) + " / " + fixed(l.retort.peak_mib, 1), 15) << "\n";
+    }
+    out << "\nphases:\n";
+    for (Phase p : all_phases) out << "  " << pad(std::string(name_of(p)), 9, true) << description_of(p) << "\n";
+}
+
+void write_csv(std::ostream& out, const std::vector<Line>& lines) {
+    out << "backend,phase,rows,raw_loop,raw_rows_per_s,retort_rows_per_s,ratio,raw_allocs_per_row,retort_allocs_per_row,"
+           "raw_peak_mib,retort_peak_mib\n";
+    for (const auto& l : lines)
+        out << l.backend << "," << name_of(l.phase) << "," << l.rows << "," << l.raw_name << "," << fixed(l.raw.rows_per_second, 0)
+            << "," << fixed(l.retort.rows_per_second, 0) << "," << fixed(l.ratio(), 3) << "," << fixed(l.raw.allocations_per_row, 2)
+            << "," << fixed(l.retort.allocations_per_row, 2) << "," << fixed(l.raw.peak_mib, 2) << "," << fixed(l.retort.peak_mib, 2)
+            << "\n";
+}
+
+void write_svg(std::ostream& out, const std::vector<Line>& lines, const std::string& caption) {
+    // One group of bars per phase, one bar per backend: Retort's rows/s as a
+    // fraction of the raw loop's, with the 0.5 target drawn across.
+    std::vector<std::string> backends;
+    std::vector<Phase> phases;
+    for (const auto& l : lines) {
+        if (std::find(backends.begin(), backends.end(), l.backend) == backends.end()) backends.push_back(l.backend);
+        if (std::find(phases.begin(), phases.end(), l.phase) == phases.end()) phases.push_back(l.phase);
+    }
+    const char* colours[] = {"#4e79a7", "#f28e2b", "#59a14f", "#e15759"};
+    double top = 1.0;
+    for (const auto& l : lines) top = std::max(top, l.ratio());
+    top = std::ceil(top * 4) / 4;
+    const int left = 50, plot_h = 260, bar = 18, gap = 26, head = 40;
+    const int group = static_cast<int>(backends.size()) * bar + gap;
+    const int width = left + static_cast<int>(phases.size()) * group + 20, height = head + plot_h + 70;
+    auto y_of = [&](double r) { return head + plot_h - static_cast<int>(r / top * plot_h); };
+    out << "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"" << width << "\" height=\"" << height
+        << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
+    out << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
+    out << "<text x=\"" << left << "\" y=\"16\" font-size=\"13\">Retort rows/s as a fraction of a hand-written C loop</text>\n";
+    out << "<text x=\"" << left << "\" y=\"31\" fill=\"#555\">" << caption << "</text>\n";
+    for (double r = 0; r <= top + 1e-9; r += 0.25) {
+        int y = y_of(r);
+        out << "<line x1=\"" << left << "\" x2=\"" << width - 10 << "\" y1=\"" << y << "\" y2=\"" << y << "\" stroke=\""
+            << (r == 0.5 ? "#d62728" : "#ddd") << "\"" << (r == 0.5 ? " stroke-dasharray=\"4 3\"" : "") << "/>\n";
+        out << "<text x=\"" << left - 6 << "\" y=\"" << y + 4 << "\" text-anchor=\"end\">" << fixed(r, 2) << "</text>\n";
+    }
+    for (std::size_t p = 0; p < phases.size(); ++p) {
+        int x0 = left + static_cast<int>(p) * group + gap / 2;
+        for (std::size_t b = 0; b < backends.size(); ++b) {
+            for (const auto& l : lines) {
+                if (l.phase != phases[p] || l.backend != backends[b]) continue;
+                int x = x0 + static_cast<int>(b) * bar, y = y_of(l.ratio());
+                out << "<rect x=\"" << x << "\" y=\"" << y << "\" width=\"" << bar - 2 << "\" height=\"" << head + plot_h - y
+                    << "\" fill=\"" << colours[b % 4] << "\"><title>" << l.backend << " " << name_of(l.phase) << ": "
+                    << fixed(l.ratio(), 2) << "</title></rect>\n";
+            }
+        }
+        out << "<text x=\"" << x0 + static_cast<int>(backends.size()) * bar / 2 << "\" y=\"" << head + plot_h + 16
+            << "\" text-anchor=\"middle\">" << name_of(phases[p]) << "</text>\n";
+    }
+    for (std::size_t b = 0; b < backends.size(); ++b) {
+        int x = left + static_cast<int>(b) * 110;
+        out << "<rect x=\"" << x << "\" y=\"" << head + plot_h + 34 << "\" width=\"12\" height=\"12\" fill=\"" << colours[b % 4]
+            << "\"/><text x=\"" << x + 16 << "\" y=\"" << head + plot_h + 44 << "\">" << backends[b] << "</text>\n";
+    }
+    out << "<text x=\"" << left + static_cast<int>(backends.size()) * 110 << "\" y=\"" << head + plot_h + 44
+        << "\" fill=\"#d62728\">- - target 0.5</text>\n";
+    out << "</svg>\n";
+}
+
+std::map<std::string, double> read_baseline(std::istream& in) {
+    std::map<std::string, double> ratios;
+    std::string line;
+    std::getline(in, line);  // header
+    while (std::getline(in, line)) {
+        std::vector<std::string> f;
+        std::stringstream ss(line);
+        for (std::string cell; std::getline(ss, cell, ',');) f.push_back(cell);
+        if (f.size() < 7) continue;
+        ratios[f[0] + "/" + f[1]] = std::stod(f[6]);
+    }
+    return ratios;
+}
+
+bool compare_with_baseline(std::ostream& out, const std::vector<Line>& lines, const std::map<std::string, double>& baseline,
+                           double tolerance) {
+    bool flagged = false;
+    out << "\nagainst the baseline (ratio then -> now; a drop of more than " << fixed(tolerance * 100, 0) << "% is flagged):\n";
+    for (const auto& l : lines) {
+        auto it = baseline.find(key_of(l));
+        if (it == baseline.end()) continue;
+        bool drop = l.ratio() < it->second * (1 - tolerance);
+        flagged |= drop;
+        out << "  " << pad(key_of(l), 20, true) << fixed(it->second, 2) << " -> " << fixed(l.ratio(), 2) << (drop ? "  REGRESSION" : "")
+            << "\n";
+    }
+    return flagged;
+}
+
+}  // namespace retort::bench
