@@ -315,6 +315,7 @@ void MysqlConnection::connected(const Options& o, const asio::any_io_executor& e
     io_.deadline.reset();
     follow_socket(executor);
     mariadb_ = mariadb_connection(m_);
+    tls_ = mysql_get_ssl_cipher(m_) != nullptr;
     // Connector/C 3.3 falls back to a plain connection when the server offers no TLS.
     if (o.ssl >= SslMode::required && !mysql_get_ssl_cipher(m_)) {
         close_handle();

@@ -157,6 +157,7 @@ private:
     MYSQL* m_ = nullptr;
     bool lost_ = false;
     bool mariadb_ = true;
+    bool tls_ = false;  ///< the session is encrypted: its calls go through OpenSSL (see drive())
     SocketWatcher io_;
     /// Prepared statements by SQL text. An entry may be null: the server cannot
     /// prepare that text (ER_UNSUPPORTED_PS), so it goes by the text protocol.

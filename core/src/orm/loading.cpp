@@ -162,8 +162,8 @@ std::vector<SessionImpl::LoadNode> with_defaults(const Mapper& m, const std::vec
 InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool overwrite, bool* created) {
     if (created) *created = false;
     const auto& pk = m.primary_key();
-    IdentityKey key{&m, {}};
-    key.key.reserve(pk.size());
+    IdentityKey key;
+    key.mapper = &m;
     for (auto i : pk) {
         if (is_null(row[i])) return nullptr;  // an outer join that matched nothing
         key.key.push_back(row[i]);

@@ -49,6 +49,13 @@ std::size_t IdentityKeyHash::operator()(const IdentityKey& k) const {
     return h;
 }
 
+IdentityKey InstanceState::identity() const {
+    IdentityKey k;
+    k.mapper = mapper;
+    for (auto i : mapper->primary_key()) k.key.push_back(committed[i]);
+    return k;
+}
+
 std::vector<Value> InstanceState::key_values() const {
     std::vector<Value> key;
     key.reserve(mapper->primary_key().size());

@@ -3,6 +3,8 @@
 // the start of the transaction (or savepoint).
 #pragma once
 
+#include <boost/container/small_vector.hpp>
+#include <boost/unordered/unordered_flat_map.hpp>
 #include <cstdint>
 #include <memory>
 #include <optional>
@@ -20,11 +22,17 @@ using ParentMap = std::unordered_map<const void*, std::vector<std::pair<Instance
 
 std::size_t hash_value(const Value& v);
 
+/// Primary key values: inline for the usual one-column key (no allocation per object).
+using KeyValues = boost::container::small_vector<Value, 1>;
+
 /// (mapper, primary key values): one object per identity per session.
 struct IdentityKey {
     const Mapper* mapper = nullptr;
-    std::vector<Value> key;
-    friend bool operator==(const IdentityKey&, const IdentityKey&) = default;
+    KeyValues key;
+    IdentityKey() = default;
+    IdentityKey(const Mapper* m, KeyValues k) : mapper(m), key(std::move(k)) {}
+    IdentityKey(const Mapper* m, const std::vector<Value>& k) : mapper(m), key(k.begin(), k.end()) {}
+    friend bool operator==(const IdentityKey& a, const IdentityKey& b) { return a.mapper == b.mapper && a.key == b.key; }
 };
 struct IdentityKeyHash {
     std::size_t operator()(const IdentityKey& k) const;
@@ -56,7 +64,7 @@ struct InstanceState {
 
     void* ptr() const { return object.get(); }
     std::vector<Value> key_values() const;  ///< primary key from `committed`
-    IdentityKey identity() const { return {mapper, key_values()}; }
+    IdentityKey identity() const;
 };
 
 /// Where `object` (of `rel`'s parent class) and an object it holds through
@@ -102,8 +110,9 @@ struct SessionImpl {
     std::optional<std::string> abandoned_savepoint;
     bool flushing = false;
 
-    std::unordered_map<const void*, std::unique_ptr<InstanceState>> states;
-    std::unordered_map<IdentityKey, InstanceState*, IdentityKeyHash> identity_map;
+    // Open addressing (no allocation per entry): a session may hold millions of objects.
+    boost::unordered_flat_map<const void*, std::unique_ptr<InstanceState>> states;
+    boost::unordered_flat_map<IdentityKey, InstanceState*, IdentityKeyHash> identity_map;
     std::uint64_t next_order = 0;
     std::vector<JournalEntry> journal;
     /// ORM streams not yet read to their end nor closed (stream.cpp).
