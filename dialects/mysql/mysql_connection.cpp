@@ -132,10 +132,39 @@ void MysqlConnection::request_kill() noexcept {
 // ---- transactions and the rest ----------------------------------------------------------------
 
 
-awaitable<void> MysqlConnection::begin() { co_await query("START TRANSACTION"); }
-awaitable<void> MysqlConnection::commit() { co_await query("COMMIT"); }
-awaitable<void> MysqlConnection::rollback() { co_await query("ROLLBACK"); }
-awaitable<void> MysqlConnection::savepoint(const std::string& name) { co_await query(savepoint_sql(SavepointOp::create, name)); }
+awaitable<void> MysqlConnection::begin() {
+    if (server_autocommit_) {  // statements ran outside a transaction since the last one
+        co_await query("SET autocommit = 0");
+        server_autocommit_ = false;
+    }
+    begin_.request();  // the next statement opens the transaction
+    in_transaction_ = true;
+}
+awaitable<void> MysqlConnection::commit() {
+    in_transaction_ = false;
+    if (begin_.drop()) co_return;
+    co_await query("COMMIT");
+}
+awaitable<void> MysqlConnection::rollback() {
+    in_transaction_ = false;
+    if (begin_.drop()) co_return;
+    co_await query("ROLLBACK");
+}
+awaitable<void> MysqlConnection::rollback_on_release() {
+    in_transaction_ = false;
+    if (begin_.drop()) co_return;
+    static constexpr std::string_view sql = "ROLLBACK";
+    co_await begin_operation(std::string(sql));
+    int err = 0;
+    co_await drive([&] { return mysql_send_query_start(&err, m_, sql.data(), static_cast<unsigned long>(sql.size())); },
+                   [&](int ev) { return mysql_send_query_cont(&err, m_, ev); });
+    if (err) fail(connection_diagnostics(m_, std::string(sql)));
+    unread_rollback_ = true;  // read by the next operation's begin_operation()
+}
+awaitable<void> MysqlConnection::savepoint(const std::string& name) {
+    begin_.take();  // (with autocommit off a transaction is always open: SAVEPOINT opens it)
+    co_await query(savepoint_sql(SavepointOp::create, name));
+}
 awaitable<void> MysqlConnection::release_savepoint(const std::string& name) {
     co_await query(savepoint_sql(SavepointOp::release, name));
 }

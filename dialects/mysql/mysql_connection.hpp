@@ -22,6 +22,7 @@
 
 #include "retort/error.hpp"
 #include "retort/plugin/driver.hpp"
+#include "retort/plugin/support/deferred_begin.hpp"
 #include "retort/plugin/support/statement_cache.hpp"
 #include "retort/url.hpp"
 
@@ -88,6 +89,8 @@ public:
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;
     plugin::awaitable<void> rollback() override;
+    /// Sends ROLLBACK (mysql_send_query) and returns; its reply is read before the next operation.
+    plugin::awaitable<void> rollback_on_release() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
@@ -126,7 +129,14 @@ private:
     /// `why`: what cut the connect short, if anything (the message names that limit).
     [[noreturn]] void connect_failed(const Options& o, Diagnostics d, const std::string& where, SocketWatcher::Expired why);
     void follow_socket(const boost::asio::any_io_executor& executor);
+    /// What every operation starts with: the connection checked, attached to
+    /// the caller's executor, a dropped cursor's rows and an unread ROLLBACK
+    /// reply read off the wire.
     plugin::awaitable<void> begin_operation(const std::string& sql);
+    /// Before a statement: it opens the transaction begin() deferred (the
+    /// session runs with autocommit off, so no BEGIN is needed), or, outside
+    /// any transaction, runs with autocommit on.
+    plugin::awaitable<void> enter_statement();
     struct Prepared {
         MYSQL_STMT* stmt = nullptr;  ///< null: the server cannot prepare it; run it as text
         bool cached = false;         ///< false: the caller closes it after use
@@ -158,6 +168,12 @@ private:
     bool lost_ = false;
     bool mariadb_ = true;
     bool tls_ = false;  ///< the session is encrypted: its calls go through OpenSSL (see drive())
+    // Transactions: the session runs with autocommit off (set at connect), so a
+    // transaction opens with its first statement and begin() costs no round trip.
+    plugin::support::DeferredBegin begin_;
+    bool in_transaction_ = false;    ///< between begin() and commit() / rollback()
+    bool server_autocommit_ = false; ///< switched on for statements outside a transaction
+    bool unread_rollback_ = false;   ///< rollback_on_release()'s reply is still to be read
     SocketWatcher io_;
     /// Prepared statements by SQL text. An entry may be null: the server cannot
     /// prepare that text (ER_UNSUPPORTED_PS), so it goes by the text protocol.

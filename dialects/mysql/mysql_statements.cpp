@@ -113,6 +113,21 @@ awaitable<void> MysqlConnection::begin_operation(const std::string& sql) {
                        [&](int ev) { return mysql_stmt_free_result_cont(&err, s, ev); });
         if (err) fail(statement_diagnostics(s, sql));
     }
+    if (unread_rollback_) {
+        unread_rollback_ = false;
+        my_bool err = 0;
+        co_await drive([&] { return mysql_read_query_result_start(&err, m_); },
+                       [&](int ev) { return mysql_read_query_result_cont(&err, m_, ev); });
+        if (err) fail(connection_diagnostics(m_, "ROLLBACK"));
+    }
+}
+
+awaitable<void> MysqlConnection::enter_statement() {
+    if (begin_.take()) co_return;  // this statement opens the transaction
+    if (!in_transaction_ && !server_autocommit_) {
+        co_await execute_text("SET autocommit = 1", {});
+        server_autocommit_ = true;
+    }
 }
 
 awaitable<void> MysqlConnection::discard_statement(MYSQL_STMT* stmt) {
@@ -202,6 +217,7 @@ InternalError stale_columns(const std::string& sql) {
 
 awaitable<plugin::RawResult> MysqlConnection::execute(const std::string& sql, std::span<const Value> params) {
     co_await begin_operation(sql);
+    co_await enter_statement();
     const std::string keyword = first_keyword(sql);
     for (int attempt = 0;; ++attempt) {
         Prepared p = co_await prepared(sql, worth_caching(keyword));
@@ -311,6 +327,7 @@ void MysqlConnection::stream_finished(MYSQL_STMT* stmt) noexcept {
 
 awaitable<std::unique_ptr<plugin::Cursor>> MysqlConnection::stream(const std::string& sql, std::span<const Value> params) {
     co_await begin_operation(sql);
+    co_await enter_statement();
     const std::string keyword = first_keyword(sql);
     for (int attempt = 0;; ++attempt) {
         // Always cached, whatever it is: the cursor's statement must outlive

@@ -194,6 +194,19 @@ plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
     co_return r;
 }
 
+namespace {
+
+/// `on_result`, once the first `n` results (a BEGIN's, sent in front) have gone by.
+template <class F>
+auto after(std::size_t n, F on_result) {
+    return [n, on_result](const PGresult* r) mutable {
+        if (n) --n;
+        else on_result(r);
+    };
+}
+
+}  // namespace
+
 template <class F>
 plugin::awaitable<void> PgConnection::read_to_sync(const std::string& sql, F on_result, std::exception_ptr first_error) {
     for (;;) {
@@ -293,6 +306,7 @@ void PgConnection::send_prepared(const std::string& sql, const PreparedStatement
 
 plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sql, std::span<const Value> params) {
     check_usable(sql);
+    co_await settle();
     EncodedParams encoded(params);
     // A statement whose plan went stale after DDL is prepared again and rerun
     // once, where nothing is lost by it: outside a transaction, or as the first
@@ -301,11 +315,12 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
     // caller decides what to redo; the next execution prepares afresh.
     const bool first_in_transaction = std::exchange(fresh_transaction_, false);
     for (int attempt = 0;; ++attempt) {
-        bool idle = PQtransactionStatus(conn_) == PQTRANS_IDLE;
+        bool idle = !begin_.pending() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
         std::exception_ptr failure;
         bool begin_again = false;
         try {
             const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
+            const std::size_t begun = send_begin(sql);  // BEGIN and the statement: one round trip
             send_prepared(sql, *st, encoded);
             plugin::RawResult out;
             auto collect = [&](const PGresult* r) {
@@ -315,7 +330,7 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
                 }
                 out.rows_affected = rows_affected(r);
             };
-            co_await sync_and_read(sql, collect);
+            co_await sync_and_read(sql, after(begun, collect));
             co_return out;
         } catch (const DBAPIError& e) {
             bool stale = is_stale_plan(e);
@@ -335,6 +350,7 @@ plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sq
                                                            std::span<const std::vector<Value>> param_sets) {
     check_usable(sql);
     if (param_sets.empty()) co_return 0;
+    co_await settle();
     std::deque<EncodedParams> encoded;  // a deque builds them in place: they cannot move
     for (const auto& params : param_sets) encoded.emplace_back(params);
     // One statement serves the batch: each parameter's type is the one its
@@ -353,21 +369,24 @@ plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sq
     const PreparedStatement* st = co_await prepare(sql, types);
     // Every execution queued behind one Sync: one round trip for the batch, and
     // after a failure the server skips the rest (PGRES_PIPELINE_ABORTED).
+    const std::size_t begun = send_begin(sql);
     for (const auto& e : encoded) send_prepared(sql, *st, e);
     std::int64_t total = 0;
     auto count = [&](const PGresult* r) {
         auto n = rows_affected(r);
         total = n < 0 || total < 0 ? -1 : total + n;
     };
-    co_await sync_and_read(sql, count);
+    co_await sync_and_read(sql, after(begun, count));
     co_return total;
 }
 
 plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const std::string& sql, std::span<const Value> params) {
     check_usable(sql);
+    co_await settle();
     fresh_transaction_ = false;
     EncodedParams encoded(params);
-    if (in_open_transaction() && is_plain_query(sql)) {
+    if ((in_open_transaction() || begin_.pending()) && is_plain_query(sql)) {
+        const std::size_t begun = send_begin(sql);  // BEGIN, DECLARE, describe: one round trip
         // DECLARE binds the parameters; describing the portal gives the columns,
         // and so the format the FETCHes can ask for.
         std::string name = "retort_cursor_" + std::to_string(++cursor_counter_);
@@ -380,13 +399,16 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
         bool binary = true;
         int seen = 0;
         auto describe = [&](const PGresult* r) {
-            if (++seen != 2) return;  // DECLARE's result, then the portal's description
+            if (++seen != begun + 2) return;  // (BEGIN's,) DECLARE's result, then the portal's description
             names = column_names(r);
             for (int i = 0; i < PQnfields(r); ++i) binary = binary && has_binary_decoder(PQftype(r, i));
         };
         co_await sync_and_read(sql, describe);
         co_return make_server_cursor(*this, std::move(name), std::move(names), binary);
     }
+    // Single-row mode applies to the first query of the pipeline: a deferred
+    // BEGIN goes alone first.
+    if (begin_.take()) co_await run_simple("BEGIN");
     const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
     send_prepared(sql, *st, encoded);
     if (!PQpipelineSync(conn_)) fail(sql);
@@ -417,6 +439,7 @@ bool PgConnection::in_open_transaction() const noexcept {
 
 plugin::awaitable<void> PgConnection::query_rows(const std::string& sql, bool binary, std::vector<Value>& out) {
     check_usable(sql);
+    co_await settle();
     if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0)) fail(sql);
     auto collect = [&](const PGresult* r) {
         if (PQresultStatus(r) == PGRES_TUPLES_OK) append_rows(r, out);
@@ -424,20 +447,49 @@ plugin::awaitable<void> PgConnection::query_rows(const std::string& sql, bool bi
     co_await sync_and_read(sql, collect);
 }
 
-plugin::awaitable<void> PgConnection::run_simple(const std::string& sql) {
+plugin::awaitable<void> PgConnection::run_simple(const std::string& sql, bool in_transaction) {
     check_usable(sql);
+    co_await settle();
     fresh_transaction_ = false;
+    const std::size_t begun = in_transaction ? send_begin(sql) : 0;
     if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
     auto ignore = [](const PGresult*) {};
-    co_await sync_and_read(sql, ignore);
+    co_await sync_and_read(sql, after(begun, ignore));
+}
+
+std::size_t PgConnection::send_begin(const std::string& sql) {
+    if (!begin_.take()) return 0;
+    if (!PQsendQueryParams(conn_, "BEGIN", 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);
+    return 1;
+}
+
+plugin::awaitable<void> PgConnection::settle() {
+    if (!std::exchange(unread_rollback_, false)) co_return;
+    co_await finish_request("ROLLBACK");
 }
 
 plugin::awaitable<void> PgConnection::begin() {
-    co_await run_simple("BEGIN");
+    begin_.request();  // sent with the transaction's first statement
     fresh_transaction_ = true;
+    co_return;
 }
-plugin::awaitable<void> PgConnection::commit() { co_await run_simple("COMMIT"); }
-plugin::awaitable<void> PgConnection::rollback() { co_await run_simple("ROLLBACK"); }
+plugin::awaitable<void> PgConnection::commit() {
+    if (begin_.drop()) co_return;
+    co_await run_simple("COMMIT");
+}
+plugin::awaitable<void> PgConnection::rollback() {
+    if (begin_.drop()) co_return;
+    co_await run_simple("ROLLBACK");
+}
+plugin::awaitable<void> PgConnection::rollback_on_release() {
+    if (begin_.drop()) co_return;
+    const std::string sql = "ROLLBACK";
+    check_usable(sql);
+    co_await settle();
+    if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0) || !PQpipelineSync(conn_)) fail(sql);
+    co_await flush(sql);  // on the wire now: the server ends the transaction at once
+    unread_rollback_ = true;
+}
 plugin::awaitable<void> PgConnection::savepoint(const std::string& name) { co_await run_simple(savepoint_sql(SavepointOp::create, name)); }
 plugin::awaitable<void> PgConnection::release_savepoint(const std::string& name) {
     co_await run_simple(savepoint_sql(SavepointOp::release, name));
@@ -446,9 +498,10 @@ plugin::awaitable<void> PgConnection::rollback_to_savepoint(const std::string& n
     co_await run_simple(savepoint_sql(SavepointOp::rollback_to, name));
 }
 plugin::awaitable<void> PgConnection::set_isolation_level(IsolationLevel level) {
-    co_await run_simple("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + std::string(to_string(level)));
+    // Before a deferred BEGIN: the transaction about to start takes the new level.
+    co_await run_simple("SET SESSION CHARACTERISTICS AS TRANSACTION ISOLATION LEVEL " + std::string(to_string(level)), false);
 }
-plugin::awaitable<void> PgConnection::ping() { co_await run_simple("SELECT 1"); }
+plugin::awaitable<void> PgConnection::ping() { co_await run_simple("SELECT 1", false); }
 
 plugin::awaitable<void> PgConnection::close() {
     detach();

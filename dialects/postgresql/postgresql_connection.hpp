@@ -20,6 +20,7 @@
 
 #include "postgresql_types.hpp"
 #include "retort/plugin/driver.hpp"
+#include "retort/plugin/support/deferred_begin.hpp"
 #include "retort/plugin/support/statement_cache.hpp"
 #include "retort/url.hpp"
 
@@ -66,6 +67,8 @@ public:
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;
     plugin::awaitable<void> rollback() override;
+    /// Sends ROLLBACK and returns; its reply is read before the next operation.
+    plugin::awaitable<void> rollback_on_release() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
@@ -109,8 +112,16 @@ private:
     /// Reads results up to the pending Sync, as sync_and_read does after sending it.
     template <class F>
     plugin::awaitable<void> read_to_sync(const std::string& sql, F on_result, std::exception_ptr first_error);
-    /// Runs one statement without parameters through the unnamed statement.
-    plugin::awaitable<void> run_simple(const std::string& sql);
+    /// Runs one statement without parameters through the unnamed statement,
+    /// after the deferred BEGIN when `in_transaction` (SAVEPOINT needs one; SET
+    /// SESSION CHARACTERISTICS must come before it).
+    plugin::awaitable<void> run_simple(const std::string& sql, bool in_transaction = true);
+    /// Reads the reply of a ROLLBACK that rollback_on_release() sent: every
+    /// operation starts with it.
+    plugin::awaitable<void> settle();
+    /// Queues the deferred BEGIN, if one is due, in front of the request being
+    /// built; returns how many results it adds (0 or 1) before the request's own.
+    std::size_t send_begin(const std::string& sql);
     /// The cached statement for `sql` with parameters of these types, preparing it if needed.
     plugin::awaitable<const PreparedStatement*> prepare(const std::string& sql, std::span<const Oid> types);
     void evict(const std::string& sql);
@@ -123,6 +134,8 @@ private:
     bool broken_ = false;
     bool cancel_requested_ = false;
     bool fresh_transaction_ = false;  ///< BEGIN was the last thing run: nothing to lose in it yet
+    plugin::support::DeferredBegin begin_;
+    bool unread_rollback_ = false;  ///< rollback_on_release()'s reply is still to be read
 
     plugin::support::StatementCache<PreparedStatement> statements_;
     std::vector<std::string> to_deallocate_;  ///< pushed out of the cache, DEALLOCATEd with the next prepare

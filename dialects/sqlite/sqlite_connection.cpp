@@ -122,14 +122,37 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(cons
     co_return make_cursor(*this, stmt, sql, in_transaction);
 }
 
+void SqliteConnection::start_transaction_blocking() {
+    try {
+        exec_blocking(begin_sql_);
+    } catch (...) {
+        begin_.request();
+        throw;
+    }
+}
+
 plugin::awaitable<void> SqliteConnection::begin() {
-    co_await on_worker([this] { exec_blocking(begin_sql_); });
+    begin_.request();  // BEGIN goes with the next operation, in its hop
+    co_return;
 }
 plugin::awaitable<void> SqliteConnection::commit() {
+    if (begin_.drop()) co_return;
     co_await on_worker([this] { exec_blocking("COMMIT"); });
 }
 plugin::awaitable<void> SqliteConnection::rollback() {
+    if (begin_.drop()) co_return;
     co_await on_worker([this] { exec_blocking("ROLLBACK"); });
+}
+plugin::awaitable<void> SqliteConnection::rollback_on_release() {
+    if (begin_.drop()) co_return;
+    worker_.post([this] {
+        try {
+            exec_blocking("ROLLBACK");
+        } catch (...) {
+            broken_ = true;  // still in its transaction: never handed out again
+        }
+    });
+    co_return;
 }
 plugin::awaitable<void> SqliteConnection::savepoint(const std::string& name) {
     co_await on_worker([&] { exec_blocking(savepoint_sql(SavepointOp::create, name)); });
@@ -151,6 +174,7 @@ plugin::awaitable<void> SqliteConnection::ping() {
     co_await on_worker([this] { exec_blocking("SELECT 1"); });
 }
 plugin::awaitable<void> SqliteConnection::close() {
+    begin_.drop();  // a transaction never begun needs no BEGIN to be closed
     co_await on_worker([this] { close_blocking(); });
 }
 

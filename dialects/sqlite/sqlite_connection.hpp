@@ -11,6 +11,8 @@
 #include <string>
 
 #include "retort/plugin/driver.hpp"
+#include "retort/error.hpp"
+#include "retort/plugin/support/deferred_begin.hpp"
 #include "retort/plugin/support/statement_cache.hpp"
 #include "retort/plugin/support/worker_thread.hpp"
 #include "retort/url.hpp"
@@ -30,28 +32,33 @@ public:
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;
     plugin::awaitable<void> rollback() override;
+    /// Queues the ROLLBACK on the worker without waiting: the next operation's hop runs after it.
+    plugin::awaitable<void> rollback_on_release() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
     plugin::awaitable<void> set_isolation_level(IsolationLevel level) override;
     plugin::awaitable<void> ping() override;
     plugin::awaitable<void> close() override;
-    bool is_open() const noexcept override { return db_ != nullptr; }
+    bool is_open() const noexcept override { return db_ != nullptr && !broken_; }
     std::string server_version() const override;
     // The worker thread posts each completion to the awaiting coroutine's own
     // executor: the connection holds no Asio object tied to one.
     void attach(boost::asio::any_io_executor) override {}
     void detach() noexcept override {}
 
-    /// Runs `f()` on the worker thread. A cancellation by the caller interrupts
+    /// Runs `f()` on the worker thread, after the transaction's deferred BEGIN
+    /// if one is due (one hop for both). A cancellation by the caller interrupts
     /// it (sqlite3_interrupt, and this connection's sleep() and busy waits), and
     /// the caller resumes with operation_aborted; the core then discards the connection.
     template <class F>
     auto on_worker(F f) {
         interrupted_ = false;  // one operation at a time: the previous one is over
         return worker_.run(
-            [this, f = std::move(f)]() mutable {
+            [this, begin = begin_.take(), f = std::move(f)]() mutable {
                 check_interrupted();
+                if (broken_) throw OperationalError(Diagnostics{0, "", "the connection failed to end its last transaction", ""});
+                if (begin) start_transaction_blocking();
                 return f();
             },
             [this] { interrupt(); });
@@ -69,6 +76,8 @@ private:
     SqliteConnection() = default;
     void open_blocking(const Url& url);
     void exec_blocking(const std::string& sql);
+    /// The deferred BEGIN; if it fails it stays due, for the next operation.
+    void start_transaction_blocking();
     /// The first column of the first row of `sql`, as text ("" when none).
     std::string query_text_blocking(const std::string& sql);
     plugin::RawResult execute_blocking(const std::string& sql, std::span<const Value> params);
@@ -82,6 +91,9 @@ private:
     double busy_timeout_ = 5.0;
     plugin::support::StatementCache<sqlite3_stmt*> cache_;  ///< finalized on the worker
     std::string begin_sql_ = "BEGIN";
+    plugin::support::DeferredBegin begin_;
+    /// A ROLLBACK queued by rollback_on_release() failed: the connection is not reused.
+    std::atomic<bool> broken_{false};
     plugin::support::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
 };
 

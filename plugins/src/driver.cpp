@@ -17,4 +17,6 @@ awaitable<std::int64_t> Connection::execute_many(const std::string& sql, std::sp
     co_return total;
 }
 
+awaitable<void> Connection::rollback_on_release() { co_await rollback(); }
+
 }  // namespace retort::plugin

@@ -36,13 +36,16 @@ struct StallProxy::State {
     std::mutex mutex;
     std::list<std::shared_ptr<Pair>> pairs;
     std::atomic<int> accepted{0};
+    std::atomic<int> turns{0};
+    std::atomic<bool> server_spoke{true};  // the quiet state between exchanges
     std::thread thread;
     State(Url s, Mode m) : server(std::move(s)), mode(m) {}
 };
 
 namespace {
 
-asio::awaitable<void> pump(std::shared_ptr<Pair> pair, tcp::socket& from, tcp::socket& to) {
+asio::awaitable<void> pump(StallProxy::State* s, std::shared_ptr<Pair> pair, tcp::socket& from, tcp::socket& to,
+                           bool from_client) {
     std::vector<char> buffer(64 * 1024);
     asio::steady_timer pause(from.get_executor());
     for (;;) {
@@ -54,6 +57,8 @@ asio::awaitable<void> pump(std::shared_ptr<Pair> pair, tcp::socket& from, tcp::s
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
         if (ec || n == 0) break;
+        if (!from_client) s->server_spoke = true;
+        else if (s->server_spoke.exchange(false)) ++s->turns;
         co_await asio::async_write(to, asio::buffer(buffer.data(), n), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;
     }
@@ -83,8 +88,8 @@ asio::awaitable<void> serve(StallProxy::State* s) {
             pair->client.close(ec);
             continue;
         }
-        asio::co_spawn(s->io, pump(pair, pair->client, pair->server), asio::detached);
-        asio::co_spawn(s->io, pump(pair, pair->server, pair->client), asio::detached);
+        asio::co_spawn(s->io, pump(s, pair, pair->client, pair->server, true), asio::detached);
+        asio::co_spawn(s->io, pump(s, pair, pair->server, pair->client, false), asio::detached);
     }
 }
 
@@ -109,5 +114,12 @@ void StallProxy::stall() {
 }
 
 int StallProxy::accepted() const { return state_->accepted; }
+
+int StallProxy::client_turns() const { return state_->turns; }
+
+void StallProxy::reset_turns() {
+    state_->turns = 0;
+    state_->server_spoke = true;
+}
 
 }  // namespace retort::test

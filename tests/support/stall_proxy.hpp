@@ -29,6 +29,11 @@ public:
     void stall();
     /// How many connections the proxy has accepted.
     int accepted() const;
+    /// Round trips: how many times a client spoke again after hearing from its
+    /// server (a request sent while the previous reply is still awaited, as in a
+    /// pipeline, is part of the same turn), since the last reset_turns().
+    int client_turns() const;
+    void reset_turns();
 
     struct State;  // (its thread's, behind the scenes)
 

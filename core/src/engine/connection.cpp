@@ -176,7 +176,9 @@ awaitable<void> finish(std::shared_ptr<ConnectionState> s) {
         end_stream(*s);
         if (s->abandoned) co_await close_abandoned(*s);
         if (!s->pooled) co_return;  // it died closing the result
-        if (s->in_transaction) co_await s->driver->rollback();
+        // Sent now, its reply read by the connection's next user: the caller
+        // does not wait for it (Connection::rollback_on_release).
+        if (s->in_transaction) co_await s->driver->rollback_on_release();
         if (s->pooled->isolation_changed) {
             // Back to the engine's level; with none configured, the server's
             // default is unknown here, so the connection is not reused.

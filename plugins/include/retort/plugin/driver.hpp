@@ -102,9 +102,20 @@ public:
     /// connection runs nothing else.
     virtual awaitable<std::unique_ptr<Cursor>> stream(const std::string& sql, std::span<const Value> params) = 0;
 
+    /// Begins a transaction. A driver should not spend a round trip on it: the
+    /// BEGIN may travel with the next request (in one pipeline, or one worker
+    /// hop; support::DeferredBegin keeps count), and commit() or rollback() of
+    /// a transaction that ran nothing then sends nothing. Isolation levels set
+    /// in between apply to it.
     virtual awaitable<void> begin() = 0;
     virtual awaitable<void> commit() = 0;
     virtual awaitable<void> rollback() = 0;
+    /// Ends the transaction of a connection going back to the pool. The
+    /// ROLLBACK must reach the server now (an idle transaction holds locks),
+    /// but the caller need not wait for its reply: a driver that can should
+    /// send it and read the reply before its next operation, whose error a
+    /// failure then becomes. The default awaits rollback().
+    virtual awaitable<void> rollback_on_release();
     virtual awaitable<void> savepoint(const std::string& name) = 0;
     virtual awaitable<void> release_savepoint(const std::string& name) = 0;
     virtual awaitable<void> rollback_to_savepoint(const std::string& name) = 0;

@@ -1,0 +1,136 @@
+// Round trips counted on the wire: a proxy between the engine and the server
+// counts how often the client speaks again after hearing back. What the speed
+// work promises (issue 13) must hold on the network, not only in a profile:
+// a transaction's BEGIN travels with its first statement, a transaction that
+// ran nothing costs nothing, and a session's close does not wait for the
+// ROLLBACK that ends its transaction.
+#include <catch2/catch.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/this_coro.hpp>
+#include <chrono>
+
+#include "retort/orm.hpp"
+#include "retort/plugin/support/deadline.hpp"
+#include "support/stall_proxy.hpp"
+#include "support/test_support.hpp"
+
+using namespace retort;
+using namespace std::chrono_literals;
+
+namespace round_trips_test {
+
+orm::Registry& registry() {
+    static orm::Registry r;
+    return r;
+}
+
+struct Gadget {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+
+    static auto mapping() {
+        return orm::table(registry(), "rt_gadget", orm::column(&Gadget::id, orm::primary_key()),
+                          orm::column(&Gadget::name, types::String(40)));
+    }
+};
+RETORT_MAPPED(Gadget, id, name)
+
+Url server_url() {
+    auto url = Url::parse(test::backend_url());
+    if (url.dialect() == "sqlite") test::skip("SQLite has no wire to count round trips on");
+    if (!url.port()) test::skip("the server URL names no TCP port");
+    return url;
+}
+
+/// Lets what is in flight pass the proxy (a reply still on its way) before counting starts.
+awaitable<void> settle(test::StallProxy& proxy) {
+    co_await test::sleep_for(100ms);
+    proxy.reset_turns();
+}
+
+}  // namespace round_trips_test
+
+using namespace round_trips_test;
+
+TEST_CASE("round trips: a primary-key get in a fresh session is one round trip", "[network][orm][round-trips]") {
+    test::StallProxy proxy(server_url());
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    int turns = -1;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        std::int64_t id = 0;
+        {
+            orm::AsyncSession session(engine);
+            auto g = std::make_shared<Gadget>(Gadget{.name = "gear"});
+            session.add(g);
+            co_await session.commit();
+            id = *g->id;
+            co_await session.close();
+        }
+        {
+            // The first get prepares its statement; the second finds it ready.
+            orm::AsyncSession session(engine);
+            CHECK((co_await session.get<Gadget>(id))->name == "gear");
+            co_await session.close();
+        }
+        co_await settle(proxy);
+        orm::AsyncSession session(engine);
+        auto g = co_await session.get<Gadget>(id);
+        turns = proxy.client_turns();
+        CHECK(g->name == "gear");
+        // In the identity map now: no I/O at all.
+        co_await settle(proxy);
+        auto again = co_await session.get<Gadget>(id);
+        CHECK(again == g);
+        CHECK(proxy.client_turns() == 0);
+        co_await session.close();
+        co_await engine.dispose();
+    });
+    CHECK(turns == 1);
+}
+
+TEST_CASE("round trips: a transaction that ran no statement sends nothing", "[network][round-trips]") {
+    test::StallProxy proxy(server_url());
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await engine.connect();
+        co_await conn.scalar<std::int64_t>(sql::select(sql::literal<std::int64_t>(1)));
+        co_await conn.commit();
+        co_await settle(proxy);
+        co_await conn.begin();
+        co_await conn.commit();
+        co_await conn.begin();
+        co_await conn.rollback();
+        CHECK(proxy.client_turns() == 0);
+        // A transaction begun, then a statement: one round trip for both.
+        co_await conn.begin();
+        co_await settle(proxy);
+        auto two = co_await conn.scalar<std::int64_t>(sql::select(sql::literal<std::int64_t>(2)));
+        CHECK(two == 2);
+        CHECK(proxy.client_turns() == 1);
+        CHECK(conn.in_transaction());
+        co_await conn.rollback();
+        co_await conn.close();
+        co_await engine.dispose();
+    });
+}
+
+TEST_CASE("round trips: closing a session does not wait for its ROLLBACK's reply", "[network][orm][round-trips]") {
+    test::StallProxy proxy(server_url());
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    bool closed_in_time = false;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        orm::AsyncSession session(engine);
+        session.add(std::make_shared<Gadget>(Gadget{.name = "cog"}));
+        co_await session.flush();  // a transaction with a write in it, to roll back
+        // From here the network delivers nothing: a close that waited for the
+        // server's reply would wait for ever.
+        proxy.stall();
+        closed_in_time = co_await plugin::support::within(std::chrono::steady_clock::now() + 2s, session.close());
+    });
+    CHECK(closed_in_time);
+    // The connection went back to the pool with the reply unread; the engine
+    // is disposed of without waiting for it either.
+    test::run([&]() -> awaitable<void> { co_await engine.dispose(); });
+}
