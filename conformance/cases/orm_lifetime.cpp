@@ -338,3 +338,71 @@ TEST_CASE("orm lifetime: a flush never writes a link whose target was released a
         CHECK(Live::count == 0);
     });
 }
+
+// SQLAlchemy's identity map is weak for clean objects: what the program let go
+// of leaves the session, so a session that streams or inserts millions of rows
+// stays small. A changed object is never dropped: it stays until written.
+TEST_CASE("orm lifetime: a streamed object the program let go leaves the session, and a changed one stays until written",
+          "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        std::size_t seen = 0, most = 0;
+        std::int64_t changed_id = 0;
+        {
+            orm::AsyncSession s(engine);
+            auto stream = co_await s.stream_scalars(orm::select<Child>().order_by(&Child::id), 10);  // chunks of 10
+            while (auto c = co_await stream.next()) {
+                if (++seen == 25) {
+                    c->name = "changed";
+                    changed_id = *c->id;
+                }
+                most = std::max(most, s.size());
+            }
+            CHECK(seen == 100);
+            CHECK(most <= 21);  // this chunk, the one before it, and the changed object: never all 100
+            CHECK(Live::count == 1);  // the changed object, held by the session alone
+            co_await s.commit();
+            CHECK(Live::count == 0);  // written, then let go
+            CHECK(s.size() == 0);
+            co_await s.close();
+        }
+        orm::AsyncSession check(engine);
+        auto again = co_await check.get<Child>(changed_id);
+        REQUIRE(again);
+        CHECK(again->name == "changed");
+        co_await check.close();
+    });
+}
+
+TEST_CASE("orm lifetime: loaded and inserted objects the program let go leave the session at commit, changes written",
+          "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await seed(engine);
+        orm::AsyncSession s(engine, {.expire_on_commit = false});
+        std::shared_ptr<Child> kept;
+        {
+            auto children = co_await s.scalars(orm::select<Child>().order_by(&Child::id));
+            CHECK(s.size() == 100);
+            children.all()[3]->name = "renamed";  // changed, then let go
+            kept = children.all()[7];
+        }
+        for (int i = 0; i < 50; ++i) s.add(std::make_shared<Parent>(Parent{.name = "new" + std::to_string(i)}));
+        co_await s.commit();
+        CHECK(s.size() == 1);  // only what the program still holds
+        CHECK(Live::count == 1);
+        // What the program holds keeps its identity.
+        auto same = co_await s.get<Child>(*kept->id);
+        CHECK(same == kept);
+        co_await s.close();
+        auto renamed = co_await test::count_rows(engine, registry().metadata().table("ol_child"));
+        CHECK(renamed == 100);
+        orm::AsyncSession check(engine);
+        auto r = co_await check.scalars(orm::select<Child>().where(orm::attr(&Child::name) == "renamed"));
+        CHECK(r.all().size() == 1);
+        auto parents = co_await check.scalars(orm::select<Parent>());
+        CHECK(parents.all().size() == 60);
+        co_await check.close();
+    });
+}

@@ -107,6 +107,44 @@ void SessionImpl::release_all() {
     states.clear();
 }
 
+bool SessionImpl::must_keep(const InstanceState& s) const {
+    if (s.status != Status::persistent || s.marked_deleted || s.object.use_count() > 1) return true;
+    const auto& cols = s.mapper->columns();
+    for (std::size_t i = 0; i < cols.size(); ++i)
+        if (!cols[i].equals(s.ptr(), s.committed[i])) return true;
+    const auto& rels = s.mapper->relationships();
+    for (std::size_t r = 0; r < rels.size(); ++r) {
+        if (!rels[r].known(s.ptr())) continue;
+        auto items = rels[r].items(s.ptr());
+        // Objects linked back may hold this one by a link that gives way
+        // (weaken_two_way_links): it must outlive them.
+        if (rels[r].reverse && !items.empty()) return true;
+        const auto& before = s.committed_related[r];
+        if (!before || before->size() != items.size()) return true;  // changed by the program: to be written
+        for (std::size_t k = 0; k < items.size(); ++k)
+            if ((*before)[k] != items[k].get()) return true;
+    }
+    return false;
+}
+
+void SessionImpl::release_unheld(std::vector<InstanceState*> candidates) {
+    while (!candidates.empty()) {
+        std::vector<const void*> gone, freed_holdings;
+        for (auto* s : candidates) {
+            if (must_keep(*s)) continue;
+            gone.push_back(s->ptr());
+            for (const auto& rel : s->mapper->relationships())
+                for (const auto& item : rel.items(s->ptr())) freed_holdings.push_back(item.get());
+        }
+        // Each state found again by its object: removing one frees nothing another state holds.
+        for (const void* object : gone)
+            if (InstanceState* s = find(object)) remove_state(*s);
+        candidates.clear();
+        for (const void* object : freed_holdings)
+            if (InstanceState* s = find(object)) candidates.push_back(s);
+    }
+}
+
 void SessionImpl::remove_state(InstanceState& s) {
     weaken_two_way_links(*s.mapper, s.ptr());
     if (s.status != Status::pending) {
@@ -571,6 +609,10 @@ awaitable<void> detail::SessionImpl::commit() {
         }
     }
     for (auto* s : gone) impl.remove_state(*s);
+    std::vector<InstanceState*> all;
+    all.reserve(impl.states.size());
+    for (auto& [_, s] : impl.states) all.push_back(s.get());
+    impl.release_unheld(std::move(all));
 }
 
 awaitable<void> AsyncSession::rollback() { co_await impl_->rollback_all(); }

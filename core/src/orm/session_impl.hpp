@@ -148,6 +148,13 @@ struct SessionImpl {
     void remove_state(InstanceState& s);
     /// Forgets every object, as close() and expunge_all() do.
     void release_all();
+    /// Lets go of the objects among `candidates` that the session alone holds
+    /// and that have nothing to write (SQLAlchemy's identity map is weak for
+    /// clean objects): then of the objects only they held. A changed object
+    /// stays until a flush has written it.
+    void release_unheld(std::vector<InstanceState*> candidates);
+    /// Whether the session must keep `s` (see release_unheld).
+    bool must_keep(const InstanceState& s) const;
     /// Adds, as pending, what `root` reaches through loaded save-update relationships.
     void cascade_add(InstanceState& root);
     /// Undoes the journal down to `level` (0: the whole transaction).

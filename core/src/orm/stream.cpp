@@ -39,6 +39,19 @@ struct StreamImpl {
         session = nullptr;
     }
 
+    /// Drops the current chunk's objects; the session keeps those the program
+    /// still holds or changed (SessionImpl::release_unheld).
+    void release_chunk() {
+        std::vector<const void*> objects;
+        for (const auto& o : ready) objects.push_back(o.get());
+        ready.clear();
+        if (!session) return;
+        std::vector<InstanceState*> states;
+        for (const void* o : objects)
+            if (InstanceState* state = session->find(o)) states.push_back(state);
+        session->release_unheld(std::move(states));
+    }
+
     awaitable<std::vector<Row>> next_chunk() {
         std::vector<Row> out;
         if (!rows_done) {
@@ -92,6 +105,8 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
         throw InvalidRequestError(std::string("this stream was ended by its session's ") + s.ended_by +
                                   " before it was read to its end");
     while (s.position >= s.ready.size()) {
+        // The chunk read is handed out: the session lets go of what the program did.
+        s.release_chunk();
         if (!s.session || (s.rows_done && s.rest_position >= s.rest.size())) {
             s.detach();
             co_return nullptr;
@@ -101,7 +116,6 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
             s.detach();
             co_return nullptr;
         }
-        s.ready.clear();
         s.position = 0;
         std::vector<detail::InstanceState*> states;
         std::unordered_set<detail::InstanceState*> seen;
@@ -127,8 +141,8 @@ std::size_t StreamedObjects::read_ahead() const { return impl_->rest.size() - im
 
 awaitable<void> StreamedObjects::close() {
     auto& s = *impl_;
+    s.release_chunk();
     s.detach();
-    s.ready.clear();
     s.rest.clear();
     s.rest_position = 0;
     if (!s.rows_done && !s.ended_by) co_await s.rows->close();
