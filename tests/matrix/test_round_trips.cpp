@@ -134,3 +134,55 @@ TEST_CASE("round trips: closing a session does not wait for its ROLLBACK's reply
     // is disposed of without waiting for it either.
     test::run([&]() -> awaitable<void> { co_await engine.dispose(); });
 }
+
+TEST_CASE("round trips: execute_many sends its whole batch in one round trip", "[network][batch][round-trips]") {
+    MetaData md;
+    Table parts(md, "rt_parts");
+    auto id = parts.column<std::int64_t>("id", sql::primary_key());
+    auto name = parts.column<std::optional<std::string>>("name", types::String(40));
+    auto qty = parts.column<std::optional<std::int64_t>>("qty");
+    test::StallProxy proxy(server_url());
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, md);
+        auto conn = co_await engine.connect();
+        auto insert = sql::insert(parts).values({name, sql::bindparam<std::string>("name")});
+        std::vector<Params> rows;
+        for (int i = 0; i < 200; ++i) rows.push_back(Params{{"name", "g" + std::to_string(i)}});
+        co_await conn.execute_many(insert, rows);  // (prepares the statement)
+        auto update = sql::update(parts)
+                          .values({name, sql::bindparam<std::optional<std::string>>("name")},
+                                  {qty, sql::bindparam<std::optional<std::int64_t>>("qty")})
+                          .where(id == sql::bindparam<std::int64_t>("id"));
+        std::vector<Params> first{Params{{"name", "x"}, {"qty", std::int64_t{0}}, {"id", std::int64_t{1}}}};
+        co_await conn.execute_many(update, first);  // (prepares it)
+        std::vector<Params> changes;
+        for (std::int64_t i = 1; i <= 200; ++i) {
+            // Every seventh name and every fifth quantity NULL: NULLs among the values of a column.
+            Params p;
+            p.set("name", i % 7 == 0 ? Value{null} : Value{"n" + std::to_string(i)});
+            p.set("qty", i % 5 == 0 ? Value{null} : Value{i * 10});
+            p.set("id", i);
+            changes.push_back(std::move(p));
+        }
+        co_await settle(proxy);
+        auto r = co_await conn.execute_many(update, changes);
+        CHECK(proxy.client_turns() == 1);
+        CHECK(r.rowcount() == 200);
+        auto count_where = [&](sql::TypedExpr<bool> condition) -> awaitable<std::int64_t> {
+            co_return co_await conn.scalar<std::int64_t>(sql::select(sql::func::count()).select_from(parts).where(condition));
+        };
+        CHECK(co_await count_where(name == "n117") == 1);
+        CHECK(co_await count_where(name.is_null()) == 28);
+        CHECK(co_await count_where(qty.is_null()) == 40);
+        CHECK(co_await count_where(qty == std::int64_t{1170}) == 1);
+        // Values of different kinds in one column still run, one by one where the backend must.
+        std::vector<Params> mixed{Params{{"name", "m1"}, {"qty", std::int64_t{1}}, {"id", std::int64_t{1}}},
+                                  Params{{"name", "m2"}, {"qty", 2.5}, {"id", std::int64_t{2}}}};
+        auto m = co_await conn.execute_many(update, mixed);
+        CHECK(m.rowcount() == 2);
+        co_await conn.rollback();
+        co_await conn.close();
+        co_await engine.dispose();
+    });
+}
