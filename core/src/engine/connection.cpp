@@ -356,8 +356,9 @@ awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, cons
     std::vector<std::vector<Value>> batch;
     batch.reserve(param_sets.size());
     std::optional<detail::PreparedExecution> first;
+    const auto found = detail::look_up(*s.engine, *stmt.statement_node());  // one tree walk for the batch
     for (const auto& params : param_sets) {
-        auto p = detail::prepare_execution(*s.engine, *stmt.statement_node(), params);
+        auto p = detail::bind_execution(*s.engine, *stmt.statement_node(), found, params);
         if (p.entry->compiled.returns_rows)
             throw ArgumentError("execute_many() runs statements that return no rows; use execute() for one that does");
         detail::notify(*s.engine, p);

@@ -67,6 +67,18 @@ struct PreparedExecution {
 
 PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNode& stmt, const Params& params);
 
+/// A statement looked up in the compiled cache once, for many parameter sets
+/// (execute_many): its key is built by walking the tree, which is done once.
+struct StatementLookup {
+    sql::CacheKey key;
+    std::shared_ptr<const CompiledEntry> entry;
+    bool cached = false;
+};
+StatementLookup look_up(EngineState& engine, const sql::StatementNode& stmt);
+/// The execution of a looked-up statement with `params`.
+PreparedExecution bind_execution(EngineState& engine, const sql::StatementNode& stmt, const StatementLookup& found,
+                                 const Params& params);
+
 /// Applies the entry's result converters to raw row-major values.
 void convert_results(const CompiledEntry& entry, std::vector<Value>& values, std::size_t width);
 

@@ -37,11 +37,23 @@ void refuse_unstorable(const plugin::Dialect& dialect, const sql::Compiled& c, c
 
 }  // namespace
 
+StatementLookup look_up(EngineState& engine, const sql::StatementNode& stmt) {
+    StatementLookup found;
+    stmt.build_key(found.key);
+    found.entry = engine.cache.get(stmt, found.key, engine.dialect(), found.cached);
+    return found;
+}
+
 PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNode& stmt, const Params& params) {
-    sql::CacheKey key;
-    stmt.build_key(key);
+    return bind_execution(engine, stmt, look_up(engine, stmt), params);
+}
+
+PreparedExecution bind_execution(EngineState& engine, const sql::StatementNode& stmt, const StatementLookup& found,
+                                 const Params& params) {
+    const sql::CacheKey& key = found.key;
     PreparedExecution out;
-    out.entry = engine.cache.get(stmt, key, engine.dialect(), out.cached);
+    out.entry = found.entry;
+    out.cached = found.cached;
     const sql::Compiled& c = out.entry->compiled;
 
     out.params.reserve(c.params.size());
