@@ -35,14 +35,14 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
     {
         std::vector<InstanceState*> roots;
         for (auto& [_, s] : states)
-            if (!s->marked_deleted && s->status != Status::deleted) roots.push_back(s.get());
+            if (!s->marked_deleted && s->status != Status::deleted) roots.push_back(s);
         for (auto* s : roots) cascade_add(*s);
     }
     // Deletes: load what a deleted parent's one-to-many children need to know.
     {
         std::vector<InstanceState*> to_visit;
         for (auto& [_, s] : states)
-            if (s->marked_deleted) to_visit.push_back(s.get());
+            if (s->marked_deleted) to_visit.push_back(s);
         std::unordered_set<InstanceState*> done;
         while (!to_visit.empty()) {
             std::vector<InstanceState*> round;
@@ -82,12 +82,12 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
         if (s->marked_deleted || s->status == Status::deleted) continue;
         for (const auto& rel : s->mapper->relationships()) {
             if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
-            for (const auto& item : rel.items(s->ptr())) parents[item.get()].emplace_back(s.get(), &rel);
+            for (const auto& item : rel.items(s->ptr())) parents[item.get()].emplace_back(s, &rel);
         }
     }
     // Children removed from a collection: deleted (delete-orphan) or detached from it.
     for (auto& [_, holder] : states) {
-        InstanceState* s = holder.get();
+        InstanceState* s = holder;
         if (s->marked_deleted || s->status != Status::persistent) continue;
         for (const auto& rel : s->mapper->relationships()) {
             if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;

@@ -1,9 +1,9 @@
 // Turning rows into objects, and the loaders that fill relationships:
 // joined (LEFT OUTER JOINs in the entity's own SELECT) and selectin (one more
 // SELECT per relationship per batch of parents, keys in IN (...)).
+#include <boost/unordered/unordered_flat_map.hpp>
+#include <boost/unordered/unordered_flat_set.hpp>
 #include <algorithm>
-#include <unordered_map>
-#include <unordered_set>
 
 #include "session_impl.hpp"
 #include "statement_building.hpp"
@@ -15,11 +15,11 @@ namespace {
 using sql::ExprPtr;
 using sql::FromPtr;
 
-std::vector<Value> values_at(const Value* row, const std::vector<std::size_t>& columns) {
-    std::vector<Value> out;
-    out.reserve(columns.size());
-    for (auto c : columns) out.push_back(row[c]);
-    return out;
+/// The key a row holds in `columns`, as looked up per row (inline: no allocation).
+IdentityKey row_key(const Value* row, const std::vector<std::size_t>& columns) {
+    IdentityKey k;
+    for (auto c : columns) k.key.push_back(row[c]);
+    return k;
 }
 std::vector<Value> object_values(const InstanceState& s, const std::vector<std::size_t>& columns) {
     std::vector<Value> out;
@@ -182,7 +182,7 @@ InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool ove
         return s;
     }
     auto object = m.create();
-    auto state = std::make_unique<InstanceState>();
+    InstanceState* state = state_pool.create();
     state->mapper = &m;
     state->object = std::move(object);
     state->status = Status::persistent;
@@ -196,8 +196,7 @@ InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool ove
     }
     state->committed_related.resize(m.relationships().size());
     mark_unloaded(*state);
-    InstanceState* s = state.get();
-    states.emplace(s->ptr(), std::move(state));
+    InstanceState* s = &enter_state(state);
     identity_map.emplace(std::move(key), s);
     if (created) *created = true;
     return s;
@@ -220,13 +219,13 @@ awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Map
     const std::size_t width = data.width(), rows = data.size();
 
     std::vector<InstanceState*> objects;
-    std::unordered_set<InstanceState*> seen;
+    boost::unordered_flat_set<InstanceState*> seen;
     // Per joined load: the parents to fill (their relationship was not loaded
     // when first met in this result) and the objects found for each.
     struct Fill {
         std::vector<InstanceState*> parents;
-        std::unordered_map<InstanceState*, std::vector<InstanceState*>> related;
-        std::unordered_set<InstanceState*> targets_seen;
+        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> related;
+        boost::unordered_flat_set<InstanceState*> targets_seen;
         std::vector<InstanceState*> targets;
     };
     std::vector<Fill> fills(joins.loads.size());
@@ -344,7 +343,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
     // Only parents with a row whose relationship is not loaded yet.
     std::vector<InstanceState*> parents;
     {
-        std::unordered_set<InstanceState*> seen;
+        boost::unordered_flat_set<InstanceState*> seen;
         for (auto* p : candidates)
             if (p && p->status == Status::persistent && !rel.known(p->ptr()) && seen.insert(p).second)
                 parents.push_back(p);
@@ -354,7 +353,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
     auto child_plan = with_defaults(target, children);
     FromPtr target_from = target.table().from_node();
     std::vector<InstanceState*> all_children;
-    std::unordered_set<InstanceState*> children_seen;
+    boost::unordered_flat_set<InstanceState*> children_seen;
     auto note_child = [&](InstanceState* c) {
         if (c && children_seen.insert(c).second) all_children.push_back(c);
     };
@@ -363,7 +362,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
         std::vector<InstanceState*> batch(parents.begin() + begin,
                                           parents.begin() + std::min(parents.size(), begin + batch_size));
         // Parent key (the local columns' values) -> parents with that key.
-        std::unordered_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;
+        boost::unordered_flat_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;
         std::vector<std::vector<Value>> keys;
         for (auto* p : batch) {
             auto k = object_values(*p, rel.local_columns);
@@ -372,7 +371,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
             if (fresh) keys.push_back(std::move(k));
             it->second.push_back(p);
         }
-        std::unordered_map<InstanceState*, std::vector<InstanceState*>> found;
+        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> found;
 
         if (rel.direction == Direction::many_to_one) {
             // Targets already in the identity map need no query when the join
@@ -396,7 +395,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                 for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
                 select->where = key_in(cols, missing);
                 co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
-                    auto it = by_key.find({nullptr, values_at(row, rel.remote_columns)});
+                    auto it = by_key.find(row_key(row, rel.remote_columns));
                     if (it == by_key.end()) return;
                     for (auto* p : it->second) found[p] = {t};
                     note_child(t);
@@ -428,7 +427,7 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
             select->where = key_in(cols, keys);
             append_order_by(*select, rel, target_from);
             co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
-                auto it = by_key.find({nullptr, values_at(row, key_at)});
+                auto it = by_key.find(row_key(row, key_at));
                 if (it == by_key.end()) return;
                 for (auto* p : it->second) {
                     auto& list = found[p];

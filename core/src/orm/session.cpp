@@ -70,16 +70,44 @@ void SessionImpl::journal_state(InstanceState& s) {
     s.journal_level = level();
 }
 
+StatePool::~StatePool() {
+    // Every state was destroyed by its session (release_all) before the pool goes.
+}
+
+InstanceState* StatePool::create() {
+    Slot* slot = free_;
+    if (slot) {
+        free_ = slot->next_free;
+    } else {
+        if (used_in_last_ == block_slots) {
+            blocks_.push_back(std::make_unique<Slot[]>(block_slots));
+            used_in_last_ = 0;
+        }
+        slot = &blocks_.back()[used_in_last_++];
+    }
+    return new (&slot->state) InstanceState();
+}
+
+void StatePool::destroy(InstanceState* s) noexcept {
+    s->~InstanceState();
+    Slot* slot = reinterpret_cast<Slot*>(s);
+    slot->next_free = free_;
+    free_ = slot;
+}
+
+InstanceState& SessionImpl::enter_state(InstanceState* s) {
+    states.emplace(s->ptr(), s);
+    return *s;
+}
+
 InstanceState& SessionImpl::add_pending(const Mapper& m, std::shared_ptr<void> object) {
-    auto state = std::make_unique<InstanceState>();
+    InstanceState* state = state_pool.create();
     state->mapper = &m;
     state->object = std::move(object);
     state->status = Status::pending;
     state->order = next_order++;
     state->committed_related.resize(m.relationships().size());
-    auto& ref = *state;
-    states.emplace(ref.ptr(), std::move(state));
-    return ref;
+    return enter_state(state);
 }
 
 void weaken_two_way_links(const RelationshipProperty& rel, void* object) {
@@ -104,6 +132,7 @@ void SessionImpl::release_all() {
     for (auto& [_, s] : states) weaken_two_way_links(*s->mapper, s->ptr());
     identity_map.clear();
     journal.clear();
+    for (auto& [_, s] : states) state_pool.destroy(s);
     states.clear();
 }
 
@@ -151,8 +180,9 @@ void SessionImpl::remove_state(InstanceState& s) {
         auto it = identity_map.find(s.identity());
         if (it != identity_map.end() && it->second == &s) identity_map.erase(it);
     }
-    std::erase_if(journal, [&](const JournalEntry& e) { return e.state == &s; });
+    if (s.journal_level >= 0) std::erase_if(journal, [&](const JournalEntry& e) { return e.state == &s; });
     states.erase(s.ptr());
+    state_pool.destroy(&s);
 }
 
 void SessionImpl::undo_journal(int to_level) {
@@ -204,7 +234,7 @@ void SessionImpl::merge_journal(int from_level) {
 void SessionImpl::restore_objects() {
     std::vector<InstanceState*> pending;
     for (auto& [_, s] : states)
-        if (s->status == Status::pending) pending.push_back(s.get());
+        if (s->status == Status::pending) pending.push_back(s);
     for (auto* s : pending) remove_state(*s);
     for (auto& [_, holder] : states) {
         InstanceState& s = *holder;
@@ -602,7 +632,7 @@ awaitable<void> detail::SessionImpl::commit() {
     for (auto& [_, s] : impl.states) {
         s->journal_level = -1;
         s->fetched_on_insert.clear();
-        if (s->status == Status::deleted) gone.push_back(s.get());
+        if (s->status == Status::deleted) gone.push_back(s);
         else if (s->status == Status::persistent && impl.options.expire_on_commit) {
             s->expired = true;
             impl.mark_unloaded(*s);
@@ -611,7 +641,7 @@ awaitable<void> detail::SessionImpl::commit() {
     for (auto* s : gone) impl.remove_state(*s);
     std::vector<InstanceState*> all;
     all.reserve(impl.states.size());
-    for (auto& [_, s] : impl.states) all.push_back(s.get());
+    for (auto& [_, s] : impl.states) all.push_back(s);
     impl.release_unheld(std::move(all));
 }
 

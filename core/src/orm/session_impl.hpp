@@ -38,6 +38,9 @@ struct IdentityKeyHash {
     std::size_t operator()(const IdentityKey& k) const;
 };
 
+using Snapshot = boost::container::small_vector<Value, 6>;
+using RelatedSnapshot = boost::container::small_vector<std::optional<std::vector<const void*>>, 2>;
+
 enum class Status : std::uint8_t {
     pending,     ///< added, not INSERTed yet
     persistent,  ///< has a row
@@ -52,10 +55,11 @@ struct InstanceState {
     bool marked_deleted = false;  ///< delete_() called, DELETE not flushed yet
     bool expired = false;         ///< the next row read for it overwrites its attributes
     std::uint64_t order = 0;      ///< when it was added: INSERTs keep this order
-    /// The column values its row holds as far as the session knows (empty while pending).
-    std::vector<Value> committed;
+    /// The column values its row holds as far as the session knows (empty while
+    /// pending). Inline up to a few columns: loading an object allocates no snapshot.
+    Snapshot committed;
     /// Per relationship: the related objects as of the last load or flush, when it was loaded.
-    std::vector<std::optional<std::vector<const void*>>> committed_related;
+    RelatedSnapshot committed_related;
     /// The Defaulted columns a flush filled in (generated key, server and client
     /// defaults): a rollback makes them unassigned again.
     std::vector<std::size_t> fetched_on_insert;
@@ -82,10 +86,34 @@ struct JournalEntry {
     bool was_in_session;  ///< false: the state was created in this transaction (pending added)
     Status status;
     bool marked_deleted;
-    std::vector<Value> committed;
-    std::vector<std::optional<std::vector<const void*>>> committed_related;
+    Snapshot committed;
+    RelatedSnapshot committed_related;
     std::vector<std::size_t> fetched_on_insert;
     int journal_level;
+};
+
+/// Where a session's InstanceStates live: blocks of them, reused through a
+/// free list, so that loading or adding an object allocates no state of its own.
+class StatePool {
+public:
+    StatePool() = default;
+    StatePool(const StatePool&) = delete;
+    StatePool& operator=(const StatePool&) = delete;
+    ~StatePool();
+    InstanceState* create();
+    void destroy(InstanceState* s) noexcept;
+
+private:
+    union Slot {
+        Slot() {}
+        ~Slot() {}
+        InstanceState state;
+        Slot* next_free;
+    };
+    static constexpr std::size_t block_slots = 64;
+    std::vector<std::unique_ptr<Slot[]>> blocks_;
+    Slot* free_ = nullptr;
+    std::size_t used_in_last_ = block_slots;
 };
 
 struct SessionImpl {
@@ -111,7 +139,9 @@ struct SessionImpl {
     bool flushing = false;
 
     // Open addressing (no allocation per entry): a session may hold millions of objects.
-    boost::unordered_flat_map<const void*, std::unique_ptr<InstanceState>> states;
+    StatePool state_pool;  // before the maps: the states outlive their entries
+    /// Object -> its state (owned by state_pool; destroyed through remove_state / release_all).
+    boost::unordered_flat_map<const void*, InstanceState*> states;
     boost::unordered_flat_map<IdentityKey, InstanceState*, IdentityKeyHash> identity_map;
     std::uint64_t next_order = 0;
     std::vector<JournalEntry> journal;
@@ -132,8 +162,10 @@ struct SessionImpl {
 
     InstanceState* find(const void* object) const {
         auto it = states.find(object);
-        return it == states.end() ? nullptr : it->second.get();
+        return it == states.end() ? nullptr : it->second;
     }
+    /// A new state in the pool, entered for its object (set `object` first).
+    InstanceState& enter_state(InstanceState* s);
     InstanceState* find_identity(const IdentityKey& key) const {
         auto it = identity_map.find(key);
         return it == identity_map.end() ? nullptr : it->second;

@@ -7,7 +7,7 @@
 // chunk. Where the rows hold the connection's wire until read (MariaDB), the
 // rest of the result is read into memory first, when a chunk needs a loader
 // query and rows remain; the loaders still run chunk by chunk.
-#include <unordered_set>
+#include <boost/unordered/unordered_flat_set.hpp>
 
 #include "session_impl.hpp"
 
@@ -118,7 +118,7 @@ awaitable<std::shared_ptr<void>> StreamedObjects::next() {
         }
         s.position = 0;
         std::vector<detail::InstanceState*> states;
-        std::unordered_set<detail::InstanceState*> seen;
+        boost::unordered_flat_set<detail::InstanceState*> seen;
         for (const auto& row : chunk) {
             auto* state = s.session->load_row(*s.mapper, row.values().data(), false);
             if (state && seen.insert(state).second) states.push_back(state);

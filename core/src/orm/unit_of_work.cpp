@@ -61,9 +61,9 @@ awaitable<void> SessionImpl::write_changes() {
     for (auto& [_, s] : states) by_position.emplace(std::make_pair(&s->mapper->registry(), s->mapper->flush_order()), s->mapper);
     for (auto& [_, m] : by_position) work.order.push_back(m);
     for (auto& [_, s] : states) {
-        if (s->status == Status::pending) work.pending[s->mapper].push_back(s.get());
-        else if (s->status == Status::persistent && s->marked_deleted) work.deleting[s->mapper].push_back(s.get());
-        else if (s->status == Status::persistent) work.persistent[s->mapper].push_back(s.get());
+        if (s->status == Status::pending) work.pending[s->mapper].push_back(s);
+        else if (s->status == Status::persistent && s->marked_deleted) work.deleting[s->mapper].push_back(s);
+        else if (s->status == Status::persistent) work.persistent[s->mapper].push_back(s);
     }
     for (auto& [_, list] : work.pending)
         std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->order < b->order; });
