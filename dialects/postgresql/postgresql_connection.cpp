@@ -6,6 +6,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <algorithm>
 #include <charconv>
 #include <deque>
 #include <cstdio>
@@ -196,6 +197,8 @@ plugin::awaitable<ResultPtr> PgConnection::next_result(const std::string& sql) {
 
 namespace {
 
+constexpr std::size_t max_pipelined_texts = 8;  // far below the statement cache's size
+
 /// `on_result`, once the first `n` results (a BEGIN's, sent in front) have gone by.
 template <class F>
 auto after(std::size_t n, F on_result) {
@@ -344,6 +347,41 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
             co_await run_simple("BEGIN");
         }
     }
+}
+
+plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline(std::span<const Request> requests) {
+    if (requests.empty()) co_return std::vector<plugin::RawResult>{};
+    // Preparing one statement may push another out of the cache (and DEALLOCATE
+    // it) before it runs: many different texts go one by one.
+    std::vector<const std::string*> texts;
+    for (const auto& r : requests)
+        if (std::find_if(texts.begin(), texts.end(), [&](auto* t) { return *t == *r.sql; }) == texts.end()) texts.push_back(r.sql);
+    if (texts.size() > max_pipelined_texts) co_return co_await plugin::Connection::execute_pipeline(requests);
+    const std::string& first_sql = *requests.front().sql;
+    check_usable(first_sql);
+    co_await settle();
+    fresh_transaction_ = false;
+    std::deque<EncodedParams> encoded;  // in place: they cannot move
+    std::vector<const PreparedStatement*> statements;
+    for (const auto& r : requests) {
+        encoded.emplace_back(r.params);
+        // A statement not prepared yet is prepared first (a round trip of its own, once).
+        statements.push_back(co_await prepare(*r.sql, encoded.back().type_span()));
+    }
+    const std::size_t begun = send_begin(first_sql);
+    for (std::size_t i = 0; i < requests.size(); ++i) send_prepared(*requests[i].sql, *statements[i], encoded[i]);
+    std::vector<plugin::RawResult> out(requests.size());
+    std::size_t next = 0;
+    auto collect = [&](const PGresult* r) {
+        plugin::RawResult& o = out.at(next++);
+        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
+            o.column_names = column_names(r);
+            append_rows(r, o.values);
+        }
+        o.rows_affected = rows_affected(r);
+    };
+    co_await sync_and_read(first_sql, after(begun, collect));
+    co_return out;
 }
 
 plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sql,

@@ -61,6 +61,8 @@ public:
     ~PgConnection() override;
 
     plugin::awaitable<plugin::RawResult> execute(const std::string& sql, std::span<const Value> params) override;
+    /// Every statement behind one Sync: one round trip once they are prepared.
+    plugin::awaitable<std::vector<plugin::RawResult>> execute_pipeline(std::span<const Request> requests) override;
     /// The whole batch behind one Sync: one round trip.
     plugin::awaitable<std::int64_t> execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets) override;
     plugin::awaitable<std::unique_ptr<plugin::Cursor>> stream(const std::string& sql, std::span<const Value> params) override;

@@ -17,6 +17,13 @@ awaitable<std::int64_t> Connection::execute_many(const std::string& sql, std::sp
     co_return total;
 }
 
+awaitable<std::vector<RawResult>> Connection::execute_pipeline(std::span<const Request> requests) {
+    std::vector<RawResult> out;
+    out.reserve(requests.size());
+    for (const auto& r : requests) out.push_back(co_await execute(*r.sql, r.params));
+    co_return out;
+}
+
 awaitable<void> Connection::rollback_on_release() { co_await rollback(); }
 
 }  // namespace retort::plugin

@@ -186,3 +186,32 @@ TEST_CASE("round trips: execute_many sends its whole batch in one round trip", "
         co_await engine.dispose();
     });
 }
+
+TEST_CASE("round trips: a flush's INSERT batches go out together where the backend pipelines", "[network][orm][round-trips]") {
+    auto url = server_url();
+    if (url.dialect() != "postgresql") test::skip("only PostgreSQL's driver pipelines statements");
+    test::StallProxy proxy(url);
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    int turns = -1;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        auto add = [&](orm::AsyncSession& s, const std::string& prefix) {
+            for (int i = 0; i < 2500; ++i) s.add(std::make_shared<Gadget>(Gadget{.name = prefix + std::to_string(i)}));
+        };
+        {
+            orm::AsyncSession session(engine);
+            add(session, "a");  // prepares the statements of 1,000 rows and of 500
+            co_await session.commit();
+            co_await session.close();
+        }
+        co_await settle(proxy);
+        orm::AsyncSession session(engine);
+        add(session, "b");
+        co_await session.flush();  // BEGIN and three INSERT ... RETURNING: one pipeline
+        turns = proxy.client_turns();
+        co_await session.commit();
+        co_await session.close();
+        co_await engine.dispose();
+    });
+    CHECK(turns == 1);
+}

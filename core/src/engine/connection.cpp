@@ -349,6 +349,42 @@ awaitable<Result> AsyncConnection::execute(const sql::Statement& stmt, const Par
     co_return r;
 }
 
+awaitable<std::vector<Result>> AsyncConnection::execute_all(const std::vector<sql::Statement>& statements) {
+    auto& s = *s_;
+    co_await detail::make_ready(s, detail::Use::statement);
+    std::vector<detail::PreparedExecution> prepared;
+    prepared.reserve(statements.size());
+    for (const auto& stmt : statements) prepared.push_back(detail::prepare_execution(*s.engine, *stmt.statement_node(), {}));
+    std::vector<plugin::Connection::Request> requests;
+    requests.reserve(prepared.size());
+    for (const auto& p : prepared) requests.push_back({&p.sql(), p.params});
+    std::vector<plugin::RawResult> raw;
+    try {
+        detail::BusyScope busy(s);
+        if (!requests.empty()) {
+            co_await detail::autobegin(s);
+            for (const auto& p : prepared) detail::notify(*s.engine, p);
+            raw = co_await s.driver->execute_pipeline(requests);
+        }
+    } catch (...) {
+        detail::after_driver_exception(s);
+        throw;
+    }
+    if (raw.size() != prepared.size()) throw InternalError(Diagnostics{0, "", "the driver returned another number of results than statements", ""});
+    std::vector<Result> out;
+    out.reserve(raw.size());
+    for (std::size_t i = 0; i < raw.size(); ++i) {
+        auto data = std::make_shared<ResultData>();
+        data->names = std::move(raw[i].column_names);
+        data->values = std::move(raw[i].values);
+        detail::convert_results(*prepared[i].entry, data->values, data->width());
+        Result r(std::move(data), raw[i].rows_affected);
+        r.set_last_insert_id(raw[i].last_insert_id);
+        out.push_back(std::move(r));
+    }
+    co_return out;
+}
+
 awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets) {
     auto& s = *s_;
     co_await detail::make_ready(s, detail::Use::statement);

@@ -236,10 +236,13 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
     // insert id, which names one row: one INSERT per object then.
     if (named.empty() || (key_generated && !returning) || defaulted_key) chunk = 1;
     std::vector<InstanceState*> need_select;  // server defaults to read back without RETURNING
-
-    for (std::size_t begin = 0; begin < group.size(); begin += chunk) {
-        std::vector<InstanceState*> rows(group.begin() + begin,
-                                         group.begin() + std::min(group.size(), begin + chunk));
+    std::vector<std::size_t> returned;  // with RETURNING: the key, then what the database filled in
+    if (returning) {
+        for (auto i : m->primary_key()) returned.push_back(i);
+        for (auto i : fetched)
+            if (std::find(returned.begin(), returned.end(), i) == returned.end()) returned.push_back(i);
+    }
+    auto insert_of = [&](const std::vector<InstanceState*>& rows) {
         auto insert = std::make_shared<sql::InsertNode>();
         insert->table = owner;
         for (auto i : named) insert->columns.push_back(column_of(owner, table, i));
@@ -250,19 +253,40 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
                 values.push_back(std::make_shared<sql::BindNode>(cols[i].get(s->ptr()), table.columns[i].type));
             insert->rows.push_back(std::move(values));
         }
-        std::vector<std::size_t> returned;
-        if (returning) {
-            for (auto i : m->primary_key()) returned.push_back(i);
-            for (auto i : fetched)
-                if (std::find(returned.begin(), returned.end(), i) == returned.end()) returned.push_back(i);
-            for (auto i : returned) insert->returning.push_back(column_of(owner, table, i));
-        }
+        for (auto i : returned) insert->returning.push_back(column_of(owner, table, i));
         for (auto* s : rows) journal_state(*s);
-        auto result = co_await conn->execute(sql::Statement(insert));
+        return sql::Statement(insert);
+    };
+    auto mark_written = [&](const std::vector<InstanceState*>& rows) {
+        for (auto* s : rows) {
+            s->status = Status::persistent;
+            s->committed.clear();
+            // A server default still to be read back (no RETURNING) is filled in below.
+            for (std::size_t i = 0; i < cols.size(); ++i)
+                s->committed.push_back(cols[i].is_unassigned(s->ptr()) ? Value{null} : cols[i].get(s->ptr()));
+            identity_map[s->identity()] = s;
+        }
+    };
+    std::vector<std::vector<InstanceState*>> chunks;
+    for (std::size_t begin = 0; begin < group.size(); begin += chunk)
+        chunks.emplace_back(group.begin() + begin, group.begin() + std::min(group.size(), begin + chunk));
 
-        if (returning) {
-            match_returned_rows(*m, shape, key_generated, returned, *result.data(), rows);
-        } else if (!fetched.empty()) {
+    if (returning) {
+        // Each chunk says which rows are whose by itself: all of them go at
+        // once, in one round trip where the backend pipelines (PostgreSQL).
+        std::vector<sql::Statement> inserts;
+        inserts.reserve(chunks.size());
+        for (const auto& rows : chunks) inserts.push_back(insert_of(rows));
+        auto results = co_await conn->execute_all(inserts);
+        for (std::size_t c = 0; c < chunks.size(); ++c) {
+            match_returned_rows(*m, shape, key_generated, returned, *results[c].data(), chunks[c]);
+            mark_written(chunks[c]);
+        }
+        co_return;
+    }
+    for (const auto& rows : chunks) {
+        auto result = co_await conn->execute(insert_of(rows));
+        if (!fetched.empty()) {
             if (key_generated) {
                 InstanceState& s = *rows.front();
                 auto id = result.last_insert_id();
@@ -279,14 +303,7 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
             if (fetched.size() > (key_generated ? 1u : 0u))
                 need_select.insert(need_select.end(), rows.begin(), rows.end());
         }
-        for (auto* s : rows) {
-            s->status = Status::persistent;
-            s->committed.clear();
-            // A server default still to be read back (no RETURNING) is filled in below.
-            for (std::size_t i = 0; i < cols.size(); ++i)
-                s->committed.push_back(cols[i].is_unassigned(s->ptr()) ? Value{null} : cols[i].get(s->ptr()));
-            identity_map[s->identity()] = s;
-        }
+        mark_written(rows);
     }
     co_await select_server_defaults(work, *m, fetched, need_select);
 }

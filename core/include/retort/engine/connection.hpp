@@ -110,6 +110,11 @@ public:
     /// and rolling back undoes the sets that ran. Throws ArgumentError for a
     /// statement that returns rows (use execute() for RETURNING).
     awaitable<Result> execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets);
+    /// Runs several statements in order and returns their results: in one round
+    /// trip where the backend pipelines (PostgreSQL), one by one elsewhere.
+    /// Begins a transaction first if none is open; the first failure is thrown,
+    /// and rolling back undoes the statements that ran before it.
+    awaitable<std::vector<Result>> execute_all(const std::vector<sql::Statement>& statements);
     /// The first column of the first row, read as T.
     template <Readable T = Value>
     awaitable<T> scalar(const sql::Statement& stmt, const Params& params = {}) {

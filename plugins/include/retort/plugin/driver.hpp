@@ -98,6 +98,17 @@ public:
     /// pipeline makes it: all or nothing.) The default runs execute() per set; a
     /// driver that can send the whole batch in one round trip should.
     virtual awaitable<std::int64_t> execute_many(const std::string& sql, std::span<const std::vector<Value>> param_sets);
+    /// One statement of execute_pipeline().
+    struct Request {
+        const std::string* sql;
+        std::span<const Value> params;
+    };
+    /// Runs several statements in order and returns each one's result, as
+    /// execute() would. A driver that can sends them all before reading any
+    /// reply (PostgreSQL's pipeline): one round trip. The first failure ends
+    /// the run and is thrown; inside a transaction, what ran before it stays
+    /// until the transaction is rolled back. The default runs execute() per request.
+    virtual awaitable<std::vector<RawResult>> execute_pipeline(std::span<const Request> requests);
     /// Runs one statement and streams its rows. While the cursor is open, the
     /// connection runs nothing else.
     virtual awaitable<std::unique_ptr<Cursor>> stream(const std::string& sql, std::span<const Value> params) = 0;
