@@ -35,6 +35,30 @@ struct Gadget {
 };
 RETORT_MAPPED(Gadget, id, name)
 
+struct Cog;
+struct Wheel {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+    orm::Collection<Cog> cogs;
+
+    static auto mapping() {
+        return orm::table(registry(), "rt_wheel", orm::column(&Wheel::id, orm::primary_key()),
+                          orm::column(&Wheel::name, types::String(40)), orm::relationship(&Wheel::cogs));
+    }
+};
+RETORT_MAPPED(Wheel, id, name, cogs)
+
+struct Cog {
+    orm::Defaulted<std::int64_t> id;
+    std::int64_t wheel_id = 0;
+
+    static auto mapping() {
+        return orm::table(registry(), "rt_cog", orm::column(&Cog::id, orm::primary_key()),
+                          orm::column(&Cog::wheel_id, orm::foreign_key(&Wheel::id)));
+    }
+};
+RETORT_MAPPED(Cog, id, wheel_id)
+
 Url server_url() {
     auto url = Url::parse(test::backend_url());
     if (url.dialect() == "sqlite") test::skip("SQLite has no wire to count round trips on");
@@ -214,4 +238,41 @@ TEST_CASE("round trips: a flush's INSERT batches go out together where the backe
         co_await engine.dispose();
     });
     CHECK(turns == 1);
+}
+
+TEST_CASE("round trips: selectinload's IN batches go out together where the backend pipelines", "[network][orm][round-trips]") {
+    auto url = server_url();
+    if (url.dialect() != "postgresql") test::skip("only PostgreSQL's driver pipelines statements");
+    test::StallProxy proxy(url);
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    int turns = -1;
+    std::size_t cogs = 0;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        {
+            orm::AsyncSession session(engine);
+            for (int i = 0; i < 1200; ++i) {
+                auto w = std::make_shared<Wheel>(Wheel{.name = "w" + std::to_string(i)});
+                w->cogs = {std::make_shared<Cog>(), std::make_shared<Cog>()};
+                session.add(w);
+            }
+            co_await session.commit();
+            co_await session.close();
+        }
+        auto stmt = orm::select<Wheel>().options(orm::selectinload(&Wheel::cogs));
+        {
+            orm::AsyncSession session(engine);
+            co_await session.scalars(stmt);  // prepares the statements
+            co_await session.close();
+        }
+        co_await settle(proxy);
+        orm::AsyncSession session(engine);
+        auto wheels = co_await session.scalars(stmt);  // the wheels, then three IN batches of 500 in one pipeline
+        turns = proxy.client_turns();
+        for (const auto& w : wheels) cogs += w->cogs.size();
+        co_await session.close();
+        co_await engine.dispose();
+    });
+    CHECK(cogs == 2400);
+    CHECK(turns == 2);
 }

@@ -204,17 +204,22 @@ InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool ove
 
 namespace {
 
-/// Runs an entity SELECT (with its joined loads) and returns its distinct
-/// objects in row order. `on_row` sees each row's object and values.
-awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Mapper& m,
-                                                    std::shared_ptr<sql::SelectNode> select,
-                                                    const std::vector<SessionImpl::LoadNode>& plan, bool overwrite,
-                                                    const std::function<void(InstanceState*, const Value*)>& on_row) {
-    JoinBuilder joins{select, {}, {m.table().from_node()}};
+using OnRow = std::function<void(InstanceState*, const Value*)>;
+
+/// An entity SELECT with the joins of its joined loads added.
+JoinBuilder joined_select(const Mapper& m, std::shared_ptr<sql::SelectNode> select,
+                          const std::vector<SessionImpl::LoadNode>& plan) {
+    JoinBuilder joins{std::move(select), {}, {m.table().from_node()}};
     joins.add(plan, 0);
-    AsyncConnection* conn = co_await impl.connection();
-    sql::Statement stmt(select);
-    auto result = co_await conn->execute(stmt);
+    return joins;
+}
+
+/// The distinct objects of an entity SELECT's result (see joined_select), in
+/// row order, its joined loads filled and its selectin loads run. `on_row`
+/// sees each row's object and values.
+awaitable<std::vector<InstanceState*>> entity_rows(SessionImpl& impl, const Mapper& m, const JoinBuilder& joins,
+                                                   const retort::Result& result, const std::vector<SessionImpl::LoadNode>& plan,
+                                                   bool overwrite, const OnRow& on_row) {
     const auto& data = *result.data();
     const std::size_t width = data.width(), rows = data.size();
 
@@ -281,6 +286,17 @@ awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Map
     }
     co_await impl.apply_loaders(m, objects, plan);
     co_return objects;
+}
+
+/// Runs an entity SELECT (with its joined loads): entity_rows() of its result.
+awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Mapper& m,
+                                                    std::shared_ptr<sql::SelectNode> select,
+                                                    const std::vector<SessionImpl::LoadNode>& plan, bool overwrite,
+                                                    const OnRow& on_row) {
+    auto joins = joined_select(m, select, plan);
+    AsyncConnection* conn = co_await impl.connection();
+    auto result = co_await conn->execute(sql::Statement(select));
+    co_return co_await entity_rows(impl, m, joins, result, plan, overwrite, on_row);
 }
 
 }  // namespace
@@ -358,58 +374,54 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
         if (c && children_seen.insert(c).second) all_children.push_back(c);
     };
 
-    for (std::size_t begin = 0; begin < parents.size(); begin += batch_size) {
-        std::vector<InstanceState*> batch(parents.begin() + begin,
-                                          parents.begin() + std::min(parents.size(), begin + batch_size));
-        // Parent key (the local columns' values) -> parents with that key.
-        boost::unordered_flat_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;
+    // One batch of parents: its keys, its SELECT (none when the identity map
+    // had every target), and what was found for each parent.
+    struct Batch {
+        std::vector<InstanceState*> parents;
+        boost::unordered_flat_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;  ///< parent key -> parents
         std::vector<std::vector<Value>> keys;
-        for (auto* p : batch) {
+        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> found;
+        std::optional<JoinBuilder> query;
+        std::vector<std::size_t> key_at;  ///< where each row's parent key is
+    };
+    std::vector<Batch> batches;
+    for (std::size_t begin = 0; begin < parents.size(); begin += batch_size) {
+        Batch& b = batches.emplace_back();
+        b.parents.assign(parents.begin() + begin, parents.begin() + std::min(parents.size(), begin + batch_size));
+        for (auto* p : b.parents) {
             auto k = object_values(*p, rel.local_columns);
             if (any_null(k)) continue;
-            auto [it, fresh] = by_key.try_emplace(IdentityKey{nullptr, k});
-            if (fresh) keys.push_back(std::move(k));
+            auto [it, fresh] = b.by_key.try_emplace(IdentityKey{nullptr, k});
+            if (fresh) b.keys.push_back(std::move(k));
             it->second.push_back(p);
         }
-        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> found;
-
+        auto select = std::make_shared<sql::SelectNode>();
+        for (std::size_t i = 0; i < target.columns().size(); ++i)
+            select->columns.push_back(column_of(target_from, target.table_node(), i));
+        std::vector<ExprPtr> cols;
         if (rel.direction == Direction::many_to_one) {
             // Targets already in the identity map need no query when the join
             // is on their primary key.
             bool on_pk = rel.remote_columns == target.primary_key();
             std::vector<std::vector<Value>> missing;
-            for (auto& k : keys) {
+            for (auto& k : b.keys) {
                 InstanceState* t = on_pk ? find_identity({&target, k}) : nullptr;
                 if (t && !t->expired && t->status == Status::persistent) {
-                    for (auto* p : by_key[{nullptr, k}]) found[p].push_back(t);
+                    for (auto* p : b.by_key[{nullptr, k}]) b.found[p].push_back(t);
                     note_child(t);
                 } else {
                     missing.push_back(k);
                 }
             }
-            if (!missing.empty()) {
-                auto select = std::make_shared<sql::SelectNode>();
-                for (std::size_t i = 0; i < target.columns().size(); ++i)
-                    select->columns.push_back(column_of(target_from, target.table_node(), i));
-                std::vector<ExprPtr> cols;
-                for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
-                select->where = key_in(cols, missing);
-                co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
-                    auto it = by_key.find(row_key(row, rel.remote_columns));
-                    if (it == by_key.end()) return;
-                    for (auto* p : it->second) found[p] = {t};
-                    note_child(t);
-                });
-            }
-        } else if (!keys.empty()) {
-            auto select = std::make_shared<sql::SelectNode>();
-            for (std::size_t i = 0; i < target.columns().size(); ++i)
-                select->columns.push_back(column_of(target_from, target.table_node(), i));
-            std::vector<ExprPtr> cols;
-            std::vector<std::size_t> key_at;  // where each row's parent key is
+            if (missing.empty()) continue;
+            for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
+            select->where = key_in(cols, missing);
+            b.key_at = rel.remote_columns;
+        } else {
+            if (b.keys.empty()) continue;
             if (rel.direction == Direction::one_to_many) {
                 for (auto c : rel.remote_columns) cols.push_back(column_of(target_from, target.table_node(), c));
-                key_at = rel.remote_columns;
+                b.key_at = rel.remote_columns;
             } else {
                 FromPtr sec = rel.secondary;
                 std::vector<ExprPtr> on;
@@ -418,29 +430,48 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                                        column_of(target_from, target.table_node(), rel.remote_columns[k])));
                 select->froms.push_back(std::make_shared<sql::JoinNode>(target_from, sec, all_of(std::move(on)), false, false));
                 for (auto c : rel.secondary_local) {
-                    key_at.push_back(select->columns.size());
+                    b.key_at.push_back(select->columns.size());
                     auto col = column_of(sec, *rel.secondary, c);
                     select->columns.push_back(col);
                     cols.push_back(col);
                 }
             }
-            select->where = key_in(cols, keys);
+            select->where = key_in(cols, b.keys);
             append_order_by(*select, rel, target_from);
-            co_await entity_query(*this, target, select, child_plan, false, [&](InstanceState* t, const Value* row) {
-                auto it = by_key.find(row_key(row, key_at));
-                if (it == by_key.end()) return;
-                for (auto* p : it->second) {
-                    auto& list = found[p];
-                    if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
-                }
-                note_child(t);
-            });
         }
+        b.query = joined_select(target, std::move(select), child_plan);
+    }
 
-        for (auto* p : batch) {
+    // Every batch's SELECT at once: one round trip where the backend pipelines.
+    std::vector<sql::Statement> statements;
+    for (const auto& b : batches)
+        if (b.query) statements.emplace_back(b.query->select);
+    std::vector<retort::Result> results;
+    if (!statements.empty()) {
+        AsyncConnection* conn = co_await connection();
+        results = co_await conn->execute_all(statements);
+    }
+
+    std::size_t next_result = 0;
+    for (auto& b : batches) {
+        if (b.query) {
+            const bool to_one = rel.direction == Direction::many_to_one;
+            co_await entity_rows(*this, target, *b.query, results.at(next_result++), child_plan, false,
+                                 [&](InstanceState* t, const Value* row) {
+                                     auto it = b.by_key.find(row_key(row, b.key_at));
+                                     if (it == b.by_key.end()) return;
+                                     for (auto* p : it->second) {
+                                         auto& list = b.found[p];
+                                         if (to_one) list = {t};
+                                         else if (std::find(list.begin(), list.end(), t) == list.end()) list.push_back(t);
+                                     }
+                                     note_child(t);
+                                 });
+        }
+        for (auto* p : b.parents) {
             std::vector<std::shared_ptr<void>> items;
             std::vector<const void*> ptrs;
-            if (auto it = found.find(p); it != found.end())
+            if (auto it = b.found.find(p); it != b.found.end())
                 for (auto* t : it->second) {
                     items.push_back(t->object);
                     ptrs.push_back(t->ptr());
