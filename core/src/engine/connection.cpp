@@ -6,6 +6,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/use_future.hpp>
 #include <cstdio>
+#include <limits>
 #include <thread>
 
 #include "engine_state.hpp"
@@ -270,7 +271,11 @@ awaitable<std::optional<Row>> AsyncResult::fetchone() {
 awaitable<std::vector<Row>> AsyncResult::fetchmany(std::size_t n) {
     std::vector<Row> out;
     while (out.size() < n) {
-        auto row = co_await fetchone();
+        // The rows of the batch in hand first, without a coroutine call each.
+        auto& s = *s_;
+        while (out.size() < n && s.batch && s.position < s.batch->size()) out.emplace_back(s.batch, s.position++);
+        if (out.size() == n) break;
+        auto row = co_await fetchone();  // the next batch, or the end
         if (!row) break;
         out.push_back(std::move(*row));
     }
@@ -278,9 +283,7 @@ awaitable<std::vector<Row>> AsyncResult::fetchmany(std::size_t n) {
 }
 
 awaitable<std::vector<Row>> AsyncResult::all() {
-    std::vector<Row> out;
-    while (auto row = co_await fetchone()) out.push_back(std::move(*row));
-    co_return out;
+    return fetchmany(std::numeric_limits<std::size_t>::max());
 }
 
 awaitable<void> AsyncResult::close() {
