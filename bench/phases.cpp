@@ -1,4 +1,5 @@
 #include <charconv>
+#include <stdexcept>
 
 #include "runner.hpp"
 
@@ -48,6 +49,19 @@ std::optional<Phase> phase_named(std::string_view name) {
     for (const auto& i : phase_table)
         if (i.name == name) return i.phase;
     return std::nullopt;
+}
+
+std::size_t Runner::run(Phase phase, const Workload& w, Stopwatch& watch) {
+    switch (phase) {
+        case Phase::insert: return insert(w, watch);
+        case Phase::selectin: return load_selectin(w, watch);
+        case Phase::joined: return load_joined(w, watch);
+        case Phase::stream: return stream(w, watch);
+        case Phase::update: return update(w, watch);
+        case Phase::get: return get(w, watch);
+        case Phase::delete_: return remove(w, watch);
+    }
+    throw std::logic_error("unknown phase");
 }
 
 std::chrono::sys_time<std::chrono::microseconds> parse_timestamp(std::string_view s) {

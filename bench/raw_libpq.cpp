@@ -105,18 +105,6 @@ public:
     explicit LibpqRunner(const std::string& conninfo) : pg_(conninfo) {}
     std::string name() const override { return "libpq"; }
 
-    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) override {
-        switch (phase) {
-            case Phase::insert: return insert(w, watch);
-            case Phase::selectin: return load_selectin(w, watch);
-            case Phase::joined: return load_joined(w, watch);
-            case Phase::stream: return stream(w, watch);
-            case Phase::update: return update(w, watch);
-            case Phase::get: return get(w, watch);
-            case Phase::delete_: return remove(w, watch);
-        }
-        throw std::logic_error("unknown phase");
-    }
 
 private:
     /// Prepares `sql` once per connection under `name`.
@@ -145,7 +133,7 @@ private:
         if (total % insert_rows) insert_statement(table, columns, width, total % insert_rows);
     }
 
-    std::size_t insert(const Workload& w, Stopwatch& watch) {
+    std::size_t insert(const Workload& w, Stopwatch& watch) override {
         watch.start();
         auto parents = make_parents(w);
         pg_.exec("BEGIN");
@@ -202,7 +190,7 @@ private:
         return parents;
     }
 
-    std::size_t load_selectin(const Workload& w, Stopwatch& watch) {
+    std::size_t load_selectin(const Workload& w, Stopwatch& watch) override {
         watch.start();
         auto parents = parents_query();
         std::unordered_map<std::int64_t, std::size_t> index;
@@ -239,7 +227,7 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t load_joined(const Workload& w, Stopwatch& watch) {
+    std::size_t load_joined(const Workload& w, Stopwatch& watch) override {
         watch.start();
         auto r = pg_.exec("SELECT a.id, a.data, a.create_date, b.id, b.a_id, b.data FROM a LEFT OUTER JOIN b ON a.id = b.a_id",
                           PGRES_TUPLES_OK);
@@ -260,7 +248,7 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t stream(const Workload& w, Stopwatch& watch) {
+    std::size_t stream(const Workload& w, Stopwatch& watch) override {
         // A server-side cursor read 1,000 rows per FETCH (Retort's chunk): much
         // faster than single-row mode, which makes a PGresult per row.
         watch.start();
@@ -312,7 +300,7 @@ private:
         return changed;
     }
 
-    std::size_t update(const Workload& w, Stopwatch& watch) {
+    std::size_t update(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a ORDER BY id");
         watch.start();
         std::vector<std::string> data(parents.size());
@@ -325,7 +313,7 @@ private:
         return changed;
     }
 
-    std::size_t get(const Workload& w, Stopwatch& watch) {
+    std::size_t get(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a ORDER BY id");
         expect(parents.size() == w.parents, "get found other rows");
         const char* name = prepared("get", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1");
@@ -346,7 +334,7 @@ private:
         return found;
     }
 
-    std::size_t remove(const Workload& w, Stopwatch& watch) {
+    std::size_t remove(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a");
         auto children = ids("SELECT id FROM b");
         watch.start();

@@ -143,18 +143,6 @@ public:
     }
     std::string name() const override { return "Connector/C"; }
 
-    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) override {
-        switch (phase) {
-            case Phase::insert: return insert(w, watch);
-            case Phase::selectin: return load_selectin(w, watch);
-            case Phase::joined: return load_joined(w, watch);
-            case Phase::stream: return stream(w, watch);
-            case Phase::update: return update(w, watch);
-            case Phase::get: return get(w, watch);
-            case Phase::delete_: return remove(w, watch);
-        }
-        throw std::logic_error("unknown phase");
-    }
 
 private:
     void query(const char* sql) {
@@ -183,7 +171,7 @@ private:
         while (s.fetch()) take(k++, id.value);
     }
 
-    std::size_t insert(const Workload& w, Stopwatch& watch) {
+    std::size_t insert(const Workload& w, Stopwatch& watch) override {
         watch.start();
         auto parents = make_parents(w);
         query("BEGIN");
@@ -229,7 +217,7 @@ private:
         return parents;
     }
 
-    std::size_t load_selectin(const Workload& w, Stopwatch& watch) {
+    std::size_t load_selectin(const Workload& w, Stopwatch& watch) override {
         watch.start();
         auto parents = parents_query();
         std::unordered_map<std::int64_t, std::size_t> index;
@@ -261,7 +249,7 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t load_joined(const Workload& w, Stopwatch& watch) {
+    std::size_t load_joined(const Workload& w, Stopwatch& watch) override {
         watch.start();
         Statement s(m_, "SELECT a.id, a.data, a.create_date, b.id, b.a_id, b.data FROM a LEFT OUTER JOIN b ON a.id = b.a_id");
         std::vector<MYSQL_BIND> none;
@@ -287,7 +275,7 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t stream(const Workload& w, Stopwatch& watch) {
+    std::size_t stream(const Workload& w, Stopwatch& watch) override {
         watch.start();
         Statement s(m_, "SELECT a.id, a.data, a.create_date FROM a");
         std::vector<MYSQL_BIND> none;
@@ -340,7 +328,7 @@ private:
         return static_cast<std::size_t>(mysql_stmt_affected_rows(s.get()));
     }
 
-    std::size_t update(const Workload& w, Stopwatch& watch) {
+    std::size_t update(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a ORDER BY id");
         watch.start();
         std::vector<std::string> data(parents.size());
@@ -353,7 +341,7 @@ private:
         return changed;
     }
 
-    std::size_t get(const Workload& w, Stopwatch& watch) {
+    std::size_t get(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a ORDER BY id");
         expect(parents.size() == w.parents, "get found other rows");
         Statement s(m_, "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ?");
@@ -377,7 +365,7 @@ private:
         return found;
     }
 
-    std::size_t remove(const Workload& w, Stopwatch& watch) {
+    std::size_t remove(const Workload& w, Stopwatch& watch) override {
         auto parents = ids("SELECT id FROM a");
         auto children = ids("SELECT id FROM b");
         watch.start();

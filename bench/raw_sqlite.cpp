@@ -96,22 +96,9 @@ public:
     explicit SqliteRunner(const std::string& path) : db_(path) {}
     std::string name() const override { return "sqlite3 C API"; }
 
-    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) override {
-        Db& db = db_;  // one connection for every phase, as Retort's pool keeps its own
-        switch (phase) {
-            case Phase::insert: return insert(db, w, watch);
-            case Phase::selectin: return load_selectin(db, w, watch);
-            case Phase::joined: return load_joined(db, w, watch);
-            case Phase::stream: return stream(db, w, watch);
-            case Phase::update: return update(db, w, watch);
-            case Phase::get: return get(db, w, watch);
-            case Phase::delete_: return remove(db, w, watch);
-        }
-        throw std::logic_error("unknown phase");
-    }
-
 private:
-    std::size_t insert(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t insert(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         watch.start();
         auto parents = make_parents(w);
         Stmt a(db, "INSERT INTO a (data) VALUES (?)");
@@ -134,7 +121,8 @@ private:
         return w.rows();
     }
 
-    std::size_t load_selectin(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t load_selectin(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         watch.start();
         std::vector<RawParent> parents;
         std::unordered_map<std::int64_t, std::size_t> index;
@@ -160,7 +148,8 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t load_joined(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t load_joined(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         watch.start();
         std::vector<RawParent> parents;
         std::unordered_map<std::int64_t, std::size_t> index;
@@ -179,7 +168,8 @@ private:
         return parents.size() + children;
     }
 
-    std::size_t stream(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t stream(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         watch.start();
         std::size_t rows = 0;
         Stmt a(db, "SELECT a.id, a.data, a.create_date FROM a");
@@ -199,7 +189,8 @@ private:
         return out;
     }
 
-    std::size_t update(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t update(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         auto parents = ids(db, "SELECT id FROM a ORDER BY id");
         watch.start();
         Stmt u(db, "UPDATE a SET data = ? WHERE a.id = ?");
@@ -218,7 +209,8 @@ private:
         return changed;
     }
 
-    std::size_t get(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t get(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         auto parents = ids(db, "SELECT id FROM a ORDER BY id");
         expect(parents.size() == w.parents, "get found other rows");
         watch.start();
@@ -237,7 +229,8 @@ private:
         return found;
     }
 
-    std::size_t remove(Db& db, const Workload& w, Stopwatch& watch) {
+    std::size_t remove(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
         auto parents = ids(db, "SELECT id FROM a");
         auto children = ids(db, "SELECT id FROM b");
         watch.start();

@@ -41,18 +41,18 @@ public:
 
     std::string name() const override { return "retort"; }
 
-    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) override {
-        switch (phase) {
-            case Phase::insert: return run_on(io_, insert(w, watch));
-            case Phase::selectin: return run_on(io_, load(w, watch, orm::selectinload(&A::bs)));
-            case Phase::joined: return run_on(io_, load(w, watch, orm::joinedload(&A::bs)));
-            case Phase::stream: return run_on(io_, stream(w, watch));
-            case Phase::update: return run_on(io_, update(w, watch));
-            case Phase::get: return run_on(io_, get(w, watch));
-            case Phase::delete_: return run_on(io_, remove(w, watch));
-        }
-        throw std::logic_error("unknown phase");
+    // Each phase a coroutine, run to its end on the runner's io_context.
+    std::size_t insert(const Workload& w, Stopwatch& watch) override { return run_on(io_, insert_objects(w, watch)); }
+    std::size_t load_selectin(const Workload& w, Stopwatch& watch) override {
+        return run_on(io_, load(w, watch, orm::selectinload(&A::bs)));
     }
+    std::size_t load_joined(const Workload& w, Stopwatch& watch) override {
+        return run_on(io_, load(w, watch, orm::joinedload(&A::bs)));
+    }
+    std::size_t stream(const Workload& w, Stopwatch& watch) override { return run_on(io_, stream_objects(w, watch)); }
+    std::size_t update(const Workload& w, Stopwatch& watch) override { return run_on(io_, update_objects(w, watch)); }
+    std::size_t get(const Workload& w, Stopwatch& watch) override { return run_on(io_, get_objects(w, watch)); }
+    std::size_t remove(const Workload& w, Stopwatch& watch) override { return run_on(io_, delete_objects(w, watch)); }
 
 private:
     awaitable<std::size_t> dispose() {
@@ -60,7 +60,7 @@ private:
         co_return 0;
     }
 
-    awaitable<std::size_t> insert(const Workload& w, Stopwatch& watch) {
+    awaitable<std::size_t> insert_objects(const Workload& w, Stopwatch& watch) {
         watch.start();
         auto session = sessions_();
         std::vector<std::shared_ptr<A>> parents;
@@ -95,7 +95,7 @@ private:
         co_return rows + children;
     }
 
-    awaitable<std::size_t> stream(const Workload& w, Stopwatch& watch) {
+    awaitable<std::size_t> stream_objects(const Workload& w, Stopwatch& watch) {
         watch.start();
         auto session = sessions_();
         auto streamed = co_await session.stream_scalars(orm::select<A>());
@@ -107,7 +107,7 @@ private:
         co_return rows;
     }
 
-    awaitable<std::size_t> update(const Workload& w, Stopwatch& watch) {
+    awaitable<std::size_t> update_objects(const Workload& w, Stopwatch& watch) {
         auto session = sessions_();
         auto parents = co_await session.scalars(orm::select<A>().order_by(&A::id));
         watch.start();
@@ -120,7 +120,7 @@ private:
         co_return i;
     }
 
-    awaitable<std::size_t> get(const Workload& w, Stopwatch& watch) {
+    awaitable<std::size_t> get_objects(const Workload& w, Stopwatch& watch) {
         std::vector<std::int64_t> ids;
         {
             auto session = sessions_();
@@ -141,7 +141,7 @@ private:
         co_return found;
     }
 
-    awaitable<std::size_t> remove(const Workload& w, Stopwatch& watch) {
+    awaitable<std::size_t> delete_objects(const Workload& w, Stopwatch& watch) {
         auto session = sessions_();
         auto parents = co_await session.scalars(orm::select<A>().options(orm::selectinload(&A::bs)));
         watch.start();

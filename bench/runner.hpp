@@ -85,7 +85,17 @@ public:
     virtual std::string name() const = 0;
     /// Runs `phase` on `w`, timing its work with `watch`, and returns the rows
     /// it handled. Throws if the database did not end up as the phase says.
-    virtual std::size_t run(Phase phase, const Workload& w, Stopwatch& watch) = 0;
+    std::size_t run(Phase phase, const Workload& w, Stopwatch& watch);
+
+protected:
+    // One per phase (see description_of()), each as run() says.
+    virtual std::size_t insert(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t load_selectin(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t load_joined(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t stream(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t update(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t get(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t remove(const Workload& w, Stopwatch& watch) = 0;
 };
 
 }  // namespace retort::bench

@@ -272,15 +272,20 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
         chunks.emplace_back(group.begin() + begin, group.begin() + std::min(group.size(), begin + chunk));
 
     if (returning) {
-        // Each chunk says which rows are whose by itself: all of them go at
-        // once, in one round trip where the backend pipelines (PostgreSQL).
-        std::vector<sql::Statement> inserts;
-        inserts.reserve(chunks.size());
-        for (const auto& rows : chunks) inserts.push_back(insert_of(rows));
-        auto results = co_await conn->execute_all(inserts);
-        for (std::size_t c = 0; c < chunks.size(); ++c) {
-            match_returned_rows(*m, shape, key_generated, returned, *results[c].data(), chunks[c]);
-            mark_written(chunks[c]);
+        // Each chunk says which rows are whose by itself: they go several at
+        // once, in one round trip where the backend pipelines (PostgreSQL). A
+        // few at a time: each statement's tree holds every value it sends.
+        constexpr std::size_t chunks_per_pipeline = 8;
+        for (std::size_t first = 0; first < chunks.size(); first += chunks_per_pipeline) {
+            const std::size_t last = std::min(chunks.size(), first + chunks_per_pipeline);
+            std::vector<sql::Statement> inserts;
+            inserts.reserve(last - first);
+            for (std::size_t c = first; c < last; ++c) inserts.push_back(insert_of(chunks[c]));
+            auto results = co_await conn->execute_all(inserts);
+            for (std::size_t c = first; c < last; ++c) {
+                match_returned_rows(*m, shape, key_generated, returned, *results[c - first].data(), chunks[c]);
+                mark_written(chunks[c]);
+            }
         }
         co_return;
     }

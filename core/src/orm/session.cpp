@@ -65,8 +65,8 @@ std::vector<Value> InstanceState::key_values() const {
 
 void SessionImpl::journal_state(InstanceState& s) {
     if (s.journal_level >= level()) return;
-    journal.push_back({level(), &s, true, s.status, s.marked_deleted, s.committed, s.committed_related,
-                       s.fetched_on_insert, s.journal_level});
+    journal.push_back({level(), &s, true, s.status, s.marked_deleted, {s.committed.begin(), s.committed.end()},
+                       {s.committed_related.begin(), s.committed_related.end()}, s.fetched_on_insert, s.journal_level});
     s.journal_level = level();
 }
 
@@ -205,8 +205,9 @@ void SessionImpl::undo_journal(int to_level) {
         }
         s.status = e.status;
         s.marked_deleted = e.marked_deleted;
-        s.committed = std::move(e.committed);
-        s.committed_related = std::move(e.committed_related);
+        s.committed.assign(std::make_move_iterator(e.committed.begin()), std::make_move_iterator(e.committed.end()));
+        s.committed_related.assign(std::make_move_iterator(e.committed_related.begin()),
+                                   std::make_move_iterator(e.committed_related.end()));
         s.journal_level = e.journal_level;
         if (s.status != Status::pending) identity_map[s.identity()] = &s;
     }

@@ -86,8 +86,10 @@ struct JournalEntry {
     bool was_in_session;  ///< false: the state was created in this transaction (pending added)
     Status status;
     bool marked_deleted;
-    Snapshot committed;
-    RelatedSnapshot committed_related;
+    // Plain vectors (a state's inline ones would make every entry large; a
+    // pending object's, the most common, are empty and allocate nothing).
+    std::vector<Value> committed;
+    std::vector<std::optional<std::vector<const void*>>> committed_related;
     std::vector<std::size_t> fetched_on_insert;
     int journal_level;
 };
