@@ -93,7 +93,15 @@ void write_svg(std::ostream& out, const std::vector<Line>& lines, const std::str
     double top = 1.0;
     for (const auto& l : lines) top = std::max(top, l.ratio());
     top = std::ceil(top * 4) / 4;
-    const int left = 50, plot_h = 260, bar = 18, gap = 26, head = 40;
+    // The caption's parts ("; "-separated) on lines of their own.
+    std::vector<std::string> caption_lines;
+    for (std::size_t from = 0; from <= caption.size();) {
+        auto to = caption.find("; ", from);
+        caption_lines.push_back(caption.substr(from, to == std::string::npos ? std::string::npos : to - from));
+        if (to == std::string::npos) break;
+        from = to + 2;
+    }
+    const int left = 50, plot_h = 260, bar = 18, gap = 26, head = 32 + 14 * static_cast<int>(caption_lines.size());
     const int group = static_cast<int>(backends.size()) * bar + gap;
     const int width = left + static_cast<int>(phases.size()) * group + 20, height = head + plot_h + 70;
     auto y_of = [&](double r) { return head + plot_h - static_cast<int>(r / top * plot_h); };
@@ -101,7 +109,9 @@ void write_svg(std::ostream& out, const std::vector<Line>& lines, const std::str
         << "\" font-family=\"sans-serif\" font-size=\"11\">\n";
     out << "<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n";
     out << "<text x=\"" << left << "\" y=\"16\" font-size=\"13\">Retort rows/s as a fraction of a hand-written C loop</text>\n";
-    out << "<text x=\"" << left << "\" y=\"31\" fill=\"#555\">" << caption << "</text>\n";
+    for (std::size_t i = 0; i < caption_lines.size(); ++i)
+        out << "<text x=\"" << left << "\" y=\"" << 31 + 14 * static_cast<int>(i) << "\" fill=\"#555\">" << caption_lines[i]
+            << "</text>\n";
     for (double r = 0; r <= top + 1e-9; r += 0.25) {
         int y = y_of(r);
         out << "<line x1=\"" << left << "\" x2=\"" << width - 10 << "\" y1=\"" << y << "\" y2=\"" << y << "\" stroke=\""
