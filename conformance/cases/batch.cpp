@@ -107,3 +107,37 @@ TEST_CASE("batch: a statement that returns rows is refused", "[batch]") {
         co_await conn.close();
     });
 }
+
+TEST_CASE("batch: execute_all runs statements in order and returns each one's result", "[batch]") {
+    Inventory inv;
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await fresh(engine, inv.metadata);
+        // One text, its parameter NULL in one statement and set in the next;
+        // then one text whose parameter is a number here and a string there.
+        std::vector<sql::Statement> statements{
+            insert(inv.parts).values({inv.sku, "a"}, {inv.qty, std::optional<int>{}}),
+            insert(inv.parts).values({inv.sku, "b"}, {inv.qty, std::optional<int>{7}}),
+            select(literal<std::int64_t>(41) + 1),
+            select(literal<std::string>("forty-two")),
+            select(func::count()).select_from(inv.parts),
+        };
+        auto results = co_await conn.execute_all(statements);
+        REQUIRE(results.size() == 5);
+        CHECK(results[0].rowcount() == 1);
+        CHECK(results[1].rowcount() == 1);
+        CHECK(results[2].scalar<std::int64_t>() == 42);
+        CHECK(results[3].scalar<std::string>() == "forty-two");
+        CHECK(results[4].scalar<std::int64_t>() == 2);  // in order: after both INSERTs
+        auto q = co_await conn.scalar<std::optional<int>>(select(inv.qty).where(inv.sku == "b"));
+        CHECK(q == 7);
+        // A failure ends the run; what ran before it goes with the rollback.
+        std::vector<sql::Statement> clash{insert(inv.parts).values({inv.sku, "c"}), insert(inv.parts).values({inv.sku, "a"})};
+        auto error = co_await test::capture<IntegrityError>(conn.execute_all(clash));
+        CHECK(error);
+        co_await conn.rollback();
+        auto n = co_await conn.scalar<std::int64_t>(select(func::count()).select_from(inv.parts));
+        CHECK(n == 0);
+        co_await conn.close();
+    });
+}

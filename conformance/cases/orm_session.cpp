@@ -54,6 +54,34 @@ struct Item {
 };
 RETORT_MAPPED(Item, id, owner_id, label, owner)
 
+// A one-to-many without a link back: its children know nothing of their box.
+struct Marble;
+struct Box {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+    orm::Collection<Marble> marbles;
+
+    static auto mapping() {
+        return orm::table(registry(), "os_box", orm::column(&Box::id, orm::primary_key()),
+                          orm::column(&Box::name, types::String(40)),
+                          orm::relationship(&Box::marbles, {.cascade = "all, delete-orphan"}));
+    }
+};
+RETORT_MAPPED(Box, id, name, marbles)
+
+struct Marble {
+    orm::Defaulted<std::int64_t> id;
+    std::int64_t box_id = 0;
+    std::string colour;
+
+    static auto mapping() {
+        return orm::table(registry(), "os_marble", orm::column(&Marble::id, orm::primary_key()),
+                          orm::column(&Marble::box_id, orm::foreign_key(&Box::id)),
+                          orm::column(&Marble::colour, types::String(40)));
+    }
+};
+RETORT_MAPPED(Marble, id, box_id, colour)
+
 std::shared_ptr<Owner> owner(std::string name, std::vector<std::string> labels = {}) {
     auto o = std::make_shared<Owner>();
     o->name = std::move(name);
@@ -620,6 +648,34 @@ TEST_CASE("orm session: a flush whose INSERT batches fail part-way leaves nothin
         CHECK(co_await count_rows(engine, "os_owner") == 2500);
         CHECK(*owners[2499]->id > *owners[0]->id);
         co_await session.close();
+    });
+}
+
+TEST_CASE("orm session: an object a stream handed out and the program took out of a collection is still orphaned at flush",
+          "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        {
+            orm::AsyncSession seed(engine);
+            auto box = std::make_shared<Box>(Box{.name = "b"});
+            for (int i = 0; i < 30; ++i) box->marbles.push_back(std::make_shared<Marble>(Marble{.colour = "c" + std::to_string(i)}));
+            seed.add(box);
+            co_await seed.commit();
+            co_await seed.close();
+        }
+        orm::AsyncSession session(engine);
+        auto box = (co_await session.scalars(orm::select<Box>().options(orm::selectinload(&Box::marbles)))).one();
+        REQUIRE(box->marbles.size() == 30);
+        // Streamed in chunks of 10: the session lets go of what the program
+        // dropped as each chunk passes. c5 leaves the box (delete-orphan) and
+        // the program keeps no hold on it: the flush must still delete its row.
+        auto stream = co_await session.stream_scalars(orm::select<Marble>().order_by(&Marble::id), 10);
+        while (auto marble = co_await stream.next())
+            if (marble->colour == "c5") box->marbles.remove(marble);
+        co_await session.commit();
+        co_await session.close();
+        CHECK(co_await count_rows(engine, "os_marble") == 29);
     });
 }
 

@@ -161,6 +161,9 @@ awaitable<void> MysqlConnection::rollback_on_release() {
     if (err) fail(connection_diagnostics(m_, std::string(sql)));
     unread_rollback_ = true;  // read by the next operation's begin_operation()
 }
+awaitable<void> MysqlConnection::settle() {
+    if (unread_rollback_) co_await begin_operation("ROLLBACK");
+}
 awaitable<void> MysqlConnection::savepoint(const std::string& name) {
     begin_.take();  // (with autocommit off a transaction is always open: SAVEPOINT opens it)
     co_await query(savepoint_sql(SavepointOp::create, name));

@@ -93,6 +93,8 @@ public:
     plugin::awaitable<void> rollback() override;
     /// Sends ROLLBACK (mysql_send_query) and returns; its reply is read before the next operation.
     plugin::awaitable<void> rollback_on_release() override;
+    /// Reads that reply now (begin_operation).
+    plugin::awaitable<void> settle() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;

@@ -9,6 +9,7 @@
 #include <algorithm>
 #include <charconv>
 #include <deque>
+#include <optional>
 #include <cstdio>
 #include <cstring>
 #include <cmath>
@@ -73,7 +74,8 @@ PgConnection::~PgConnection() {
     detach();
     // Destroyed mid-statement (its io_context torn down, a cancelled caller):
     // the server would run the statement to its end, commit included.
-    if (conn_ && PQtransactionStatus(conn_) == PQTRANS_ACTIVE) request_cancel();
+    // (Not for the reply of rollback_on_release's ROLLBACK: that one needs no cancel.)
+    if (conn_ && PQtransactionStatus(conn_) == PQTRANS_ACTIVE && !unread_rollback_) request_cancel();
     if (conn_) PQfinish(conn_);  // non-blocking mode: sends Terminate without waiting
 }
 
@@ -199,6 +201,23 @@ namespace {
 
 constexpr std::size_t max_pipelined_texts = 8;  // far below the statement cache's size
 
+/// The parameter types one prepared statement runs every one of `sets` with:
+/// each the type its values have (a NULL's, 0, says nothing), or nullopt when
+/// they disagree.
+std::optional<std::vector<Oid>> common_types(const std::vector<const EncodedParams*>& sets) {
+    std::vector<Oid> types(sets.front()->type_span().begin(), sets.front()->type_span().end());
+    for (const auto* e : sets) {
+        if (e->type_span().size() != types.size()) return std::nullopt;
+        for (std::size_t i = 0; i < types.size(); ++i) {
+            Oid t = e->type_span()[i];
+            if (t == 0) continue;
+            if (types[i] != 0 && types[i] != t) return std::nullopt;
+            types[i] = t;
+        }
+    }
+    return types;
+}
+
 /// `on_result`, once the first `n` results (a BEGIN's, sent in front) have gone by.
 template <class F>
 auto after(std::size_t n, F on_result) {
@@ -308,9 +327,41 @@ void PgConnection::send_prepared(const std::string& sql, const PreparedStatement
 }
 
 plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sql, std::span<const Value> params) {
-    check_usable(sql);
+    const Request one{&sql, params};
+    auto results = co_await execute_pipeline(std::span<const Request>(&one, 1));
+    co_return std::move(results.front());
+}
+
+plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline(std::span<const Request> requests) {
+    if (requests.empty()) co_return std::vector<plugin::RawResult>{};
+    const std::string& first_sql = *requests.front().sql;
+    check_usable(first_sql);
+    std::deque<EncodedParams> encoded;  // in place: they cannot move
+    for (const auto& r : requests) encoded.emplace_back(r.params);
+    // One prepared statement per text, with parameter types every request of
+    // that text fits. Too many texts, or requests that disagree, go one by one.
+    struct Text {
+        const std::string* sql;
+        std::vector<const EncodedParams*> sets;
+        std::vector<Oid> types;
+        PreparedStatement st;
+    };
+    std::vector<Text> texts;
+    std::vector<std::size_t> text_of(requests.size());
+    for (std::size_t i = 0; i < requests.size(); ++i) {
+        auto it = std::find_if(texts.begin(), texts.end(), [&](const Text& t) { return *t.sql == *requests[i].sql; });
+        if (it == texts.end()) it = texts.insert(texts.end(), Text{requests[i].sql, {}, {}, {}});
+        it->sets.push_back(&encoded[i]);
+        text_of[i] = static_cast<std::size_t>(it - texts.begin());
+    }
+    bool one_by_one = texts.size() > max_pipelined_texts;
+    for (auto& t : texts) {
+        auto types = common_types(t.sets);
+        if (types) t.types = std::move(*types);
+        else one_by_one = true;
+    }
+    if (one_by_one) co_return co_await plugin::Connection::execute_pipeline(requests);
     co_await settle();
-    EncodedParams encoded(params);
     // A statement whose plan went stale after DDL is prepared again and rerun
     // once, where nothing is lost by it: outside a transaction, or as the first
     // statement of one (its failure aborted only a transaction with nothing in
@@ -322,22 +373,28 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
         std::exception_ptr failure;
         bool begin_again = false;
         try {
-            const PreparedStatement* st = co_await prepare(sql, encoded.type_span());
-            const std::size_t begun = send_begin(sql);  // BEGIN and the statement: one round trip
-            send_prepared(sql, *st, encoded);
-            plugin::RawResult out;
+            // A text not prepared yet is prepared first, a round trip of its
+            // own, once. Copied: the cache may move its entries (with at most
+            // max_pipelined_texts texts, none of these is pushed out by another).
+            for (auto& t : texts) t.st = *co_await prepare(*t.sql, t.types);
+            const std::size_t begun = send_begin(first_sql);  // BEGIN and the statements: one round trip
+            for (std::size_t i = 0; i < requests.size(); ++i) send_prepared(*requests[i].sql, texts[text_of[i]].st, encoded[i]);
+            std::vector<plugin::RawResult> out(requests.size());
+            std::size_t next = 0;
             auto collect = [&](const PGresult* r) {
+                plugin::RawResult& o = out.at(next++);
                 if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-                    out.column_names = column_names(r);
-                    append_rows(r, out.values);
+                    o.column_names = column_names(r);
+                    append_rows(r, o.values);
                 }
-                out.rows_affected = rows_affected(r);
+                o.rows_affected = rows_affected(r);
             };
-            co_await sync_and_read(sql, after(begun, collect));
+            co_await sync_and_read(first_sql, after(begun, collect));
             co_return out;
         } catch (const DBAPIError& e) {
             bool stale = is_stale_plan(e);
-            if (stale) evict(sql);
+            if (stale)
+                for (const auto& t : texts) evict(*t.sql);
             begin_again = stale && !idle && first_in_transaction;
             if (!stale || attempt > 0 || !(idle || begin_again)) failure = std::current_exception();
         }
@@ -349,41 +406,6 @@ plugin::awaitable<plugin::RawResult> PgConnection::execute(const std::string& sq
     }
 }
 
-plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline(std::span<const Request> requests) {
-    if (requests.empty()) co_return std::vector<plugin::RawResult>{};
-    // Preparing one statement may push another out of the cache (and DEALLOCATE
-    // it) before it runs: many different texts go one by one.
-    std::vector<const std::string*> texts;
-    for (const auto& r : requests)
-        if (std::find_if(texts.begin(), texts.end(), [&](auto* t) { return *t == *r.sql; }) == texts.end()) texts.push_back(r.sql);
-    if (texts.size() > max_pipelined_texts) co_return co_await plugin::Connection::execute_pipeline(requests);
-    const std::string& first_sql = *requests.front().sql;
-    check_usable(first_sql);
-    co_await settle();
-    fresh_transaction_ = false;
-    std::deque<EncodedParams> encoded;  // in place: they cannot move
-    std::vector<const PreparedStatement*> statements;
-    for (const auto& r : requests) {
-        encoded.emplace_back(r.params);
-        // A statement not prepared yet is prepared first (a round trip of its own, once).
-        statements.push_back(co_await prepare(*r.sql, encoded.back().type_span()));
-    }
-    const std::size_t begun = send_begin(first_sql);
-    for (std::size_t i = 0; i < requests.size(); ++i) send_prepared(*requests[i].sql, *statements[i], encoded[i]);
-    std::vector<plugin::RawResult> out(requests.size());
-    std::size_t next = 0;
-    auto collect = [&](const PGresult* r) {
-        plugin::RawResult& o = out.at(next++);
-        if (PQresultStatus(r) == PGRES_TUPLES_OK) {
-            o.column_names = column_names(r);
-            append_rows(r, o.values);
-        }
-        o.rows_affected = rows_affected(r);
-    };
-    co_await sync_and_read(first_sql, after(begun, collect));
-    co_return out;
-}
-
 plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sql,
                                                            std::span<const std::vector<Value>> param_sets) {
     check_usable(sql);
@@ -391,20 +413,13 @@ plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sq
     co_await settle();
     std::deque<EncodedParams> encoded;  // a deque builds them in place: they cannot move
     for (const auto& params : param_sets) encoded.emplace_back(params);
-    // One statement serves the batch: each parameter's type is the one its
-    // values have (NULLs say nothing). Sets that disagree run one by one.
-    std::vector<Oid> types(encoded.front().type_span().begin(), encoded.front().type_span().end());
-    for (const auto& e : encoded) {
-        if (e.type_span().size() != types.size()) co_return co_await plugin::Connection::execute_many(sql, param_sets);
-        for (std::size_t i = 0; i < types.size(); ++i) {
-            Oid t = e.type_span()[i];
-            if (t == 0) continue;
-            if (types[i] != 0 && types[i] != t) co_return co_await plugin::Connection::execute_many(sql, param_sets);
-            types[i] = t;
-        }
-    }
+    // One statement serves the batch; sets that disagree run one by one.
+    std::vector<const EncodedParams*> sets;
+    for (const auto& e : encoded) sets.push_back(&e);
+    auto types = common_types(sets);
+    if (!types) co_return co_await plugin::Connection::execute_many(sql, param_sets);
     fresh_transaction_ = false;
-    const PreparedStatement* st = co_await prepare(sql, types);
+    const PreparedStatement* st = co_await prepare(sql, *types);
     // Every execution queued behind one Sync: one round trip for the batch, and
     // after a failure the server skips the rest (PGRES_PIPELINE_ABORTED).
     const std::size_t begun = send_begin(sql);

@@ -71,6 +71,9 @@ public:
     plugin::awaitable<void> rollback() override;
     /// Sends ROLLBACK and returns; its reply is read before the next operation.
     plugin::awaitable<void> rollback_on_release() override;
+    /// Reads the reply of a ROLLBACK that rollback_on_release() sent: every
+    /// operation starts with it.
+    plugin::awaitable<void> settle() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
@@ -118,9 +121,7 @@ private:
     /// after the deferred BEGIN when `in_transaction` (SAVEPOINT needs one; SET
     /// SESSION CHARACTERISTICS must come before it).
     plugin::awaitable<void> run_simple(const std::string& sql, bool in_transaction = true);
-    /// Reads the reply of a ROLLBACK that rollback_on_release() sent: every
-    /// operation starts with it.
-    plugin::awaitable<void> settle();
+
     /// Queues the deferred BEGIN, if one is due, in front of the request being
     /// built; returns how many results it adds (0 or 1) before the request's own.
     std::size_t send_begin(const std::string& sql);

@@ -152,7 +152,11 @@ plugin::awaitable<void> SqliteConnection::rollback_on_release() {
             broken_ = true;  // still in its transaction: never handed out again
         }
     });
+    rollback_queued_ = true;
     co_return;
+}
+plugin::awaitable<void> SqliteConnection::settle() {
+    if (rollback_queued_) co_await on_worker([] {});
 }
 plugin::awaitable<void> SqliteConnection::savepoint(const std::string& name) {
     co_await on_worker([&] { exec_blocking(savepoint_sql(SavepointOp::create, name)); });

@@ -34,6 +34,8 @@ public:
     plugin::awaitable<void> rollback() override;
     /// Queues the ROLLBACK on the worker without waiting: the next operation's hop runs after it.
     plugin::awaitable<void> rollback_on_release() override;
+    /// Waits for a ROLLBACK so queued (a hop behind it).
+    plugin::awaitable<void> settle() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
     plugin::awaitable<void> rollback_to_savepoint(const std::string& name) override;
@@ -54,6 +56,7 @@ public:
     template <class F>
     auto on_worker(F f) {
         interrupted_ = false;  // one operation at a time: the previous one is over
+        rollback_queued_ = false;  // (this hop runs after it)
         return worker_.run(
             [this, begin = begin_.take(), f = std::move(f)]() mutable {
                 check_interrupted();
@@ -94,6 +97,7 @@ private:
     plugin::support::DeferredBegin begin_;
     /// A ROLLBACK queued by rollback_on_release() failed: the connection is not reused.
     std::atomic<bool> broken_{false};
+    bool rollback_queued_ = false;  ///< since the last hop (see settle())
     plugin::support::WorkerThread worker_;  // last: stopped in the destructor before the handle is closed
 };
 

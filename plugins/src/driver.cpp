@@ -26,4 +26,6 @@ awaitable<std::vector<RawResult>> Connection::execute_pipeline(std::span<const R
 
 awaitable<void> Connection::rollback_on_release() { co_await rollback(); }
 
+awaitable<void> Connection::settle() { co_return; }
+
 }  // namespace retort::plugin

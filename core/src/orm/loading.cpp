@@ -183,6 +183,15 @@ InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool ove
     }
     auto object = m.create();
     InstanceState* state = state_pool.create();
+    // Until it is entered, the state is this function's: a value that does not
+    // fit its member (from_value throws) must not leave it behind.
+    struct Pending {
+        StatePool& pool;
+        InstanceState* state;
+        ~Pending() {
+            if (state) pool.destroy(state);
+        }
+    } pending{state_pool, state};
     state->mapper = &m;
     state->object = std::move(object);
     state->status = Status::persistent;
@@ -197,6 +206,7 @@ InstanceState* SessionImpl::load_row(const Mapper& m, const Value* row, bool ove
     state->committed_related.resize(m.relationships().size());
     mark_unloaded(*state);
     InstanceState* s = &enter_state(state);
+    pending.state = nullptr;
     identity_map.emplace(std::move(key), s);
     if (created) *created = true;
     return s;

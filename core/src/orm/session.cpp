@@ -2,6 +2,8 @@
 // journal that makes a rollback restore objects.
 #include <functional>
 
+#include <boost/unordered/unordered_flat_set.hpp>
+
 #include "session_impl.hpp"
 
 namespace retort::orm {
@@ -158,9 +160,22 @@ bool SessionImpl::must_keep(const InstanceState& s) const {
 
 void SessionImpl::release_unheld(std::vector<InstanceState*> candidates) {
     while (!candidates.empty()) {
+        boost::unordered_flat_set<const InstanceState*> leaving;
+        for (auto* s : candidates)
+            if (!must_keep(*s)) leaving.insert(s);
+        if (leaving.empty()) return;
+        // An object a changed collection no longer holds is still named by the
+        // snapshot its next flush compares with (to null its key, or delete it
+        // as an orphan): it stays while a staying object's snapshot names it.
+        boost::unordered_flat_set<const void*> named;
+        for (const auto& [_, s] : states) {
+            if (leaving.contains(s)) continue;
+            for (const auto& related : s->committed_related)
+                if (related) named.insert(related->begin(), related->end());
+        }
         std::vector<const void*> gone, freed_holdings;
         for (auto* s : candidates) {
-            if (must_keep(*s)) continue;
+            if (!leaving.contains(s) || named.contains(s->ptr())) continue;
             gone.push_back(s->ptr());
             for (const auto& rel : s->mapper->relationships())
                 for (const auto& item : rel.items(s->ptr())) freed_holdings.push_back(item.get());

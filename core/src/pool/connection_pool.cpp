@@ -110,6 +110,16 @@ awaitable<bool> ConnectionPool::answers_ping(plugin::Connection& driver) {
     }
 }
 
+awaitable<ConnectionPool::Settled> ConnectionPool::settles(plugin::Connection& driver) {
+    auto settle = driver.settle();  // named: see docs/gcc12.md
+    try {
+        bool done = co_await plugin::support::within(Clock::now() + ping_timeout_, std::move(settle));
+        co_return done ? Settled::yes : Settled::slow;
+    } catch (const DBAPIError&) {
+        co_return Settled::dead;
+    }
+}
+
 awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
     auto ex = co_await asio::this_coro::executor;
     std::unique_ptr<PooledConnection> idle;
@@ -146,11 +156,18 @@ awaitable<std::unique_ptr<PooledConnection>> ConnectionPool::acquire() {
     }
     if (lease.conn) {
         lease.conn->driver->attach(ex);  // registers the socket: can fail (descriptor limits)
-        if (pre_ping_ && !co_await answers_ping(*lease.conn->driver)) {
-            // A dead connection: the others of its age are likely dead too (a server restart).
-            lease.conn->driver->detach();
-            lease.conn.reset();
-            invalidate_all();
+        if (pre_ping_) {
+            // The last user's ROLLBACK first, under its own deadline: a slow one
+            // costs this connection only, never passes for a dead server.
+            const Settled settled = co_await settles(*lease.conn->driver);
+            bool alive = false;
+            if (settled == Settled::yes) alive = co_await answers_ping(*lease.conn->driver);
+            if (!alive) {
+                lease.conn->driver->detach();
+                lease.conn.reset();
+                // A dead connection: the others of its age are likely dead too (a server restart).
+                if (settled != Settled::slow) invalidate_all();
+            }
         }
     }
     if (!lease.conn) lease.conn = co_await open(ex);

@@ -71,6 +71,9 @@ private:
     awaitable<std::unique_ptr<PooledConnection>> wait_for_slot(std::shared_ptr<Waiter> waiter);
     /// Pings within pool_pre_ping_timeout: false if the connection is dead or stalled.
     awaitable<bool> answers_ping(plugin::Connection& driver);
+    /// Before a pre-ping: what the last user left the connection to finish.
+    enum class Settled { yes, slow, dead };
+    awaitable<Settled> settles(plugin::Connection& driver);
     bool usable(const PooledConnection& c, Clock::time_point now) const;
     /// A waiting coroutine went away: unqueue it, or take back what it was handed.
     void abandon(const std::shared_ptr<Waiter>& w) noexcept;

@@ -127,6 +127,10 @@ public:
     /// send it and read the reply before its next operation, whose error a
     /// failure then becomes. The default awaits rollback().
     virtual awaitable<void> rollback_on_release();
+    /// Reads what rollback_on_release() left unread, if anything: the pool calls
+    /// it before a pre-ping, under a deadline of its own, so that a slow
+    /// ROLLBACK does not pass for a dead server. The default does nothing.
+    virtual awaitable<void> settle();
     virtual awaitable<void> savepoint(const std::string& name) = 0;
     virtual awaitable<void> release_savepoint(const std::string& name) = 0;
     virtual awaitable<void> rollback_to_savepoint(const std::string& name) = 0;
