@@ -13,6 +13,7 @@
 #include <list>
 #include <mutex>
 #include <stdexcept>
+#include <string>
 #include <thread>
 
 namespace retort::test {
@@ -25,7 +26,46 @@ struct Pair {
     explicit Pair(asio::io_context& io) : client(io), server(io) {}
     tcp::socket client, server;
     std::atomic<bool> stalled{false};
+    // PostgreSQL's client messages as they pass (see count_pg_requests).
+    std::string pg_pending;
+    bool pg_started = false;
 };
+
+/// PostgreSQL: a round trip is a request the client waits on, which the
+/// protocol marks: a Sync ('S', the end of a pipeline) or a simple Query ('Q').
+/// Counted from the message framing, so that a pipeline the server starts
+/// answering while the client still sends it counts once. (The connection
+/// must not use TLS: see StallProxy::client_turns.)
+int count_pg_requests(Pair& p, const char* data, std::size_t n) {
+    p.pg_pending.append(data, n);
+    int requests = 0;
+    std::size_t at = 0;
+    auto length_at = [&](std::size_t i) {
+        const auto* b = reinterpret_cast<const unsigned char*>(p.pg_pending.data() + i);
+        return (std::size_t(b[0]) << 24) | (std::size_t(b[1]) << 16) | (std::size_t(b[2]) << 8) | std::size_t(b[3]);
+    };
+    for (;;) {
+        if (!p.pg_started) {
+            // The untyped first messages: an SSLRequest or GSSENCRequest (8 bytes, refused
+            // in plain text), then the startup message.
+            if (p.pg_pending.size() - at < 8) break;
+            std::size_t len = length_at(at);
+            if (p.pg_pending.size() - at < len) break;
+            bool negotiation = len == 8;
+            at += len;
+            if (!negotiation) p.pg_started = true;
+            continue;
+        }
+        if (p.pg_pending.size() - at < 5) break;
+        std::size_t len = length_at(at + 1);
+        if (p.pg_pending.size() - at < len + 1) break;
+        char type = p.pg_pending[at];
+        if (type == 'S' || type == 'Q') ++requests;
+        at += len + 1;
+    }
+    p.pg_pending.erase(0, at);
+    return requests;
+}
 }  // namespace
 
 struct StallProxy::State {
@@ -57,7 +97,8 @@ asio::awaitable<void> pump(StallProxy::State* s, std::shared_ptr<Pair> pair, tcp
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
         if (ec || n == 0) break;
-        if (!from_client) s->server_spoke = true;
+        if (from_client && s->server.dialect() == "postgresql") s->turns += count_pg_requests(*pair, buffer.data(), n);
+        else if (!from_client) s->server_spoke = true;
         else if (s->server_spoke.exchange(false)) ++s->turns;
         co_await asio::async_write(to, asio::buffer(buffer.data(), n), asio::redirect_error(asio::use_awaitable, ec));
         if (ec) break;

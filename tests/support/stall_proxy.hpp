@@ -29,9 +29,10 @@ public:
     void stall();
     /// How many connections the proxy has accepted.
     int accepted() const;
-    /// Round trips: how many times a client spoke again after hearing from its
-    /// server (a request sent while the previous reply is still awaited, as in a
-    /// pipeline, is part of the same turn), since the last reset_turns().
+    /// Round trips since the last reset_turns(). PostgreSQL: the requests the
+    /// client waits on, read from the protocol (a Sync or a simple Query), so
+    /// the connection must be plain text (sslmode=disable). Elsewhere: how many
+    /// times the client spoke again after hearing from its server.
     int client_turns() const;
     void reset_turns();
 
