@@ -187,13 +187,18 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> MinisqlConnection::stream(con
     co_return std::make_unique<plugin::support::BufferedCursor>(std::move(rows));
 }
 
+// BEGIN travels with the transaction's first statement (on_worker); a
+// transaction that ran nothing has nothing to end.
 plugin::awaitable<void> MinisqlConnection::begin() {
-    co_await on_worker([this] { exec_blocking("BEGIN"); });
+    begin_.request();
+    co_return;
 }
 plugin::awaitable<void> MinisqlConnection::commit() {
+    if (begin_.drop()) co_return;
     co_await on_worker([this] { exec_blocking("COMMIT"); });
 }
 plugin::awaitable<void> MinisqlConnection::rollback() {
+    if (begin_.drop()) co_return;
     co_await on_worker([this] { exec_blocking("ROLLBACK"); });
 }
 plugin::awaitable<void> MinisqlConnection::savepoint(const std::string& name) {
@@ -211,6 +216,7 @@ plugin::awaitable<void> MinisqlConnection::ping() {
     co_await on_worker([this] { exec_blocking("SELECT 1"); });
 }
 plugin::awaitable<void> MinisqlConnection::close() {
+    begin_.drop();
     co_await on_worker([this] { close_blocking(); });
 }
 

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <mutex>
 #include <retort/plugin/driver.hpp>
+#include <retort/plugin/support/deferred_begin.hpp>
 #include <retort/plugin/support/statement_cache.hpp>
 #include <retort/plugin/support/worker_thread.hpp>
 #include <retort/url.hpp>
@@ -48,12 +49,19 @@ public:
 
 private:
     MinisqlConnection() = default;
-    /// Runs `f()` on the worker. A caller's cancellation interrupts it: the
-    /// running statement stops (sqlite3_interrupt), a later one does not start.
+    /// Runs `f()` on the worker, after the transaction's BEGIN if one is due
+    /// (begin() sends none of its own: one hop for both). A caller's
+    /// cancellation interrupts it: the running statement stops
+    /// (sqlite3_interrupt), a later one does not start.
     template <class F>
     auto on_worker(F f) {
         interrupted_ = false;
-        return worker_.run(std::move(f), [this] { interrupt(); });
+        return worker_.run(
+            [this, begin = begin_.take(), f = std::move(f)]() mutable {
+                if (begin) exec_blocking("BEGIN");
+                return f();
+            },
+            [this] { interrupt(); });
     }
     void interrupt() noexcept;
     void open_blocking(const retort::Url& url);
@@ -66,6 +74,7 @@ private:
     std::mutex handle_mutex_;  ///< interrupt() (any thread) against close_blocking()
     std::atomic<bool> interrupted_{false};
     plugin::support::StatementCache<sqlite3_stmt*> statements_;
+    plugin::support::DeferredBegin begin_;
     plugin::support::WorkerThread worker_;  // last: stopped first, before the handle is closed
 };
 
