@@ -1,6 +1,7 @@
 #include "postgresql_connection.hpp"
 
 #include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/container/small_vector.hpp>
 #include <boost/asio/ip/address.hpp>
 #include <boost/asio/redirect_error.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -204,8 +205,13 @@ constexpr std::size_t max_pipelined_texts = 8;  // far below the statement cache
 /// The parameter types one prepared statement runs every one of `sets` with:
 /// each the type its values have (a NULL's, 0, says nothing), or nullopt when
 /// they disagree.
-std::optional<std::vector<Oid>> common_types(const std::vector<const EncodedParams*>& sets) {
-    std::vector<Oid> types(sets.front()->type_span().begin(), sets.front()->type_span().end());
+/// The parameter sets one request text runs with (inline: no allocation for a few).
+using ParamSets = boost::container::small_vector<const EncodedParams*, 4>;
+/// Parameter types, inline for the usual few.
+using Oids = boost::container::small_vector<Oid, 8>;
+
+std::optional<Oids> common_types(const ParamSets& sets) {
+    Oids types(sets.front()->type_span().begin(), sets.front()->type_span().end());
     for (const auto* e : sets) {
         if (e->type_span().size() != types.size()) return std::nullopt;
         for (std::size_t i = 0; i < types.size(); ++i) {
@@ -336,22 +342,25 @@ plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline
     if (requests.empty()) co_return std::vector<plugin::RawResult>{};
     const std::string& first_sql = *requests.front().sql;
     check_usable(first_sql);
-    std::deque<EncodedParams> encoded;  // in place: they cannot move
-    for (const auto& r : requests) encoded.emplace_back(r.params);
+    // Every statement goes through here (execute() is a pipeline of one): the
+    // bookkeeping below is inline for a few requests and allocates only the
+    // encoded parameters, once.
+    auto encoded = std::make_unique<std::optional<EncodedParams>[]>(requests.size());  // built in place: they cannot move
+    for (std::size_t i = 0; i < requests.size(); ++i) encoded[i].emplace(requests[i].params);
     // One prepared statement per text, with parameter types every request of
     // that text fits. Too many texts, or requests that disagree, go one by one.
     struct Text {
         const std::string* sql;
-        std::vector<const EncodedParams*> sets;
-        std::vector<Oid> types;
-        PreparedStatement st;
+        ParamSets sets;
+        Oids types;
+        PreparedStatement st;  ///< its name and result format (what sending needs)
     };
-    std::vector<Text> texts;
-    std::vector<std::size_t> text_of(requests.size());
+    boost::container::small_vector<Text, 2> texts;
+    boost::container::small_vector<std::size_t, 4> text_of(requests.size());
     for (std::size_t i = 0; i < requests.size(); ++i) {
         auto it = std::find_if(texts.begin(), texts.end(), [&](const Text& t) { return *t.sql == *requests[i].sql; });
         if (it == texts.end()) it = texts.insert(texts.end(), Text{requests[i].sql, {}, {}, {}});
-        it->sets.push_back(&encoded[i]);
+        it->sets.push_back(&*encoded[i]);
         text_of[i] = static_cast<std::size_t>(it - texts.begin());
     }
     bool one_by_one = texts.size() > max_pipelined_texts;
@@ -374,11 +383,15 @@ plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline
         bool begin_again = false;
         try {
             // A text not prepared yet is prepared first, a round trip of its
-            // own, once. Copied: the cache may move its entries (with at most
-            // max_pipelined_texts texts, none of these is pushed out by another).
-            for (auto& t : texts) t.st = *co_await prepare(*t.sql, t.types);
+            // own, once. What sending needs is copied: preparing one text may
+            // move another's cache entry.
+            for (auto& t : texts) {
+                const PreparedStatement* st = co_await prepare(*t.sql, t.types);
+                t.st.name = st->name;
+                t.st.binary_results = st->binary_results;
+            }
             const std::size_t begun = send_begin(first_sql);  // BEGIN and the statements: one round trip
-            for (std::size_t i = 0; i < requests.size(); ++i) send_prepared(*requests[i].sql, texts[text_of[i]].st, encoded[i]);
+            for (std::size_t i = 0; i < requests.size(); ++i) send_prepared(*requests[i].sql, texts[text_of[i]].st, *encoded[i]);
             std::vector<plugin::RawResult> out(requests.size());
             std::size_t next = 0;
             auto collect = [&](const PGresult* r) {
@@ -414,7 +427,7 @@ plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sq
     std::deque<EncodedParams> encoded;  // a deque builds them in place: they cannot move
     for (const auto& params : param_sets) encoded.emplace_back(params);
     // One statement serves the batch; sets that disagree run one by one.
-    std::vector<const EncodedParams*> sets;
+    ParamSets sets;
     for (const auto& e : encoded) sets.push_back(&e);
     auto types = common_types(sets);
     if (!types) co_return co_await plugin::Connection::execute_many(sql, param_sets);
