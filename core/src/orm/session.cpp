@@ -433,7 +433,7 @@ using detail::Status;
 
 namespace {
 /// SELECT of the row of `m` with primary key `key`.
-sql::Select select_by_key(const Mapper& m, const std::vector<Value>& key) {
+sql::Select select_by_key(const Mapper& m, std::span<const Value> key) {
     auto stmt = sql::select(m.table());
     for (std::size_t k = 0; k < key.size(); ++k)
         stmt = stmt.where(m.table().c<Value>(m.columns()[m.primary_key()[k]].name) == key[k]);
@@ -516,11 +516,11 @@ awaitable<void> AsyncSession::refresh_object(const Mapper& m, const void* object
     if (found.empty()) throw NoResultFound("refresh(): the row of " + describe_object(m) + " is gone");
 }
 
-awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::vector<Value> key) {
+awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::span<const Value> key) {
     if (key.size() != m.primary_key().size())
         throw ArgumentError("get<" + m.class_name() + ">(): give " + std::to_string(m.primary_key().size()) +
                             " primary key value(s), not " + std::to_string(key.size()));
-    if (InstanceState* s = impl_->find_identity({&m, key})) {
+    if (InstanceState* s = impl_->find_identity({&m, detail::KeyValues(key.begin(), key.end())})) {
         if (s->marked_deleted || s->status == Status::deleted) co_return nullptr;
         if (!s->expired) co_return s->object;
     }

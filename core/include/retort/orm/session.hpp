@@ -27,11 +27,13 @@
 // A session is used by one coroutine at a time.
 #pragma once
 
+#include <array>
 #include <concepts>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <optional>
+#include <span>
 #include <tuple>
 #include <unordered_map>
 #include <utility>
@@ -264,8 +266,10 @@ public:
     /// is no such row). Give one value per primary key column.
     template <class T, class... K>
     awaitable<std::shared_ptr<T>> get(const K&... key) {
-        std::vector<Value> values{to_value(key)...};
-        co_return std::static_pointer_cast<T>(co_await get_object(mapper<T>(), std::move(values)));
+        // In this coroutine's frame, not on the heap: a get answered from the
+        // identity map allocates nothing.
+        const std::array<Value, sizeof...(K)> values{to_value(key)...};
+        co_return std::static_pointer_cast<T>(co_await get_object(mapper<T>(), values));
     }
     template <class T>
     awaitable<ScalarResult<T>> scalars(const Select<T>& stmt) {
@@ -404,7 +408,7 @@ private:
     void expire_object(const Mapper& m, const void* object);
     bool contains_object(const void* object) const;
     awaitable<void> refresh_object(const Mapper& m, const void* object);
-    awaitable<std::shared_ptr<void>> get_object(const Mapper& m, std::vector<Value> key);
+    awaitable<std::shared_ptr<void>> get_object(const Mapper& m, std::span<const Value> key);
     awaitable<std::vector<std::shared_ptr<void>>> query_objects(const Mapper& m, const sql::Select& stmt,
                                                                 const std::vector<LoaderOption>& loaders,
                                                                 bool overwrite = false);
