@@ -94,3 +94,37 @@ TEST_CASE("sqlite driver: a stream in a transaction lets statements run between 
         co_await conn.close();
     });
 }
+
+TEST_CASE("sqlite driver: a transaction that read and then cannot write says what to do about it", "[sqlite]") {
+    Notes n;
+    auto engine = create_async_engine(test::backend_url(), {.pool_size = 2});
+    std::string message;
+    test::run([&]() -> awaitable<void> {
+        co_await engine.begin([&](AsyncConnection& c) -> awaitable<void> {
+            co_await c.run_sync([&](Connection& s) {
+                n.metadata.drop_all(s);
+                n.metadata.create_all(s);
+            });
+        });
+        auto reader = co_await engine.connect();
+        auto writer = co_await engine.connect();
+        // The reader's transaction reads (a snapshot of the WAL), then another
+        // connection writes and commits: the reader can no longer write, and
+        // waiting would not help (SQLITE_BUSY_SNAPSHOT, at once).
+        co_await reader.scalar<std::int64_t>(select(func::count()).select_from(n.notes));
+        co_await writer.execute(insert(n.notes).values({n.body, "first"}));
+        co_await writer.commit();
+        try {
+            co_await reader.execute(insert(n.notes).values({n.body, "second"}));
+        } catch (const OperationalError& e) {
+            message = e.what();
+        }
+        co_await reader.rollback();
+        co_await reader.close();
+        co_await writer.close();
+        co_await engine.dispose();
+    });
+    INFO(message);
+    CHECK(message.find("database is locked") != std::string::npos);
+    CHECK(message.find("begin=immediate") != std::string::npos);
+}
