@@ -4,6 +4,7 @@
 
 #include <cstdlib>
 #include <fstream>
+#include <functional>
 #include <iostream>
 #include <retort/url.hpp>
 
@@ -18,10 +19,11 @@ namespace {
 constexpr const char* usage = R"(usage: retort_bench [options]
 
 Runs the seed example's workload at scale (parents with two children each)
-through Retort's ORM and through a hand-written loop over the same client
-library (sqlite3, libpq in pipeline mode, Connector/C with array binding),
-alternating the two in each repetition, and prints rows/s, their ratio,
-heap allocations per row and peak heap for every phase.
+through Retort's ORM, through a hand-written loop over the same client
+library (sqlite3, libpq in pipeline mode, Connector/C with array binding)
+and, when built with it, through SOCI, rotating who goes first in each
+repetition, and prints rows/s, Retort's ratio to the others, heap
+allocations per row and peak heap for every phase.
 
   --backend NAME     sqlite, postgresql or mysql; repeatable (default: every
                      backend with a URL)
@@ -32,6 +34,9 @@ heap allocations per row and peak heap for every phase.
   -n, --parents N    parents per backend (default 100000 on SQLite, 20000 on
                      the servers); rows are 3 N
   --gets N           primary-key gets in the get phase (default 2000)
+  --operations N     operations of the concurrent phase (default 4000)
+  --write-every N    every N-th operation of the concurrent phase also writes
+                     (default 4; 0: only gets)
   --phase NAME       report only this phase; repeatable (every phase still runs:
                      each starts from the state the previous ones left)
   --reps N           repetitions (default 5); medians are reported
@@ -48,7 +53,7 @@ struct Options {
     std::vector<std::string> backends;
     std::map<std::string, std::string> urls;
     std::optional<std::size_t> parents;
-    std::size_t gets = 2000, reps = 5;
+    std::size_t gets = 2000, reps = 5, operations = 4000, write_every = 4;
     std::vector<rb::Phase> phases;
     std::string csv, svg, caption, baseline;
     double tolerance = 0.15;
@@ -91,6 +96,8 @@ Options parse(int argc, char** argv) {
         else if (a == "--mysql-url") o.urls["mysql"] = value();
         else if (a == "-n" || a == "--parents") o.parents = count_of(a, value());
         else if (a == "--gets") o.gets = count_of(a, value());
+        else if (a == "--operations") o.operations = count_of(a, value());
+        else if (a == "--write-every") o.write_every = value() == "0" ? 0 : count_of(a, args[i]);
         else if (a == "--reps") o.reps = count_of(a, value());
         else if (a == "--phase") {
             auto p = rb::phase_named(value());
@@ -122,21 +129,34 @@ Options parse(int argc, char** argv) {
     return o;
 }
 
+/// The parameters of a PostgreSQL connection, from the URL's parts (libpq
+/// knows no "+driver" in a scheme).
+std::vector<std::pair<std::string, std::string>> postgresql_parameters(const retort::Url& u) {
+    std::vector<std::pair<std::string, std::string>> out{{"dbname", u.database()}, {"user", u.username()}, {"password", u.password()}};
+    if (!u.host().empty()) out.emplace_back("host", u.host());
+    if (u.port()) out.emplace_back("port", std::to_string(*u.port()));
+    for (const auto& [key, v] : u.query()) out.emplace_back(key, v);
+    return out;
+}
+
+/// `v` with a backslash before every character of `special`.
+std::string escaped(const std::string& v, std::string_view special) {
+    std::string out;
+    for (char c : v) {
+        if (special.find(c) != std::string_view::npos) out += '\\';
+        out += c;
+    }
+    return out;
+}
+
 /// The raw loop for the backend of `url`.
 std::unique_ptr<rb::Runner> make_raw_runner(const std::string& backend, const std::string& url) {
     auto u = retort::Url::parse(url);
     if (backend == "sqlite") return rb::make_sqlite_runner(u.database());
     if (backend == "postgresql") {
-        // libpq's key=value form, built from the URL's parts (it knows no "+driver" in a scheme).
-        auto quoted = [](const std::string& v) {
-            std::string q = "'";
-            for (char c : v) q += (c == '\\' || c == '\'') ? std::string("\\") + c : std::string(1, c);
-            return q + "'";
-        };
-        std::string conninfo = "dbname=" + quoted(u.database()) + " user=" + quoted(u.username()) + " password=" + quoted(u.password());
-        if (!u.host().empty()) conninfo += " host=" + quoted(u.host());
-        if (u.port()) conninfo += " port=" + std::to_string(*u.port());
-        for (const auto& [key, v] : u.query()) conninfo += " " + key + "=" + quoted(v);
+        std::string conninfo;
+        for (const auto& [key, v] : postgresql_parameters(u))
+            conninfo += (conninfo.empty() ? "" : " ") + key + "='" + escaped(v, "\\'") + "'";
         return rb::make_libpq_runner(conninfo);
     }
     rb::MysqlTarget t{u.host(), u.username(), u.password(), u.database(), u.option("unix_socket").value_or(""),
@@ -144,24 +164,72 @@ std::unique_ptr<rb::Runner> make_raw_runner(const std::string& backend, const st
     return rb::make_mariadb_runner(t);
 }
 
+#ifdef RETORT_BENCH_SOCI
+/// SOCI's connect string for `url`: each backend parses its own, with its own quoting.
+std::string soci_connect_string(const std::string& backend, const std::string& url) {
+    auto u = retort::Url::parse(url);
+    auto refuse_quote = [](const std::string& v) {
+        if (v.find('"') != std::string::npos) throw std::runtime_error("SOCI 4.0.3 cannot pass a '\"' in a connect string");
+        return v;
+    };
+    if (backend == "sqlite") return "db=\"" + refuse_quote(u.database()) + "\"";
+    std::string out;
+    auto add = [&](const std::string& key, const std::string& quoted) { out += (out.empty() ? "" : " ") + key + "=" + quoted; };
+    if (backend == "postgresql") {
+        // SOCI takes a "double-quoted" value out of its quotes and hands libpq the
+        // rest unquoted, where libpq reads backslash escapes; it cannot pass an
+        // empty value (libpq would take the next key for it): those stay unset.
+        for (const auto& [key, v] : postgresql_parameters(u))
+            if (!v.empty()) add(key, "\"" + escaped(refuse_quote(v), " \t\n\\'") + "\"");
+        return out;
+    }
+    auto quoted = [](const std::string& v) { return "'" + escaped(v, "\\'") + "'"; };
+    add("db", quoted(u.database()));
+    add("user", quoted(u.username()));
+    add("password", quoted(u.password()));
+    if (!u.host().empty()) add("host", quoted(u.host()));
+    if (u.port()) add("port", std::to_string(*u.port()));
+    if (auto socket = u.option("unix_socket")) add("unix_socket", quoted(*socket));
+    return out;
+}
+#endif
+
+/// One contestant of a repetition.
+struct Contestant {
+    enum Role { raw, retort, soci } role;
+    std::function<std::unique_ptr<rb::Runner>()> make;
+};
+
 std::vector<rb::Line> run_backend(const std::string& backend, const std::string& url, const Options& o) {
     rb::Workload w;
     w.parents = o.parents.value_or(backend == "sqlite" ? 100000 : 20000);
     w.gets = std::min(o.gets, w.parents);
-    std::map<rb::Phase, rb::Sample> raw, retort;
+    w.operations = o.operations;
+    w.write_every = o.write_every;
+    std::vector<Contestant> contestants{{Contestant::raw, [&] { return make_raw_runner(backend, url); }},
+                                        {Contestant::retort, [&] { return rb::make_retort_runner(url); }}};
+#ifdef RETORT_BENCH_SOCI
+    std::string soci_connect = soci_connect_string(backend, url);
+    contestants.push_back({Contestant::soci, [&] { return rb::make_soci_runner(backend, soci_connect); }});
+#endif
+    std::map<Contestant::Role, std::map<rb::Phase, rb::Sample>> samples;
     std::string raw_name;
     for (std::size_t rep = 0; rep < o.reps; ++rep) {
-        // Alternate who goes first, so that neither always meets a warmer server.
-        for (int turn = 0; turn < 2; ++turn) {
-            bool raw_turn = (turn == 0) == (rep % 2 == 0);
+        // Rotate who goes first, so that nobody always meets the warmest server.
+        for (std::size_t turn = 0; turn < contestants.size(); ++turn) {
+            const auto& contestant = contestants[(rep + turn) % contestants.size()];
             rb::recreate_tables(url);
-            auto runner = raw_turn ? make_raw_runner(backend, url) : rb::make_retort_runner(url);
-            if (raw_turn) raw_name = runner->name();
-            auto& samples = raw_turn ? raw : retort;
+            auto runner = contestant.make();
+            if (contestant.role == Contestant::raw) raw_name = runner->name();
             for (rb::Phase p : rb::all_phases) {
                 rb::Stopwatch watch;
-                std::size_t rows = runner->run(p, w, watch);
-                auto& s = samples[p];
+                std::size_t rows = 0;
+                try {
+                    rows = runner->run(p, w, watch);
+                } catch (const std::exception& e) {
+                    throw std::runtime_error(runner->name() + ", " + std::string(rb::name_of(p)) + " phase: " + e.what());
+                }
+                auto& s = samples[contestant.role][p];
                 s.rows = rows;
                 s.seconds.push_back(watch.seconds());
                 s.allocations.push_back(watch.heap().allocations);
@@ -171,8 +239,12 @@ std::vector<rb::Line> run_backend(const std::string& backend, const std::string&
         }
     }
     std::vector<rb::Line> lines;
-    for (rb::Phase p : o.phases)
-        lines.push_back(rb::Line{backend, p, raw_name, raw[p].rows, rb::summarize(raw[p]), rb::summarize(retort[p])});
+    for (rb::Phase p : o.phases) {
+        auto& raw = samples[Contestant::raw][p];
+        rb::Line line{backend, p, raw_name, raw.rows, rb::summarize(raw), rb::summarize(samples[Contestant::retort][p]), {}};
+        if (samples.count(Contestant::soci)) line.soci = rb::summarize(samples[Contestant::soci][p]);
+        lines.push_back(line);
+    }
     return lines;
 }
 

@@ -20,7 +20,10 @@ constexpr PhaseInfo phase_table[] = {
     {Phase::stream, "stream", "every parent, streamed and dropped as it goes"},
     {Phase::update, "update", "every parent (already loaded) changed, then committed"},
     {Phase::get, "get", "primary-key gets, each in a fresh session (rows = gets)"},
+    {Phase::concurrent, "concurrent", "64 clients on 8 connections: gets, every 4th (--write-every) also an update committed (rows = operations)"},
     {Phase::delete_, "delete", "every parent and its children (already loaded) deleted, then committed"},
+    {Phase::core_insert, "core_insert", "Core: 3 N rows inserted by one statement executed for many parameter sets"},
+    {Phase::core_select, "core_select", "Core: every row of the table read back as tuples"},
 };
 
 int digits(std::string_view s, std::size_t at, std::size_t n) {
@@ -59,7 +62,10 @@ std::size_t Runner::run(Phase phase, const Workload& w, Stopwatch& watch) {
         case Phase::stream: return stream(w, watch);
         case Phase::update: return update(w, watch);
         case Phase::get: return get(w, watch);
+        case Phase::concurrent: return concurrent(w, watch);
         case Phase::delete_: return remove(w, watch);
+        case Phase::core_insert: return core_insert(w, watch);
+        case Phase::core_select: return core_select(w, watch);
     }
     throw std::logic_error("unknown phase");
 }

@@ -100,9 +100,56 @@ private:
     PGconn* c_;
 };
 
+std::size_t changed_rows(const PGresult* r) {
+    std::size_t n = 0;
+    const char* t = PQcmdTuples(const_cast<PGresult*>(r));
+    std::from_chars(t, t + std::char_traits<char>::length(t), n);
+    return n;
+}
+
+/// A client of the concurrent phase: a connection of its own, its statements
+/// prepared. A read is one prepared SELECT; a write two pipelines: BEGIN and
+/// the SELECT, then the UPDATE and COMMIT.
+struct Client {
+    explicit Client(const std::string& conninfo) : pg(conninfo) {
+        pg.prepare("get", "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = $1");
+        pg.prepare("upd", "UPDATE a SET data = $1 WHERE a.id = $2");
+    }
+
+    void operation(const Workload& w, const std::vector<std::int64_t>& ids, std::size_t k) {
+        std::string key = std::to_string(ids[w.concurrent_parent(k)]);
+        std::vector<const char*> values{key.c_str()};
+        RawParent p;
+        auto read = [&](std::size_t, const PGresult* r) {
+            if (PQntuples(r) == 1) p = parent_of(r, 0);
+        };
+        if (!w.is_write(k)) {
+            Res r(PQexecPrepared(pg.get(), "get", 1, values.data(), nullptr, nullptr, 0));
+            if (PQresultStatus(r.get()) != PGRES_TUPLES_OK) pg.fail("get");
+            read(0, r.get());
+            expect(p.id != 0, "concurrent get missed a row");
+            return;
+        }
+        auto plain = [&](const char* sql) {
+            if (!PQsendQueryParams(pg.get(), sql, 0, nullptr, nullptr, nullptr, nullptr, 0)) pg.fail("send");
+        };
+        pg.pipelined(2, [&](std::size_t i) { i == 0 ? plain("BEGIN") : pg.send_prepared("get", values); }, read);
+        expect(p.id != 0, "concurrent get missed a row");
+        p.data = Workload::concurrent_data(k);
+        std::vector<const char*> change{p.data->c_str(), key.c_str()};
+        std::size_t changed = 0;
+        pg.pipelined(
+            2, [&](std::size_t i) { i == 0 ? pg.send_prepared("upd", change) : plain("COMMIT"); },
+            [&](std::size_t i, const PGresult* r) { changed += i == 0 ? changed_rows(r) : 0; });
+        expect(changed == 1, "concurrent update missed its row");
+    }
+
+    Pg pg;
+};
+
 class LibpqRunner final : public Runner {
 public:
-    explicit LibpqRunner(const std::string& conninfo) : pg_(conninfo) {}
+    explicit LibpqRunner(const std::string& conninfo) : conninfo_(conninfo), pg_(conninfo) {}
     std::string name() const override { return "libpq"; }
 
 
@@ -113,24 +160,25 @@ private:
         return name;
     }
 
-    /// Multi-row INSERT ... RETURNING id of `rows` rows of `width` values each,
-    /// prepared once per (table, rows).
-    const char* insert_statement(const std::string& table, const char* columns, std::size_t width, std::size_t rows) {
-        auto& name = insert_names_[table + "/" + std::to_string(rows)];
+    /// Multi-row INSERT of `rows` rows of `width` values each (RETURNING id
+    /// when `returning`), prepared once per (table, rows, returning).
+    const char* insert_statement(const std::string& table, const char* columns, std::size_t width, std::size_t rows,
+                                 bool returning = true) {
+        auto& name = insert_names_[table + "/" + std::to_string(rows) + (returning ? "/r" : "")];
         if (name.empty()) {
-            name = "ins_" + table + "_" + std::to_string(rows);
+            name = "ins_" + table + "_" + std::to_string(rows) + (returning ? "_r" : "");
             std::string sql = "INSERT INTO " + table + " (" + columns + ") VALUES ";
             for (std::size_t r = 0; r < rows; ++r) sql += (r ? ", (" : "(") + placeholders(width, "$", r * width + 1) + ")";
-            sql += " RETURNING id";
+            if (returning) sql += " RETURNING id";
             pg_.prepare(name.c_str(), sql);
         }
         return name.c_str();
     }
 
     /// Prepares the statements inserting `total` rows in batches of insert_rows.
-    void prepare_inserts(const std::string& table, const char* columns, std::size_t width, std::size_t total) {
-        if (total >= insert_rows) insert_statement(table, columns, width, insert_rows);
-        if (total % insert_rows) insert_statement(table, columns, width, total % insert_rows);
+    void prepare_inserts(const std::string& table, const char* columns, std::size_t width, std::size_t total, bool returning = true) {
+        if (total >= insert_rows) insert_statement(table, columns, width, insert_rows, returning);
+        if (total % insert_rows) insert_statement(table, columns, width, total % insert_rows, returning);
     }
 
     std::size_t insert(const Workload& w, Stopwatch& watch) override {
@@ -291,12 +339,7 @@ private:
                 values.push_back(keys[i].c_str());
                 pg_.send_prepared(name, values);
             },
-            [&](std::size_t, const PGresult* r) {
-                std::size_t n = 0;
-                const char* t = PQcmdTuples(const_cast<PGresult*>(r));
-                std::from_chars(t, t + std::char_traits<char>::length(t), n);
-                changed += n;
-            });
+            [&](std::size_t, const PGresult* r) { changed += changed_rows(r); });
         return changed;
     }
 
@@ -347,6 +390,48 @@ private:
         return gone;
     }
 
+    std::size_t concurrent(const Workload& w, Stopwatch& watch) override {
+        auto parents = ids("SELECT id FROM a ORDER BY id");
+        expect(parents.size() == w.parents, "concurrent found other rows");
+        std::vector<std::unique_ptr<Client>> clients;
+        for (std::size_t t = 0; t < w.connections; ++t) clients.push_back(std::make_unique<Client>(conninfo_));
+        return run_clients(
+            w, watch, clients, [&](Client& c, std::size_t k) { c.operation(w, parents, k); },
+            [](Client& c) { Res(PQexec(c.pg.get(), "ROLLBACK")); });
+    }
+
+    std::size_t core_insert(const Workload& w, Stopwatch& watch) override {
+        watch.start();
+        std::vector<std::string> data(w.core_rows());
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = Workload::core_data(i);
+        pg_.exec("BEGIN");
+        std::size_t batches = (data.size() + insert_rows - 1) / insert_rows, written = 0;
+        std::vector<const char*> values;
+        prepare_inserts("a", "data", 1, data.size(), false);
+        pg_.pipelined(
+            batches,
+            [&](std::size_t b) {
+                std::size_t from = b * insert_rows, n = std::min(insert_rows, data.size() - from);
+                values.clear();
+                for (std::size_t k = 0; k < n; ++k) values.push_back(data[from + k].c_str());
+                pg_.send_prepared(insert_statement("a", "data", 1, n, false), values);
+            },
+            [&](std::size_t, const PGresult* r) { written += changed_rows(r); });
+        pg_.exec("COMMIT");
+        watch.stop();
+        expect(written == w.core_rows(), "core insert wrote other rows");
+        return written;
+    }
+
+    std::size_t core_select(const Workload& w, Stopwatch& watch) override {
+        watch.start();
+        auto rows = parents_query();
+        watch.stop();
+        expect(rows.size() == w.core_rows(), "core select found other rows");
+        return rows.size();
+    }
+
+    std::string conninfo_;
     Pg pg_;
     std::set<std::string> prepared_;
     std::unordered_map<std::string, std::string> insert_names_;

@@ -126,9 +126,26 @@ struct ChildOut {
     RawChild get() const { return RawChild{id.value, a_id.value, data.get()}; }
 };
 
-class MariadbRunner final : public Runner {
+/// Column-wise array binding of variable-length texts: an array of pointers
+/// and one of lengths, which `texts` and `lengths` keep.
+MYSQL_BIND bind_texts(const std::vector<std::string>& data, std::vector<const char*>& texts, std::vector<unsigned long>& lengths) {
+    texts.clear();
+    lengths.clear();
+    for (const auto& d : data) {
+        texts.push_back(d.data());
+        lengths.push_back(d.size());
+    }
+    MYSQL_BIND b{};
+    b.buffer_type = MYSQL_TYPE_STRING;
+    b.buffer = texts.data();
+    b.length = lengths.data();
+    return b;
+}
+
+/// An open connection, closed with its owner.
+class Connection {
 public:
-    explicit MariadbRunner(const MysqlTarget& t) : m_(mysql_init(nullptr)) {
+    explicit Connection(const MysqlTarget& t) : m_(mysql_init(nullptr)) {
         if (!m_) throw std::runtime_error("Connector/C: out of memory");
         if (!mysql_real_connect(m_, t.host.c_str(), t.user.c_str(), t.password.c_str(), t.database.c_str(), t.port,
                                 t.unix_socket.empty() ? nullptr : t.unix_socket.c_str(), 0)) {
@@ -137,17 +154,58 @@ public:
             throw std::runtime_error("Connector/C: cannot connect: " + why);
         }
     }
-    ~MariadbRunner() override {
-        inserts_.clear();  // the statements before their connection
-        mysql_close(m_);
+    ~Connection() { mysql_close(m_); }
+    Connection(const Connection&) = delete;
+    Connection& operator=(const Connection&) = delete;
+    MYSQL* get() const { return m_; }
+    void query(const char* sql) {
+        if (mysql_query(m_, sql)) throw std::runtime_error(std::string("Connector/C: ") + sql + ": " + mysql_error(m_));
     }
+
+private:
+    MYSQL* m_;
+};
+
+/// A client of the concurrent phase: a connection of its own and its prepared
+/// statements. A read is one SELECT (autocommit), a write BEGIN, SELECT, UPDATE, COMMIT.
+struct Client {
+    explicit Client(const MysqlTarget& target)
+        : c(target), get(c.get(), "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ?"),
+          update(c.get(), "UPDATE a SET data = ? WHERE a.id = ?"), params{bind_int(&key)}, out(row.binds()) {}
+
+    void operation(const Workload& w, const std::vector<std::int64_t>& ids, std::size_t k) {
+        bool write = w.is_write(k);
+        key = ids[w.concurrent_parent(k)];
+        if (write) c.query("BEGIN");
+        get.execute(params);
+        get.bind_result(out);
+        RawParent p;
+        while (get.fetch()) p = row.get();
+        expect(p.id != 0, "concurrent get missed a row");
+        if (!write) return;
+        p.data = Workload::concurrent_data(k);
+        std::vector<MYSQL_BIND> change{bind_text(*p.data), bind_int(&p.id)};
+        update.execute(change);
+        expect(mysql_stmt_affected_rows(update.get()) == 1, "concurrent update missed its row");
+        c.query("COMMIT");
+    }
+
+    Connection c;
+    Statement get, update;  // (closed before their connection)
+    std::int64_t key = 0;
+    std::vector<MYSQL_BIND> params;
+    ParentOut row;
+    std::vector<MYSQL_BIND> out;
+};
+
+class MariadbRunner final : public Runner {
+public:
+    explicit MariadbRunner(const MysqlTarget& t) : target_(t), connection_(t), m_(connection_.get()) {}
     std::string name() const override { return "Connector/C"; }
 
 
 private:
-    void query(const char* sql) {
-        if (mysql_query(m_, sql)) throw std::runtime_error(std::string("Connector/C: ") + sql + ": " + mysql_error(m_));
-    }
+    void query(const char* sql) { connection_.query(sql); }
 
     /// The prepared multi-row INSERT ... RETURNING id of `rows` rows, kept for reuse.
     Statement& insert_statement(const char* table, const char* columns, std::size_t width, std::size_t rows) {
@@ -312,17 +370,7 @@ private:
         std::vector<MYSQL_BIND> params;
         std::vector<const char*> texts;
         std::vector<unsigned long> lengths;
-        if (data) {
-            for (const auto& d : *data) {
-                texts.push_back(d.data());
-                lengths.push_back(d.size());
-            }
-            MYSQL_BIND b{};
-            b.buffer_type = MYSQL_TYPE_STRING;
-            b.buffer = texts.data();  // column-wise: an array of pointers for a variable-length type
-            b.length = lengths.data();
-            params.push_back(b);
-        }
+        if (data) params.push_back(bind_texts(*data, texts, lengths));
         params.push_back(bind_int(keys.data()));
         s.execute(params, static_cast<unsigned>(keys.size()));
         return static_cast<std::size_t>(mysql_stmt_affected_rows(s.get()));
@@ -378,8 +426,45 @@ private:
         return gone;
     }
 
+    std::size_t concurrent(const Workload& w, Stopwatch& watch) override {
+        auto parents = ids("SELECT id FROM a ORDER BY id");
+        expect(parents.size() == w.parents, "concurrent found other rows");
+        std::vector<std::unique_ptr<Client>> clients;
+        for (std::size_t t = 0; t < w.connections; ++t) clients.push_back(std::make_unique<Client>(target_));
+        return run_clients(
+            w, watch, clients, [&](Client& c, std::size_t k) { c.operation(w, parents, k); },
+            [](Client& c) { mysql_rollback(c.c.get()); });
+    }
+
+    std::size_t core_insert(const Workload& w, Stopwatch& watch) override {
+        watch.start();
+        std::vector<std::string> data(w.core_rows());
+        for (std::size_t i = 0; i < data.size(); ++i) data[i] = Workload::core_data(i);
+        query("BEGIN");
+        Statement s(m_, "INSERT INTO a (data) VALUES (?)");
+        std::vector<const char*> texts;
+        std::vector<unsigned long> lengths;
+        std::vector<MYSQL_BIND> params{bind_texts(data, texts, lengths)};
+        s.execute(params, static_cast<unsigned>(data.size()));
+        auto written = static_cast<std::size_t>(mysql_stmt_affected_rows(s.get()));
+        query("COMMIT");
+        watch.stop();
+        expect(written == w.core_rows(), "core insert wrote other rows");
+        return written;
+    }
+
+    std::size_t core_select(const Workload& w, Stopwatch& watch) override {
+        watch.start();
+        auto rows = parents_query();
+        watch.stop();
+        expect(rows.size() == w.core_rows(), "core select found other rows");
+        return rows.size();
+    }
+
+    MysqlTarget target_;
+    Connection connection_;
     MYSQL* m_;
-    std::unordered_map<std::string, std::unique_ptr<Statement>> inserts_;
+    std::unordered_map<std::string, std::unique_ptr<Statement>> inserts_;  // (closed before their connection)
 };
 
 }  // namespace

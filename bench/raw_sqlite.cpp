@@ -3,6 +3,7 @@
 // transaction per phase.
 #include <sqlite3.h>
 
+#include <mutex>
 #include <stdexcept>
 #include <unordered_map>
 
@@ -20,6 +21,7 @@ public:
             sqlite3_close(db_);
             throw std::runtime_error("sqlite3: cannot open " + path + ": " + why);
         }
+        sqlite3_busy_timeout(db_, 5000);  // (first: the concurrent phase opens 8 at once)
         // What Retort's SQLite driver sets by default, so that both run alike.
         exec("PRAGMA foreign_keys = on");
         exec("PRAGMA journal_mode = wal");
@@ -91,9 +93,44 @@ RawParent parent_of(const Stmt& s) {
     return RawParent{s.integer(0), s.text(1), parse_timestamp(s.view(2)), {}};
 }
 
+/// A client of the concurrent phase: a connection of its own and its statements.
+/// Writes take the write lock up front (BEGIN IMMEDIATE), as an expert would:
+/// a deferred transaction upgrading from reading can fail at once with BUSY.
+/// And they queue on `writer` first: SQLite's busy handler waits by sleeping
+/// (1, 2, 5, 10 ms...), so threads of one process take turns on a mutex instead.
+struct Client {
+    explicit Client(const std::string& path)
+        : db(path), get(db, "SELECT a.id, a.data, a.create_date FROM a WHERE a.id = ?"),
+          update(db, "UPDATE a SET data = ? WHERE a.id = ?") {}
+
+    void operation(const Workload& w, const std::vector<std::int64_t>& ids, std::size_t k, std::mutex& writer) {
+        bool write = w.is_write(k);
+        std::unique_lock<std::mutex> turn(writer, std::defer_lock);
+        if (write) {
+            turn.lock();
+            db.exec("BEGIN IMMEDIATE");
+        }
+        get.bind(1, ids[w.concurrent_parent(k)]);
+        expect(get.step(), "concurrent get missed a row");
+        RawParent p = parent_of(get);
+        get.reset();
+        if (write) {
+            p.data = Workload::concurrent_data(k);
+            update.bind(1, p.data);
+            update.bind(2, p.id);
+            update.run();
+            expect(sqlite3_changes(db.get()) == 1, "concurrent update missed its row");
+            db.exec("COMMIT");
+        }
+    }
+
+    Db db;
+    Stmt get, update;
+};
+
 class SqliteRunner final : public Runner {
 public:
-    explicit SqliteRunner(const std::string& path) : db_(path) {}
+    explicit SqliteRunner(const std::string& path) : path_(path), db_(path) {}
     std::string name() const override { return "sqlite3 C API"; }
 
 private:
@@ -254,6 +291,47 @@ private:
         return gone;
     }
 
+    std::size_t concurrent(const Workload& w, Stopwatch& watch) override {
+        auto parents = ids(db_, "SELECT id FROM a ORDER BY id");
+        expect(parents.size() == w.parents, "concurrent found other rows");
+        std::vector<std::unique_ptr<Client>> clients;
+        for (std::size_t t = 0; t < w.connections; ++t) clients.push_back(std::make_unique<Client>(path_));
+        std::mutex writer;
+        return run_clients(
+            w, watch, clients, [&](Client& c, std::size_t k) { c.operation(w, parents, k, writer); },
+            [](Client& c) { sqlite3_exec(c.db.get(), "ROLLBACK", nullptr, nullptr, nullptr); });
+    }
+
+    std::size_t core_insert(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
+        watch.start();
+        Stmt a(db, "INSERT INTO a (data) VALUES (?)");
+        db.exec("BEGIN");
+        std::size_t written = 0;
+        for (std::size_t i = 0; i < w.core_rows(); ++i) {
+            std::optional<std::string> data = Workload::core_data(i);
+            a.bind(1, data);
+            a.run();
+            written += static_cast<std::size_t>(sqlite3_changes(db.get()));
+        }
+        db.exec("COMMIT");
+        watch.stop();
+        expect(written == w.core_rows(), "core insert wrote other rows");
+        return written;
+    }
+
+    std::size_t core_select(const Workload& w, Stopwatch& watch) override {
+        Db& db = db_;
+        watch.start();
+        std::vector<RawParent> rows;
+        Stmt a(db, "SELECT a.id, a.data, a.create_date FROM a");
+        while (a.step()) rows.push_back(parent_of(a));
+        watch.stop();
+        expect(rows.size() == w.core_rows(), "core select found other rows");
+        return rows.size();
+    }
+
+    std::string path_;
     Db db_;
 };
 

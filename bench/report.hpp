@@ -5,6 +5,7 @@
 
 #include <iosfwd>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -34,14 +35,18 @@ struct Line {
     std::string raw_name;  ///< the raw loop's client library
     std::size_t rows = 0;
     Summary raw, retort;
+    std::optional<Summary> soci;  ///< when the bench was built with SOCI
+    /// Retort's rows/s as a fraction of the raw loop's.
     double ratio() const { return raw.rows_per_second > 0 ? retort.rows_per_second / raw.rows_per_second : 0; }
+    /// Retort's rows/s as a fraction of SOCI's (0 without SOCI).
+    double soci_ratio() const { return soci && soci->rows_per_second > 0 ? retort.rows_per_second / soci->rows_per_second : 0; }
 };
 
 void print_table(std::ostream& out, const std::vector<Line>& lines, std::size_t repetitions);
 void write_csv(std::ostream& out, const std::vector<Line>& lines);
 void write_svg(std::ostream& out, const std::vector<Line>& lines, const std::string& caption);
 
-/// A saved CSV's ratios, keyed "backend/phase".
+/// A saved CSV's ratios (Retort to the raw loop), keyed "backend/phase".
 std::map<std::string, double> read_baseline(std::istream& in);
 /// Prints, for every line the baseline also has, the change of its ratio, and
 /// flags a drop of more than `tolerance` (0.15: 15%). Returns whether any was flagged.

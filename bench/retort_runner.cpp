@@ -1,6 +1,7 @@
 #include "retort_runner.hpp"
 
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/detached.hpp>
 #include <boost/asio/io_context.hpp>
 #include <stdexcept>
 
@@ -31,7 +32,8 @@ T run_on(boost::asio::io_context& io, awaitable<T> work) {
 
 class RetortRunner final : public Runner {
 public:
-    explicit RetortRunner(const std::string& url) : engine_(create_async_engine(url)), sessions_(engine_, {.expire_on_commit = false}) {}
+    explicit RetortRunner(const std::string& url)
+        : url_(url), engine_(create_async_engine(url)), sessions_(engine_, {.expire_on_commit = false}) {}
     ~RetortRunner() override {
         try {
             run_on(io_, dispose());
@@ -53,6 +55,9 @@ public:
     std::size_t update(const Workload& w, Stopwatch& watch) override { return run_on(io_, update_objects(w, watch)); }
     std::size_t get(const Workload& w, Stopwatch& watch) override { return run_on(io_, get_objects(w, watch)); }
     std::size_t remove(const Workload& w, Stopwatch& watch) override { return run_on(io_, delete_objects(w, watch)); }
+    std::size_t concurrent(const Workload& w, Stopwatch& watch) override;
+    std::size_t core_insert(const Workload& w, Stopwatch& watch) override { return run_on(io_, insert_rows(w, watch)); }
+    std::size_t core_select(const Workload& w, Stopwatch& watch) override { return run_on(io_, select_rows(w, watch)); }
 
 private:
     awaitable<std::size_t> dispose() {
@@ -120,14 +125,17 @@ private:
         co_return i;
     }
 
+    /// The parents' primary keys in order, read before a phase's timing starts.
+    awaitable<std::vector<std::int64_t>> parent_ids(const Workload& w) {
+        auto conn = co_await engine_.connect();
+        auto ids = co_await conn.scalars<std::int64_t>(sql::select(orm::attr(&A::id)).order_by(orm::attr(&A::id)));
+        co_await conn.close();
+        check(ids.size() == w.parents, "the parents are not all there");
+        co_return ids;
+    }
+
     awaitable<std::size_t> get_objects(const Workload& w, Stopwatch& watch) {
-        std::vector<std::int64_t> ids;
-        {
-            auto session = sessions_();
-            for (const auto& a : co_await session.scalars(orm::select<A>().order_by(&A::id))) ids.push_back(*a->id);
-            co_await session.close();
-        }
-        check(ids.size() == w.parents, "get found other rows");
+        auto ids = co_await parent_ids(w);
         watch.start();
         std::size_t found = 0;
         for (std::size_t k = 0; k < w.gets; ++k) {
@@ -157,10 +165,99 @@ private:
         co_return rows;
     }
 
+    /// One client of the concurrent phase: its share of the operations, each a
+    /// session of its own.
+    static awaitable<void> client(orm::async_sessionmaker sessions, const Workload& w, const std::vector<std::int64_t>& ids,
+                                  std::size_t first, std::size_t& done) {
+        for (std::size_t k = first; k < w.operations; k += w.clients) {
+            auto session = sessions();
+            auto a = co_await session.get<A>(ids[w.concurrent_parent(k)]);
+            check(a != nullptr, "concurrent get missed a row");
+            if (w.is_write(k)) {
+                a->data = Workload::concurrent_data(k);
+                co_await session.commit();
+            }
+            co_await session.close();
+            ++done;
+        }
+    }
+
+    /// Opens `n` connections of `engine`'s pool, to find them there.
+    static awaitable<int> warm_up(AsyncEngine engine, std::size_t n) {
+        std::vector<AsyncConnection> warm;
+        for (std::size_t i = 0; i < n; ++i) warm.push_back(co_await engine.connect());
+        for (auto& c : warm) co_await c.close();
+        co_return 0;
+    }
+
+    awaitable<std::size_t> insert_rows(const Workload& w, Stopwatch& watch) {
+        auto conn = co_await engine_.connect();
+        auto insert = sql::insert(orm::mapper<A>().table()).values({orm::attr(&A::data), sql::bindparam<std::string>("data")});
+        watch.start();
+        std::vector<Params> rows;
+        rows.reserve(w.core_rows());
+        for (std::size_t i = 0; i < w.core_rows(); ++i) rows.push_back(Params{{"data", Workload::core_data(i)}});
+        auto r = co_await conn.execute_many(insert, rows);
+        co_await conn.commit();
+        watch.stop();
+        co_await conn.close();
+        check(r.rowcount() == static_cast<std::int64_t>(w.core_rows()), "core insert wrote other rows");
+        co_return w.core_rows();
+    }
+
+    awaitable<std::size_t> select_rows(const Workload& w, Stopwatch& watch) {
+        auto conn = co_await engine_.connect();
+        auto stmt = sql::select(orm::attr(&A::id), orm::attr(&A::data), orm::attr(&A::create_date));
+        watch.start();
+        auto result = co_await conn.execute(stmt);
+        std::size_t rows = 0, with_data = 0;
+        for (std::size_t i = 0; i < result.size(); ++i) {
+            auto [id, data, created] = result.row(i).as<std::int64_t, std::optional<std::string>, DateTime>();
+            rows += id > 0 ? 1 : 0;
+            with_data += data ? 1 : 0;
+            (void)created;
+        }
+        co_await conn.close();
+        watch.stop();
+        check(rows == w.core_rows() && with_data == rows, "core select found other rows");
+        co_return rows;
+    }
+
+    std::string url_;
     boost::asio::io_context io_;
     AsyncEngine engine_;
     orm::async_sessionmaker sessions_;
 };
+
+std::size_t RetortRunner::concurrent(const Workload& w, Stopwatch& watch) {
+    auto ids = run_on(io_, parent_ids(w));
+    // On SQLite a transaction that read cannot wait for another connection's
+    // write (SQLITE_BUSY at once): writers must take the lock at BEGIN, as the
+    // raw loop's BEGIN IMMEDIATE does. A session cannot tell beforehand whether
+    // it will write, so here every transaction does, reads too.
+    auto url = Url::parse(url_);
+    if (url.dialect() == "sqlite") url = url.with_query_option("begin", "immediate");
+    auto engine = create_async_engine(url, {.pool_size = w.connections, .max_overflow = 0});
+    run_on(io_, warm_up(engine, w.connections));
+    orm::async_sessionmaker sessions(engine, {.expire_on_commit = false});
+    std::size_t done = 0;
+    std::exception_ptr failure;
+    io_.restart();
+    watch.start();
+    for (std::size_t c = 0; c < w.clients; ++c)
+        boost::asio::co_spawn(io_, client(sessions, w, ids, c, done), [&](std::exception_ptr e) {
+            if (e && !failure) failure = e;
+        });
+    io_.run();
+    watch.stop();
+    run_on(io_, [](AsyncEngine e) -> awaitable<int> {
+        co_await e.dispose();
+        co_return 0;
+    }(engine));
+    if (failure) std::rethrow_exception(failure);
+    check(done == w.operations, "concurrent phase left operations undone");
+    return done;
+}
 
 awaitable<int> recreate(AsyncEngine engine) {
     co_await engine.begin([](AsyncConnection& conn) -> awaitable<void> {

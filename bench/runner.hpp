@@ -17,9 +17,12 @@ namespace retort::bench {
 
 /// The phases, in the order they run: each one starts from the state the ones
 /// before it left (insert fills the tables, delete empties them).
-enum class Phase { insert, selectin, joined, stream, update, get, delete_ };
-inline constexpr Phase all_phases[] = {Phase::insert, Phase::selectin, Phase::joined, Phase::stream,
-                                       Phase::update, Phase::get, Phase::delete_};
+/// The first seven are the seed example's workload through the ORM; the last
+/// two are Core (statements and rows, no objects), on the table delete emptied.
+enum class Phase { insert, selectin, joined, stream, update, get, concurrent, delete_, core_insert, core_select };
+inline constexpr Phase all_phases[] = {Phase::insert,     Phase::selectin, Phase::joined,      Phase::stream,
+                                       Phase::update,     Phase::get,      Phase::concurrent,  Phase::delete_,
+                                       Phase::core_insert, Phase::core_select};
 std::string_view name_of(Phase p);
 std::optional<Phase> phase_named(std::string_view name);
 /// One line saying what the phase does, for the table's legend.
@@ -32,6 +35,27 @@ struct Workload {
     std::size_t gets = 2000;
     std::size_t children_per_parent = 2;
     std::size_t rows() const { return parents * (1 + children_per_parent); }
+
+    /// The concurrent phase: `clients` concurrent clients sharing `connections`
+    /// connections make `operations` operations in all, client c taking the
+    /// operations k with k % clients == c. Operation k reads parent
+    /// concurrent_parent(k) in a transaction of its own; when is_write(k)
+    /// (every write_every-th operation; none if 0) it also sets its data to
+    /// concurrent_data(k) and commits.
+    std::size_t clients = 64;
+    std::size_t connections = 8;
+    std::size_t operations = 4000;
+    std::size_t write_every = 4;
+    bool is_write(std::size_t k) const { return write_every && k % write_every == write_every - 1; }
+    /// Index (0 .. parents-1, in primary-key order) of the parent operation k uses.
+    std::size_t concurrent_parent(std::size_t k) const { return (k * 7919) % parents; }
+    static std::string concurrent_data(std::size_t k) { return "c" + std::to_string(k); }
+
+    /// The Core phases: core_insert writes core_rows() rows of table a (data =
+    /// core_data(i)) with one statement executed for many parameter sets, in one
+    /// transaction; core_select then reads every row of a back as tuples.
+    std::size_t core_rows() const { return rows(); }
+    static std::string core_data(std::size_t i) { return "k" + std::to_string(i); }
     /// The data the insert phase writes for parent i and child j of it.
     static std::string parent_data(std::size_t i) { return "a" + std::to_string(i); }
     static std::string child_data(std::size_t i, std::size_t j) { return "b" + std::to_string(i) + "." + std::to_string(j); }
@@ -95,7 +119,10 @@ protected:
     virtual std::size_t stream(const Workload& w, Stopwatch& watch) = 0;
     virtual std::size_t update(const Workload& w, Stopwatch& watch) = 0;
     virtual std::size_t get(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t concurrent(const Workload& w, Stopwatch& watch) = 0;
     virtual std::size_t remove(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t core_insert(const Workload& w, Stopwatch& watch) = 0;
+    virtual std::size_t core_select(const Workload& w, Stopwatch& watch) = 0;
 };
 
 }  // namespace retort::bench

@@ -2,9 +2,10 @@
 # check_bench.sh RETORT_BENCH CASE [BACKEND]: the benchmark suite works (never
 # how fast: timings are for tools/bench on a quiet machine). Exits 0 when the
 # case holds, 77 (a skip) when the backend has no server, 1 otherwise.
-#   phases BACKEND  every phase runs on Retort and on the raw loop, each
-#                   checking that the database ended up as the phase says, and
-#                   the table, CSV and chart come out
+#   phases BACKEND  every phase runs on Retort, on the raw loop and (when the
+#                   bench was built with it) on SOCI, each checking that the
+#                   database ended up as the phase says, and the table, CSV and
+#                   chart come out
 #   baseline        a ratio that dropped against a saved CSV is flagged (exit 3);
 #                   one that held is not
 #   usage           bad arguments exit 2 with a message
@@ -19,7 +20,7 @@ run() {  # run EXPECTED_STATUS CMD...: runs CMD, keeps its stdout+stderr in $out
 }
 dir=$(mktemp -d)
 trap 'rm -rf "$dir"' EXIT
-phases="insert selectin joined stream update get delete"
+phases="insert selectin joined stream update get concurrent delete core_insert core_select"
 
 case "$case" in
   phases)
@@ -30,7 +31,7 @@ case "$case" in
       mysql) url=${RETORT_TEST_MYSQL_URL:-} ;;
     esac
     [[ -n "$url" ]] || { echo "no $backend server"; exit 77; }
-    run 0 "$bench" --backend "$backend" "--$backend-url" "$url" -n 40 --gets 15 --reps 2 \
+    run 0 "$bench" --backend "$backend" "--$backend-url" "$url" -n 40 --gets 15 --operations 160 --reps 2 \
       --csv "$dir/out.csv" --svg "$dir/out.svg" --caption "check"
     for p in $phases; do
       grep -qE "^$backend +$p " <<<"$out" || fail "the table has no $p line"
@@ -39,7 +40,16 @@ case "$case" in
     # 40 parents with two children each: 120 rows, except the 40 streamed and updated and the 15 gets.
     grep -qE "^$backend +insert +120 " <<<"$out" || fail "insert did not count 120 rows"
     grep -qE "^$backend +get +15 " <<<"$out" || fail "get did not count 15 rows"
+    grep -qE "^$backend +concurrent +160 " <<<"$out" || fail "concurrent did not count 160 operations"
     [[ $(grep -c "<rect x=" "$dir/out.svg") -ge 7 ]] || fail "the chart has no bars"
+    # SOCI's columns (12th on) are filled exactly when the bench was built with it.
+    if grep -q "^SOCI: not in this build" <<<"$out"; then
+      awk -F, 'NR > 1 && $12 != "" { exit 1 }' "$dir/out.csv" || fail "SOCI figures without SOCI"
+    else
+      grep -qE "retort/soci" <<<"$out" || fail "the table has no SOCI columns"
+      awk -F, 'NR > 1 && ($12 == "" || $13 == "") { exit 1 }' "$dir/out.csv" || fail "the CSV lacks SOCI figures"
+      grep -q "retort/soci" "$dir/out.svg" || fail "the chart does not mark SOCI"
+    fi
     ;;
   baseline)
     run 0 "$bench" --backend sqlite --sqlite-url "sqlite:///$dir/bench.db" -n 20 --gets 5 --reps 1 --phase get --csv "$dir/now.csv"
