@@ -112,8 +112,10 @@ private:
     plugin::awaitable<void> flush(const std::string& sql);
     /// Sends Sync, then reads every result up to it, passing each successful one
     /// to `on_result`; throws the first error after the pipeline is drained.
+    /// A release's ROLLBACK still unanswered is read first (read_behind_rollback).
     template <class F>
     plugin::awaitable<void> sync_and_read(const std::string& sql, F on_result);
+    plugin::awaitable<void> read_behind_rollback();
     /// Reads results up to the pending Sync, as sync_and_read does after sending it.
     template <class F>
     plugin::awaitable<void> read_to_sync(const std::string& sql, F on_result, std::exception_ptr first_error);

@@ -121,7 +121,26 @@ template <class F>
 plugin::awaitable<void> PgConnection::sync_and_read(const std::string& sql, F on_result) {
     if (!PQpipelineSync(conn_)) fail(sql);
     co_await flush(sql);
+    co_await read_behind_rollback();
     co_await read_to_sync(sql, on_result, nullptr);
+}
+
+plugin::awaitable<void> PgConnection::read_behind_rollback() {
+    // The ROLLBACK that ended the last user's transaction (rollback_on_release)
+    // was answered ahead of this request, which went out behind it without
+    // waiting: one round trip for both. Should it fail, this request's own
+    // results are left unread, and the connection is not used again.
+    if (!unread_rollback_) co_return;
+    std::exception_ptr failure;
+    try {
+        co_await settle();
+    } catch (...) {
+        failure = std::current_exception();
+    }
+    if (failure) {
+        broken_ = true;
+        std::rethrow_exception(failure);
+    }
 }
 
 std::size_t PgConnection::send_deallocations() {
@@ -220,7 +239,6 @@ plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline
         else one_by_one = true;
     }
     if (one_by_one) co_return co_await plugin::Connection::execute_pipeline(requests);
-    co_await settle();
     // A statement whose plan went stale after DDL is prepared again and rerun
     // once, where nothing is lost by it: outside a transaction, or as the first
     // statement of one (its failure aborted only a transaction with nothing in
@@ -228,7 +246,8 @@ plugin::awaitable<std::vector<plugin::RawResult>> PgConnection::execute_pipeline
     // caller decides what to redo; the next execution prepares afresh.
     const bool first_in_transaction = std::exchange(fresh_transaction_, false);
     for (int attempt = 0;; ++attempt) {
-        bool idle = !begin_.pending() && PQtransactionStatus(conn_) == PQTRANS_IDLE;
+        // (Behind an unread ROLLBACK the server is idle, whatever libpq last heard.)
+        bool idle = !begin_.pending() && (unread_rollback_ || PQtransactionStatus(conn_) == PQTRANS_IDLE);
         std::exception_ptr failure;
         bool begin_again = false;
         try {
@@ -273,7 +292,6 @@ plugin::awaitable<std::int64_t> PgConnection::execute_many(const std::string& sq
                                                            std::span<const std::vector<Value>> param_sets) {
     check_usable(sql);
     if (param_sets.empty()) co_return 0;
-    co_await settle();
     std::deque<EncodedParams> encoded;  // a deque builds them in place: they cannot move
     for (const auto& params : param_sets) encoded.emplace_back(params);
     // One statement serves the batch; sets that disagree run one by one.
@@ -351,7 +369,6 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> PgConnection::stream(const st
 
 plugin::awaitable<void> PgConnection::query_rows(const std::string& sql, bool binary, std::vector<Value>& out) {
     check_usable(sql);
-    co_await settle();
     if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, binary ? 1 : 0)) fail(sql);
     auto collect = [&](const PGresult* r) {
         if (PQresultStatus(r) == PGRES_TUPLES_OK) append_rows(r, out);
@@ -361,7 +378,6 @@ plugin::awaitable<void> PgConnection::query_rows(const std::string& sql, bool bi
 
 plugin::awaitable<void> PgConnection::run_simple(const std::string& sql, bool in_transaction) {
     check_usable(sql);
-    co_await settle();
     fresh_transaction_ = false;
     const std::size_t begun = in_transaction ? send_begin(sql) : 0;
     if (!PQsendQueryParams(conn_, sql.c_str(), 0, nullptr, nullptr, nullptr, nullptr, 0)) fail(sql);

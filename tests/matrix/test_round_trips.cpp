@@ -5,6 +5,7 @@
 // ran nothing costs nothing, and a session's close does not wait for the
 // ROLLBACK that ends its transaction.
 #include <catch2/catch.hpp>
+#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/this_coro.hpp>
 #include <chrono>
@@ -159,6 +160,52 @@ TEST_CASE("round trips: closing a session does not wait for its ROLLBACK's reply
     // The connection went back to the pool with the reply unread; the engine
     // is disposed of without waiting for it either.
     test::run([&]() -> awaitable<void> { co_await engine.dispose(); });
+}
+
+TEST_CASE("round trips: the next user of a connection does not wait for the last one's ROLLBACK", "[network][orm][round-trips]") {
+    auto url = server_url();
+    if (url.dialect() != "postgresql") test::skip("only PostgreSQL's protocol lets a request go out before the last one is answered");
+    test::StallProxy proxy(url);
+    auto engine = create_async_engine(proxy.url(), {.pool_size = 1, .max_overflow = 0});
+    std::shared_ptr<Gadget> found;
+    bool sent_behind = false;
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        std::int64_t id = 0;
+        {
+            orm::AsyncSession session(engine);
+            auto g = std::make_shared<Gadget>(Gadget{.name = "sprocket"});
+            session.add(g);
+            co_await session.commit();
+            id = *g->id;
+            CHECK(co_await session.get<Gadget>(id) == g);  // (prepares the get; its transaction stays open)
+            co_await settle(proxy);
+            // The server's answer to the ROLLBACK that close() sends is held back.
+            proxy.hold_replies(true);
+            co_await session.close();
+        }
+        // The next session's get goes out at once, behind the unanswered
+        // ROLLBACK (one round trip for both), instead of waiting for it first.
+        auto ex = co_await boost::asio::this_coro::executor;
+        auto next = [&]() -> awaitable<void> {
+            orm::AsyncSession session(engine);
+            found = co_await session.get<Gadget>(id);
+            co_await session.close();
+        };
+        bool done = false;
+        boost::asio::co_spawn(ex, next(), [&](std::exception_ptr e) {
+            done = true;
+            if (e) std::rethrow_exception(e);
+        });
+        for (int waited = 0; waited < 100 && proxy.client_turns() < 2; ++waited) co_await test::sleep_for(20ms);
+        sent_behind = proxy.client_turns() == 2 && !done;  // the ROLLBACK, then the get, with no reply yet
+        proxy.hold_replies(false);
+        for (int waited = 0; waited < 250 && !done; ++waited) co_await test::sleep_for(20ms);
+        co_await engine.dispose();
+    });
+    CHECK(sent_behind);
+    REQUIRE(found);
+    CHECK(found->name == "sprocket");
 }
 
 TEST_CASE("round trips: execute_many sends its whole batch in one round trip", "[network][batch][round-trips]") {

@@ -78,6 +78,7 @@ struct StallProxy::State {
     std::atomic<int> accepted{0};
     std::atomic<int> turns{0};
     std::atomic<bool> server_spoke{true};  // the quiet state between exchanges
+    std::atomic<bool> holding_replies{false};
     std::thread thread;
     State(Url s, Mode m) : server(std::move(s)), mode(m) {}
 };
@@ -92,7 +93,7 @@ asio::awaitable<void> pump(StallProxy::State* s, std::shared_ptr<Pair> pair, tcp
         boost::system::error_code ec;
         std::size_t n = co_await from.async_read_some(asio::buffer(buffer), asio::redirect_error(asio::use_awaitable, ec));
         // Held for ever once stalled: the bytes were "lost in the network".
-        while (pair->stalled) {
+        while (pair->stalled || (!from_client && s->holding_replies)) {
             pause.expires_after(std::chrono::milliseconds(20));
             co_await pause.async_wait(asio::redirect_error(asio::use_awaitable, ec));
         }
@@ -153,6 +154,8 @@ void StallProxy::stall() {
     std::lock_guard lock(state_->mutex);
     for (auto& p : state_->pairs) p->stalled = true;
 }
+
+void StallProxy::hold_replies(bool on) { state_->holding_replies = on; }
 
 int StallProxy::accepted() const { return state_->accepted; }
 

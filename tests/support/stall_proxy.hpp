@@ -27,6 +27,9 @@ public:
     Url url() const;
     /// From now on, the connections open now deliver nothing either way; later ones still flow.
     void stall();
+    /// While on, what the server sends is held back (and delivered, in order,
+    /// once it is off again): a reply that has not arrived yet.
+    void hold_replies(bool on);
     /// How many connections the proxy has accepted.
     int accepted() const;
     /// Round trips since the last reset_turns(). PostgreSQL: the requests the
