@@ -68,9 +68,10 @@ struct PreparedExecution {
 PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNode& stmt, const Params& params);
 
 /// A statement looked up in the compiled cache once, for many parameter sets
-/// (execute_many): its key is built by walking the tree, which is done once.
+/// (execute_many). Its key is the statement's own (StatementNode::cache_key()),
+/// which lives as long as the statement.
 struct StatementLookup {
-    sql::CacheKey key;
+    const sql::CacheKey* key = nullptr;
     std::shared_ptr<const CompiledEntry> entry;
     bool cached = false;
 };

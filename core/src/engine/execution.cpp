@@ -39,8 +39,8 @@ void refuse_unstorable(const plugin::Dialect& dialect, const sql::Compiled& c, c
 
 StatementLookup look_up(EngineState& engine, const sql::StatementNode& stmt) {
     StatementLookup found;
-    stmt.build_key(found.key);
-    found.entry = engine.cache.get(stmt, found.key, engine.dialect(), found.cached);
+    found.key = &stmt.cache_key();
+    found.entry = engine.cache.get(stmt, *found.key, engine.dialect(), found.cached);
     return found;
 }
 
@@ -50,7 +50,7 @@ PreparedExecution prepare_execution(EngineState& engine, const sql::StatementNod
 
 PreparedExecution bind_execution(EngineState& engine, const sql::StatementNode& stmt, const StatementLookup& found,
                                  const Params& params) {
-    const sql::CacheKey& key = found.key;
+    const sql::CacheKey& key = *found.key;
     PreparedExecution out;
     out.entry = found.entry;
     out.cached = found.cached;

@@ -163,11 +163,7 @@ void for_each_child(const ExprNode& e, const std::function<void(const ExprNode&)
 
 // ---- entry points ------------------------------------------------------------------
 
-Compiled SqlCompiler::compile(const StatementNode& stmt) const {
-    CacheKey key;
-    stmt.build_key(key);
-    return compile(stmt, key);
-}
+Compiled SqlCompiler::compile(const StatementNode& stmt) const { return compile(stmt, stmt.cache_key()); }
 
 Compiled SqlCompiler::compile(const StatementNode& stmt, const CacheKey& key) const {
     std::unordered_map<const Node*, std::size_t> index;

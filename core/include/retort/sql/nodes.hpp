@@ -8,6 +8,7 @@
 
 #include <cstdint>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -263,8 +264,35 @@ struct SubqueryNode : FromNode {
 // Statements
 // ---------------------------------------------------------------------------
 
+/// A statement's cache key, built at its first execution and kept: a statement
+/// tree does not change once built, and one built once and executed often (a
+/// prepared-statement style of Core use) is walked once. A copy starts without
+/// it: the copy is made to be changed (the ORM adds its joins to one).
+class KeyMemo {
+public:
+    KeyMemo() = default;
+    KeyMemo(const KeyMemo&) noexcept {}
+    KeyMemo& operator=(const KeyMemo&) noexcept { return *this; }
+    template <class Build>
+    const CacheKey& get(Build build) const {
+        std::call_once(once_, [&] { build(key_); });
+        return key_;
+    }
+
+private:
+    mutable std::once_flag once_;
+    mutable CacheKey key_;
+};
+
 struct StatementNode : Node {
     using Node::Node;
+    /// build_key()'s result, built once (see KeyMemo).
+    const CacheKey& cache_key() const {
+        return key_.get([this](CacheKey& k) { build_key(k); });
+    }
+
+private:
+    KeyMemo key_;
 };
 using StatementPtr = std::shared_ptr<const StatementNode>;
 

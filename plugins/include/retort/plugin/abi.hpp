@@ -26,7 +26,7 @@ namespace retort::plugin {
 class Dialect;
 
 /// Bumped whenever Dialect, Connection, Cursor or a type they pass changes layout or meaning.
-inline constexpr std::uint32_t abi_version = 9;  // 9: Connection::rollback_on_release, execute_pipeline
+inline constexpr std::uint32_t abi_version = 10;  // 10: StatementNode keeps its cache key (sql::KeyMemo)
 
 #define RETORT_PLUGIN_STRINGIFY2(x) #x
 #define RETORT_PLUGIN_STRINGIFY(x) RETORT_PLUGIN_STRINGIFY2(x)
