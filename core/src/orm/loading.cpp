@@ -298,28 +298,36 @@ awaitable<std::vector<InstanceState*>> entity_rows(SessionImpl& impl, const Mapp
     co_return objects;
 }
 
-/// Runs an entity SELECT (with its joined loads): entity_rows() of its result.
+/// Runs an entity SELECT: entity_rows() of its result. Its joined loads are
+/// added to a copy of it; a statement without any runs as it is (its cache key
+/// built once, for a statement kept and run again: a get's).
 awaitable<std::vector<InstanceState*>> entity_query(SessionImpl& impl, const Mapper& m,
-                                                    std::shared_ptr<sql::SelectNode> select,
+                                                    std::shared_ptr<const sql::SelectNode> select,
                                                     const std::vector<SessionImpl::LoadNode>& plan, bool overwrite,
-                                                    const OnRow& on_row) {
-    auto joins = joined_select(m, select, plan);
+                                                    const OnRow& on_row, const Params* params = nullptr) {
+    JoinBuilder joins{nullptr, {}, {m.table().from_node()}};
+    if (std::any_of(plan.begin(), plan.end(), [](const auto& n) { return n.strategy == Lazy::joined; })) {
+        joins = joined_select(m, std::make_shared<sql::SelectNode>(*select), plan);
+        select = joins.select;
+    }
     AsyncConnection* conn = co_await impl.connection();
-    auto result = co_await conn->execute(sql::Statement(select));
+    static const Params no_params;
+    auto result = co_await conn->execute(sql::Statement(select), params ? *params : no_params);
     co_return co_await entity_rows(impl, m, joins, result, plan, overwrite, on_row);
 }
 
 }  // namespace
 
 awaitable<std::vector<InstanceState*>> SessionImpl::run_query(const Mapper& m, const sql::Select& stmt,
-                                                              const std::vector<LoaderOption>& loaders, bool overwrite) {
+                                                              const std::vector<LoaderOption>& loaders, bool overwrite,
+                                                              const Params* params) {
     auto plan = with_defaults(m, build_plan(m, loaders));
     const auto& node = stmt.node();
     if ((node.limit || node.offset) && has_joined_collection(plan))
         throw ArgumentError("joinedload of a collection cannot be combined with limit() or offset() on " +
                             m.class_name() + ": the LIMIT would count joined rows; use selectinload");
-    auto select = std::make_shared<sql::SelectNode>(node);
-    co_return co_await entity_query(*this, m, std::move(select), plan, overwrite, nullptr);
+    auto select = std::static_pointer_cast<const sql::SelectNode>(stmt.select_node());
+    co_return co_await entity_query(*this, m, std::move(select), plan, overwrite, nullptr, params);
 }
 
 awaitable<void> SessionImpl::run_rows(const std::vector<const Mapper*>& entities, std::size_t values_per_row,
@@ -338,7 +346,7 @@ awaitable<void> SessionImpl::run_rows(const std::vector<const Mapper*>& entities
         width += m->columns().size();
     }
     std::vector<std::vector<InstanceState*>> others(entities.size());
-    auto select = std::make_shared<sql::SelectNode>(stmt.node());
+    auto select = std::static_pointer_cast<const sql::SelectNode>(stmt.select_node());
     co_await entity_query(*this, first, std::move(select), plan, overwrite, [&](InstanceState* s, const Value* row) {
         states.push_back(s);
         for (std::size_t e = 1; e < entities.size(); ++e) {

@@ -70,6 +70,12 @@ struct MapperBuild {
     static void finish_columns(Mapper& m) { m.finish_columns(); }
     static void set_flush_order(Mapper& m, std::size_t order) { m.flush_order_ = order; }
     static void set_implicit_returning(Mapper& m, bool enabled) { m.implicit_returning_ = enabled; }
+    /// SELECT of the mapper's table WHERE each primary key column = :k0, :k1...
+    /// (a get's statement): built once with the mapper, so that its cache key
+    /// is built once too.
+    static const sql::Select& select_by_key(const Mapper& m) { return *m.by_key_; }
+    /// The parameter name of the primary key's k-th column in select_by_key().
+    static std::string key_param(std::size_t k) { return "k" + std::to_string(k); }
     /// The registry's MetaData, without configuring it (drafts add their tables to it).
     static MetaData& metadata(Registry& r);
 };

@@ -6,6 +6,7 @@
 #include <mutex>
 
 #include "mapper_build.hpp"
+#include "retort/sql/select.hpp"
 
 namespace retort::orm {
 
@@ -333,6 +334,12 @@ void Mapper::finish_columns() {
                                "server_default(...) or default_value(...), or make it a plain member");
         }
     }
+    auto by_key = sql::select(table_);
+    for (std::size_t k = 0; k < primary_key_.size(); ++k) {
+        const auto& spec = t.columns[primary_key_[k]];
+        by_key = by_key.where(table_.c<Value>(spec.name) == sql::bindparam<Value>(detail::MapperBuild::key_param(k), spec.type));
+    }
+    by_key_ = std::make_shared<const sql::Select>(std::move(by_key));
 }
 
 const ColumnProperty& Mapper::column(std::string_view name) const {

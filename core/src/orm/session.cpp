@@ -4,6 +4,7 @@
 
 #include <boost/unordered/unordered_flat_set.hpp>
 
+#include "mapper_build.hpp"
 #include "session_impl.hpp"
 
 namespace retort::orm {
@@ -433,11 +434,11 @@ using detail::Status;
 
 namespace {
 /// SELECT of the row of `m` with primary key `key`.
-sql::Select select_by_key(const Mapper& m, std::span<const Value> key) {
-    auto stmt = sql::select(m.table());
-    for (std::size_t k = 0; k < key.size(); ++k)
-        stmt = stmt.where(m.table().c<Value>(m.columns()[m.primary_key()[k]].name) == key[k]);
-    return stmt;
+/// The parameters of the mapper's select_by_key() for `key`.
+Params key_params(std::span<const Value> key) {
+    Params p;
+    for (std::size_t k = 0; k < key.size(); ++k) p.set(detail::MapperBuild::key_param(k), key[k]);
+    return p;
 }
 
 std::string describe_object(const Mapper& m) { return "an object of " + m.class_name(); }
@@ -508,11 +509,10 @@ awaitable<void> AsyncSession::refresh_object(const Mapper& m, const void* object
     InstanceState* s = impl_->find(object);
     if (!s || s->status != Status::persistent)
         throw InvalidRequestError("refresh(): " + describe_object(m) + " that is not persistent in this session");
-    auto key = s->key_values();
-    auto stmt = select_by_key(m, key);
+    const Params params = key_params(s->key_values());
     s->expired = true;
     impl_->mark_unloaded(*s);
-    auto found = co_await impl_->run_query(m, stmt, {}, true);
+    auto found = co_await impl_->run_query(m, detail::MapperBuild::select_by_key(m), {}, true, &params);
     if (found.empty()) throw NoResultFound("refresh(): the row of " + describe_object(m) + " is gone");
 }
 
@@ -525,8 +525,8 @@ awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::
         if (!s->expired) co_return s->object;
     }
     if (impl_->options.autoflush) co_await flush();
-    auto stmt = select_by_key(m, key);
-    auto found = co_await impl_->run_query(m, stmt, {}, false);
+    const Params params = key_params(key);
+    auto found = co_await impl_->run_query(m, detail::MapperBuild::select_by_key(m), {}, false, &params);
     co_return found.empty() ? nullptr : found.front()->object;
 }
 

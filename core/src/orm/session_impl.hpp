@@ -230,9 +230,11 @@ struct SessionImpl {
     /// The object for one row (columns [offset, offset + columns) of `row`),
     /// from the identity map or newly made; nullptr when its key is NULL.
     InstanceState* load_row(const Mapper& m, const Value* row, bool overwrite, bool* created = nullptr);
-    /// Runs an entity query of mapper `m` and applies `loaders`.
+    /// Runs an entity query of mapper `m` (with the values of its bindparams
+    /// in `params`, if any) and applies `loaders`.
     awaitable<std::vector<InstanceState*>> run_query(const Mapper& m, const sql::Select& stmt,
-                                                     const std::vector<LoaderOption>& loaders, bool overwrite);
+                                                     const std::vector<LoaderOption>& loaders, bool overwrite,
+                                                     const Params* params = nullptr);
     /// Runs a query whose rows hold the columns of `entities`, then
     /// `values_per_row` other values: per row, one state per entity (nullptr
     /// where an outer join found none) into `states`, the values into `values`.

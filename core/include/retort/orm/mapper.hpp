@@ -21,6 +21,10 @@
 #include "retort/sql/table.hpp"
 #include "retort/value.hpp"
 
+namespace retort::sql {
+class Select;
+}
+
 namespace retort::orm {
 
 class Mapper;
@@ -202,6 +206,7 @@ private:
     std::optional<std::size_t> generated_key_;
     std::size_t flush_order_ = 0;
     bool implicit_returning_ = true;
+    std::shared_ptr<const sql::Select> by_key_;  ///< see detail::MapperBuild::select_by_key
 };
 
 }  // namespace retort::orm
