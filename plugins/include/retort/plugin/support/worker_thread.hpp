@@ -32,6 +32,7 @@
 #include <boost/system/system_error.hpp>
 #include <condition_variable>
 #include <exception>
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -270,7 +271,7 @@ private:
 
 class WorkerThread {
 public:
-    WorkerThread() : guard_(io_.get_executor()), thread_([this] { io_.run(); }) {}
+    WorkerThread() : guard_(io_.get_executor()), thread_([this] { serve(); }) {}
     WorkerThread(const WorkerThread&) = delete;
     WorkerThread& operator=(const WorkerThread&) = delete;
     /// Runs the work already queued, then joins. Never call it from the worker itself.
@@ -314,6 +315,27 @@ public:
     }
 
 private:
+    // After each piece of work the thread looks for the next one for a short
+    // while before it sleeps: a program's next statement usually follows within
+    // microseconds, and waking a sleeping thread on another CPU costs tens of
+    // them on a virtual machine (measured: a SQLite get in a fresh session
+    // three times faster). It yields while it looks, so a busy CPU loses little.
+    void serve() {
+        using clock = std::chrono::steady_clock;
+        for (;;) {
+            if (io_.poll_one()) continue;
+            const auto until = clock::now() + spin_before_sleep;
+            bool ran = false;
+            while (!ran && clock::now() < until) {
+                std::this_thread::yield();
+                ran = io_.poll_one() != 0;
+            }
+            if (!ran && io_.run_one() == 0) return;  // stopped: no work and no guard
+        }
+    }
+    static constexpr std::chrono::microseconds spin_before_sleep{50};
+
+
     boost::asio::io_context io_{1};
     boost::asio::executor_work_guard<boost::asio::io_context::executor_type> guard_;
     std::thread thread_;
