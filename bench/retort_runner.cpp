@@ -234,9 +234,9 @@ std::size_t RetortRunner::concurrent(const Workload& w, Stopwatch& watch) {
     // On SQLite a transaction that read cannot wait for another connection's
     // write (SQLITE_BUSY at once): writers must take the lock at BEGIN, as the
     // raw loop's BEGIN IMMEDIATE does. A session cannot tell beforehand whether
-    // it will write, so here every transaction does, reads too.
+    // it will write, so when some do, every transaction does, reads too.
     auto url = Url::parse(url_);
-    if (url.dialect() == "sqlite") url = url.with_query_option("begin", "immediate");
+    if (url.dialect() == "sqlite" && w.write_every) url = url.with_query_option("begin", "immediate");
     auto engine = create_async_engine(url, {.pool_size = w.connections, .max_overflow = 0});
     run_on(io_, warm_up(engine, w.connections));
     orm::async_sessionmaker sessions(engine, {.expire_on_commit = false});
