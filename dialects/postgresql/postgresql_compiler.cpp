@@ -11,6 +11,7 @@ sql::Capabilities make_capabilities() {
     // practice, but does not promise it: match rows by key.
     c.max_rows_per_insert = 1000;
     c.max_parameters = 65535;  // the protocol's 16-bit parameter count
+    c.insert_many_values = true;  // a pipeline of single-row INSERTs costs the server a statement per row
     c.native_boolean = c.native_uuid = c.native_json = c.native_decimal = true;
     c.timezone_aware_datetime = true;
     c.savepoints = true;

@@ -9,6 +9,7 @@ sql::Capabilities make_capabilities() {
     c.insert_returning = c.update_returning = c.delete_returning = true;  // 3.35+
     c.multi_row_values = true;
     c.max_rows_per_insert = 500;
+    c.insert_many_values = true;
     c.max_parameters = 32766;  // the documented default; Debian builds allow more, but portably this
     c.native_boolean = false;
     c.native_uuid = false;

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <vector>
 
@@ -79,6 +80,13 @@ StatementLookup look_up(EngineState& engine, const sql::StatementNode& stmt);
 /// The execution of a looked-up statement with `params`.
 PreparedExecution bind_execution(EngineState& engine, const sql::StatementNode& stmt, const StatementLookup& found,
                                  const Params& params);
+
+/// execute_many() of a one-row INSERT ... VALUES as multi-row INSERTs (see
+/// insert_many_values.cpp): the rows per statement, or 0 where the statement
+/// runs once per set as it is.
+std::size_t insert_many_values(const sql::Capabilities& caps, const sql::StatementNode& stmt, std::size_t sets);
+/// The multi-row INSERT of `stmt` (one that insert_many_values() accepted) for `sets`.
+sql::Statement insert_rows(const sql::StatementNode& stmt, std::span<const Params> sets);
 
 /// Applies the entry's result converters to raw row-major values.
 void convert_results(const CompiledEntry& entry, std::vector<Value>& values, std::size_t width);

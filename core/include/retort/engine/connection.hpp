@@ -105,7 +105,11 @@ public:
     awaitable<Result> execute(const sql::Statement& stmt, const Params& params = {});
     /// Runs a statement that returns no rows once per parameter set (SQLAlchemy's
     /// executemany), as few round trips as the backend allows: one for the whole
-    /// batch on PostgreSQL. rowcount() of the result is the total. Begins a
+    /// batch on PostgreSQL. Where the dialect says so (Capabilities::
+    /// insert_many_values: PostgreSQL, SQLite), a one-row INSERT ... VALUES goes
+    /// as multi-row INSERTs of up to max_rows_per_insert rows each (SQLAlchemy's
+    /// insertmanyvalues), and the statement hook sees those; MariaDB binds the
+    /// sets as arrays instead. rowcount() of the result is the total. Begins a
     /// transaction first if none is open; a failure stops the batch and is thrown,
     /// and rolling back undoes the sets that ran. Throws ArgumentError for a
     /// statement that returns rows (use execute() for RETURNING).

@@ -25,6 +25,11 @@ struct Capabilities {
     bool multi_row_values = true;
     /// The most rows the ORM puts in one multi-row INSERT.
     std::size_t max_rows_per_insert = 1000;
+    /// execute_many() of a one-row INSERT ... VALUES (no RETURNING, no upsert)
+    /// sends multi-row INSERTs of up to max_rows_per_insert rows instead
+    /// (SQLAlchemy's insertmanyvalues): for a driver with no faster bulk path
+    /// (MariaDB's array binding is one).
+    bool insert_many_values = false;
     /// The most bound parameters in one statement: the ORM's batches stay under
     /// it, and a statement with more (a long IN list) is an ArgumentError, unsent.
     std::size_t max_parameters = 32766;
@@ -74,7 +79,7 @@ struct Capabilities {
 /// conformance kit names the flag that skips a case.
 BOOST_DESCRIBE_STRUCT(Capabilities, (),
                       (insert_returning, update_returning, delete_returning, multi_row_values,
-                       max_rows_per_insert, max_parameters, native_boolean, native_uuid, native_json,
+                       max_rows_per_insert, insert_many_values, max_parameters, native_boolean, native_uuid, native_json,
                        native_decimal, timezone_aware_datetime, savepoints, nulls_ordering, ilike,
                        intersect_except, full_outer_join, upsert_conflict_target, transactional_ddl,
                        check_constraints_enforced, for_update, for_update_nowait, for_update_skip_locked))

@@ -1,0 +1,64 @@
+// SQLAlchemy's "insertmanyvalues": execute_many() of a one-row INSERT ...
+// VALUES becomes multi-row INSERTs, where the dialect says that is its fastest
+// bulk path (Capabilities::insert_many_values): a server runs one statement of
+// a thousand rows far faster than a thousand statements of one.
+#include <algorithm>
+
+#include "engine_state.hpp"
+#include "retort/error.hpp"
+
+namespace retort::detail {
+
+namespace {
+
+/// The one-row INSERT ... VALUES that can be rewritten, or nullptr: no
+/// RETURNING (its rows would have to be matched back to parameter sets), no
+/// upsert, no expanding bindparam.
+const sql::InsertNode* rewritable(const sql::StatementNode& stmt) {
+    if (stmt.kind != sql::NodeKind::insert) return nullptr;
+    const auto& insert = static_cast<const sql::InsertNode&>(stmt);
+    if (insert.columns.empty() || insert.rows.size() != 1 || insert.from_select || !insert.returning.empty() || insert.upsert) return nullptr;
+    for (const auto& e : insert.rows.front())
+        if (e && e->kind == sql::NodeKind::bind && static_cast<const sql::BindNode&>(*e).expanding) return nullptr;
+    return &insert;
+}
+
+/// Row `values` of `insert` with each bindparam replaced by its value in `params`.
+std::vector<sql::ExprPtr> row_for(const sql::InsertNode& insert, const Params& params) {
+    const auto& template_row = insert.rows.front();
+    std::vector<sql::ExprPtr> row;
+    row.reserve(template_row.size());
+    for (const auto& e : template_row) {
+        if (!e || e->kind != sql::NodeKind::bind || static_cast<const sql::BindNode&>(*e).key.empty()) {
+            row.push_back(e);  // a literal or an expression: the same in every row
+            continue;
+        }
+        const auto& bind = static_cast<const sql::BindNode&>(*e);
+        const Value* v = params.find(bind.key);
+        if (!v) throw ArgumentError("the statement needs a value for parameter '" + bind.key + "'");
+        row.push_back(std::make_shared<sql::BindNode>(*v, bind.type));
+    }
+    return row;
+}
+
+}  // namespace
+
+std::size_t insert_many_values(const sql::Capabilities& caps, const sql::StatementNode& stmt, std::size_t sets) {
+    if (!caps.insert_many_values || !caps.multi_row_values || sets < 2) return 0;
+    const sql::InsertNode* insert = rewritable(stmt);
+    if (!insert) return 0;
+    const std::size_t width = insert->rows.front().size();
+    return std::max<std::size_t>(1, std::min(caps.max_rows_per_insert, caps.max_parameters / width));
+}
+
+sql::Statement insert_rows(const sql::StatementNode& stmt, std::span<const Params> sets) {
+    const auto& insert = static_cast<const sql::InsertNode&>(stmt);
+    auto rows = std::make_shared<sql::InsertNode>();
+    rows->table = insert.table;
+    rows->columns = insert.columns;
+    rows->rows.reserve(sets.size());
+    for (const auto& params : sets) rows->rows.push_back(row_for(insert, params));
+    return sql::Statement(std::move(rows));
+}
+
+}  // namespace retort::detail
