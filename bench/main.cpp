@@ -2,12 +2,14 @@
 // same work, phase by phase, on every backend it is given. See --help.
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <fstream>
 #include <functional>
 #include <iostream>
 #include <retort/url.hpp>
 
+#include "command_line.hpp"
 #include "raw_runners.hpp"
 #include "report.hpp"
 #include "retort_runner.hpp"
@@ -59,56 +61,38 @@ struct Options {
     double tolerance = 0.15;
 };
 
-[[noreturn]] void bad_usage(const std::string& why) {
-    std::cerr << "retort_bench: " << why << "\n(see retort_bench --help)\n";
-    std::exit(2);
-}
-
-std::size_t count_of(const std::string& flag, const std::string& v) {
-    try {
-        std::size_t used = 0;
-        auto n = std::stoull(v, &used);
-        if (used != v.size() || n == 0) throw std::invalid_argument(v);
-        return n;
-    } catch (const std::exception&) {
-        bad_usage(flag + " needs a positive number, not '" + v + "'");
-    }
-}
-
 Options parse(int argc, char** argv) {
     Options o;
-    std::vector<std::string> args(argv + 1, argv + argc);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) bad_usage(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
-            std::cout << usage;
-            std::exit(0);
-        } else if (a == "--backend") {
-            auto b = value();
-            if (b != "sqlite" && b != "postgresql" && b != "mysql") bad_usage("unknown backend '" + b + "'");
+    rb::CommandLine args("retort_bench", usage, argc, argv);
+    while (args.next()) {
+        const std::string& a = args.flag();
+        if (a == "--backend") {
+            auto b = args.value();
+            if (b != "sqlite" && b != "postgresql" && b != "mysql") args.bad("unknown backend '" + b + "'");
             o.backends.push_back(b);
-        } else if (a == "--sqlite-url") o.urls["sqlite"] = value();
-        else if (a == "--postgresql-url") o.urls["postgresql"] = value();
-        else if (a == "--mysql-url") o.urls["mysql"] = value();
-        else if (a == "-n" || a == "--parents") o.parents = count_of(a, value());
-        else if (a == "--gets") o.gets = count_of(a, value());
-        else if (a == "--operations") o.operations = count_of(a, value());
-        else if (a == "--write-every") o.write_every = value() == "0" ? 0 : count_of(a, args[i]);
-        else if (a == "--reps") o.reps = count_of(a, value());
+        } else if (a == "--sqlite-url") o.urls["sqlite"] = args.value();
+        else if (a == "--postgresql-url") o.urls["postgresql"] = args.value();
+        else if (a == "--mysql-url") o.urls["mysql"] = args.value();
+        else if (a == "-n" || a == "--parents") o.parents = args.count();
+        else if (a == "--gets") o.gets = args.count();
+        else if (a == "--operations") o.operations = args.count();
+        else if (a == "--write-every") {
+            auto every = args.value();
+            bool digits = !every.empty() && every.size() < 10 && std::all_of(every.begin(), every.end(), ::isdigit);
+            if (!digits) args.bad("--write-every needs 0 (reads only) or a whole number, not '" + every + "'");
+            o.write_every = std::stoul(every);
+        } else if (a == "--reps") o.reps = args.count();
         else if (a == "--phase") {
-            auto p = rb::phase_named(value());
-            if (!p) bad_usage("unknown phase '" + args[i] + "'");
+            auto name = args.value();
+            auto p = rb::phase_named(name);
+            if (!p) args.bad("unknown phase '" + name + "'");
             o.phases.push_back(*p);
-        } else if (a == "--csv") o.csv = value();
-        else if (a == "--svg") o.svg = value();
-        else if (a == "--caption") o.caption = value();
-        else if (a == "--baseline") o.baseline = value();
-        else if (a == "--tolerance") o.tolerance = std::stod(value());
-        else bad_usage("unknown argument '" + a + "'");
+        } else if (a == "--csv") o.csv = args.value();
+        else if (a == "--svg") o.svg = args.value();
+        else if (a == "--caption") o.caption = args.value();
+        else if (a == "--baseline") o.baseline = args.value();
+        else if (a == "--tolerance") o.tolerance = std::stod(args.value());
+        else args.bad("unknown argument '" + a + "'");
     }
     auto from_env = [&](const char* backend, const char* bench_var, const char* test_var) {
         if (o.urls.count(backend)) return;

@@ -54,6 +54,16 @@ inline std::string placeholders(std::size_t n, const char* mark, std::size_t fir
     return out;
 }
 
+/// The core_select phase, timed: `read_all()` reads every row of table a.
+template <class ReadAll>
+std::size_t select_every_row(const Workload& w, Stopwatch& watch, ReadAll read_all) {
+    watch.start();
+    auto rows = read_all();
+    watch.stop();
+    expect(rows.size() == w.core_rows(), "core select found other rows");
+    return rows.size();
+}
+
 /// Runs the concurrent phase on `clients` (each a connection with its prepared
 /// statements, opened before the clock starts, as Retort's pool is), one thread
 /// each: client t does the operations k with k % clients.size() == t, calling

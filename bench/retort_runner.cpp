@@ -6,6 +6,7 @@
 #include <stdexcept>
 
 #include "model.hpp"
+#include "run_on.hpp"
 
 namespace retort::bench {
 
@@ -13,21 +14,6 @@ namespace {
 
 void check(bool ok, const char* what) {
     if (!ok) throw std::runtime_error(std::string("retort: ") + what);
-}
-
-/// Runs one coroutine to its end on a fresh turn of `io`.
-template <class T>
-T run_on(boost::asio::io_context& io, awaitable<T> work) {
-    std::exception_ptr failure;
-    std::optional<T> out;
-    io.restart();
-    boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
-        failure = e;
-        if (!e) out.emplace(std::move(value));
-    });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
-    return std::move(*out);
 }
 
 class RetortRunner final : public Runner {
@@ -60,10 +46,7 @@ public:
     std::size_t core_select(const Workload& w, Stopwatch& watch) override { return run_on(io_, select_rows(w, watch)); }
 
 private:
-    awaitable<std::size_t> dispose() {
-        co_await engine_.dispose();
-        co_return 0;
-    }
+    awaitable<void> dispose() { co_await engine_.dispose(); }
 
     awaitable<std::size_t> insert_objects(const Workload& w, Stopwatch& watch) {
         watch.start();
@@ -183,11 +166,10 @@ private:
     }
 
     /// Opens `n` connections of `engine`'s pool, to find them there.
-    static awaitable<int> warm_up(AsyncEngine engine, std::size_t n) {
+    static awaitable<void> warm_up(AsyncEngine engine, std::size_t n) {
         std::vector<AsyncConnection> warm;
         for (std::size_t i = 0; i < n; ++i) warm.push_back(co_await engine.connect());
         for (auto& c : warm) co_await c.close();
-        co_return 0;
     }
 
     awaitable<std::size_t> insert_rows(const Workload& w, Stopwatch& watch) {
@@ -250,16 +232,13 @@ std::size_t RetortRunner::concurrent(const Workload& w, Stopwatch& watch) {
         });
     io_.run();
     watch.stop();
-    run_on(io_, [](AsyncEngine e) -> awaitable<int> {
-        co_await e.dispose();
-        co_return 0;
-    }(engine));
+    run_on(io_, [](AsyncEngine e) -> awaitable<void> { co_await e.dispose(); }(engine));
     if (failure) std::rethrow_exception(failure);
     check(done == w.operations, "concurrent phase left operations undone");
     return done;
 }
 
-awaitable<int> recreate(AsyncEngine engine) {
+awaitable<void> recreate(AsyncEngine engine) {
     co_await engine.begin([](AsyncConnection& conn) -> awaitable<void> {
         co_await conn.run_sync([](Connection& c) {
             orm::metadata().drop_all(c);
@@ -267,7 +246,6 @@ awaitable<int> recreate(AsyncEngine engine) {
         });
     });
     co_await engine.dispose();
-    co_return 0;
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <retort/error.hpp>
 #include <vector>
 
+#include "command_line.hpp"
 #include "tpcb.hpp"
 #include "tpcb_pgbench.hpp"
 #include "tpcb_retort.hpp"
@@ -62,52 +63,33 @@ struct Options {
     bool in_place = false;
 };
 
-[[noreturn]] void bad_usage(const std::string& why) {
-    std::cerr << "retort_bench_tpcb: " << why << "\n(see retort_bench_tpcb --help)\n";
-    std::exit(2);
-}
-
-int positive(const std::string& flag, const std::string& v, int max = std::numeric_limits<int>::max()) {
-    try {
-        std::size_t used = 0;
-        long long n = std::stoll(v, &used);
-        if (used == v.size() && n > 0 && n <= max) return static_cast<int>(n);
-    } catch (const std::exception&) {
-    }
-    bad_usage(flag + " needs a whole number from 1 to " + std::to_string(max) + ", not '" + v + "'");
-}
+[[noreturn]] void bad_usage(const std::string& why) { retort::bench::usage_error("retort_bench_tpcb", why); }
 
 Options parse(int argc, char** argv) {
     Options o;
-    std::vector<std::string> args(argv + 1, argv + argc);
-    for (std::size_t i = 0; i < args.size(); ++i) {
-        const std::string& a = args[i];
-        auto value = [&]() -> std::string {
-            if (i + 1 >= args.size()) bad_usage(a + " needs a value");
-            return args[++i];
-        };
-        if (a == "-h" || a == "--help") {
-            std::cout << usage;
-            std::exit(0);
-        } else if (a == "--postgresql-url") o.url = value();
+    retort::bench::CommandLine args("retort_bench_tpcb", usage, argc, argv);
+    auto positive = [&](std::size_t max = std::numeric_limits<int>::max()) { return static_cast<int>(args.count(max)); };
+    while (args.next()) {
+        const std::string& a = args.flag();
+        if (a == "--postgresql-url") o.url = args.value();
         // pgbench's account ids are 4-byte integers: 100000 per unit of scale.
-        else if (a == "--scale") o.settings.scale = positive(a, value(), std::numeric_limits<std::int32_t>::max() / 100000);
-        else if (a == "--seconds") o.settings.seconds = positive(a, value());
-        else if (a == "--clients") o.settings.clients = positive(a, value(), 1000);
-        else if (a == "--reps") o.reps = positive(a, value());
+        else if (a == "--scale") o.settings.scale = positive(std::numeric_limits<std::int32_t>::max() / 100000);
+        else if (a == "--seconds") o.settings.seconds = positive();
+        else if (a == "--clients") o.settings.clients = positive(1000);
+        else if (a == "--reps") o.reps = positive();
         else if (a == "--protocol") {
-            o.settings.protocol = value();
+            o.settings.protocol = args.value();
             if (o.settings.protocol != "simple" && o.settings.protocol != "extended" && o.settings.protocol != "prepared")
-                bad_usage("--protocol is simple, extended or prepared, not '" + o.settings.protocol + "'");
+                args.bad("--protocol is simple, extended or prepared, not '" + o.settings.protocol + "'");
         } else if (a == "--retort-statements") {
-            auto s = value();
+            auto s = args.value();
             if (s == "bindparam") o.style = tpcb::StatementStyle::bindparam;
             else if (s == "inline") o.style = tpcb::StatementStyle::inline_values;
-            else bad_usage("--retort-statements is bindparam or inline, not '" + s + "'");
-        } else if (a == "--pgbench") o.pgbench = value();
+            else args.bad("--retort-statements is bindparam or inline, not '" + s + "'");
+        } else if (a == "--pgbench") o.pgbench = args.value();
         else if (a == "--in-place") o.in_place = true;
-        else if (a == "--csv") o.csv = value();
-        else bad_usage("unknown argument '" + a + "'");
+        else if (a == "--csv") o.csv = args.value();
+        else args.bad("unknown argument '" + a + "'");
     }
     for (const char* var : {"RETORT_BENCH_POSTGRESQL_URL", "RETORT_TEST_POSTGRESQL_URL"})
         if (const char* v = std::getenv(var); o.url.empty() && v && *v) o.url = v;

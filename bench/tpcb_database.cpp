@@ -2,11 +2,11 @@
 // `pgbench -i` never replaces tables in a database someone else uses.
 #include <unistd.h>
 
-#include <boost/asio/co_spawn.hpp>
 #include <boost/asio/io_context.hpp>
 #include <iostream>
 #include <retort/retort.hpp>
 
+#include "run_on.hpp"
 #include "tpcb.hpp"
 
 namespace retort::bench::tpcb {
@@ -17,15 +17,7 @@ namespace {
 template <class T>
 T run_blocking(awaitable<T> work) {
     boost::asio::io_context io;
-    std::exception_ptr failure;
-    std::optional<T> out;
-    boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e, T value) {
-        failure = e;
-        if (!e) out.emplace(std::move(value));
-    });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
-    return std::move(*out);
+    return run_on(io, std::move(work));
 }
 
 // CREATE and DROP DATABASE refuse to run in a transaction: autocommit. They

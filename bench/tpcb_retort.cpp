@@ -13,6 +13,8 @@
 #include <utility>
 #include <vector>
 
+#include "run_on.hpp"
+
 namespace retort::bench::tpcb {
 
 namespace {
@@ -135,15 +137,6 @@ awaitable<void> open_connections(AsyncEngine engine, int count) {
 
 awaitable<void> dispose(AsyncEngine engine) { co_await engine.dispose(); }
 
-/// Runs `work` to its end on `io`, rethrowing what it threw.
-void run(boost::asio::io_context& io, awaitable<void> work) {
-    std::exception_ptr failure;
-    io.restart();
-    boost::asio::co_spawn(io, std::move(work), [&](std::exception_ptr e) { failure = e; });
-    io.run();
-    if (failure) std::rethrow_exception(failure);
-}
-
 /// This process's CPU time so far, user and system, every thread included.
 std::pair<double, double> process_cpu_seconds() {
     rusage u{};
@@ -179,7 +172,7 @@ ClientRun run_retort(const Url& url, const Settings& s, StatementStyle style) {
     boost::asio::io_context io;
 
     auto cpu_before = process_cpu_seconds();
-    run(io, open_connections(engine, s.clients));
+    run_on(io, open_connections(engine, s.clients));
     Tally tally;
     auto start = Clock::now();
     auto deadline = start + std::chrono::seconds(s.seconds);
@@ -192,7 +185,7 @@ ClientRun run_retort(const Url& url, const Settings& s, StatementStyle style) {
                               });
     io.run();
     auto elapsed = std::chrono::duration<double>(Clock::now() - start).count();
-    run(io, dispose(engine));
+    run_on(io, dispose(engine));
     auto cpu_after = process_cpu_seconds();
     if (tally.failure) std::rethrow_exception(tally.failure);
 
@@ -209,7 +202,7 @@ void check_balances(const Url& url) {
     boost::asio::io_context io;
     std::vector<std::optional<std::int64_t>> sums;
     auto read = [&]() -> awaitable<void> { sums = co_await balance_sums(create_async_engine(url), tables); };
-    run(io, read());
+    run_on(io, read());
     auto text = [](const std::optional<std::int64_t>& v) { return v ? std::to_string(*v) : std::string("NULL"); };
     for (const auto& sum : sums)
         if (sum.value_or(0) != sums[0].value_or(0))

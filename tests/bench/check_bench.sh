@@ -11,15 +11,8 @@
 #   usage           bad arguments exit 2 with a message
 set -uo pipefail
 bench=$1 case=$2
-fail() { echo "FAILED: $*"; exit 1; }
-run() {  # run EXPECTED_STATUS CMD...: runs CMD, keeps its stdout+stderr in $out
-  local expected=$1; shift
-  out=$("$@" 2>&1); local status=$?
-  echo "\$ ${*}"; echo "$out"
-  [[ $status == "$expected" ]] || fail "exit status $status, expected $expected"
-}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 phases="insert selectin joined stream update get concurrent delete core_insert core_select"
 
 case "$case" in

@@ -9,15 +9,8 @@
 #          pgbench that cannot be run is an error (exit 1) that says so
 set -uo pipefail
 tpcb=$1 case=$2
-fail() { echo "FAILED: $*"; exit 1; }
-run() {  # run EXPECTED_STATUS CMD...: runs CMD, keeps its stdout+stderr in $out
-  local expected=$1; shift
-  out=$("$@" 2>&1); local status=$?
-  echo "\$ ${*}"; echo "$out"
-  [[ $status == "$expected" ]] || fail "exit status $status, expected $expected"
-}
-dir=$(mktemp -d)
-trap 'rm -rf "$dir"' EXIT
+# shellcheck source=lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 case "$case" in
   usage)
