@@ -91,8 +91,7 @@ TEST_CASE("batch: an INSERT batch larger than one statement holds keeps every ro
         co_await test::recreate_tables(engine, md);
         auto conn = co_await engine.connect();
         sent.clear();
-        // More rows than one multi-row INSERT takes (and, with two values a
-        // row, more than half its parameters): the batch is split, never cut.
+        // More rows than one multi-row INSERT takes: the batch is split, never cut.
         const auto& caps = engine.capabilities();
         const std::int64_t n = static_cast<std::int64_t>(std::max<std::size_t>(caps.max_rows_per_insert, 500) * 2 + 7);
         auto ins = insert(tickets).values({seat, bindparam<std::int64_t>("seat")}, {note, bindparam<std::optional<std::string>>("note")});
@@ -117,6 +116,38 @@ TEST_CASE("batch: an INSERT batch larger than one statement holds keeps every ro
         // Rows keep the order of their sets: seats rise with ids.
         auto seats = co_await conn.scalars<std::int64_t>(select(seat).order_by(id));
         CHECK(std::is_sorted(seats.begin(), seats.end()));
+        co_await conn.close();
+    });
+}
+
+TEST_CASE("batch: rows sharing one value's expression do not lend it to rows of the same shape later", "[batch]") {
+    Inventory inv;
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        auto conn = co_await fresh(engine, inv.metadata);
+        // One bound value used in both rows, then the same shape with a value
+        // per row: the compiled statement cached for the first must not make
+        // the second row of the second take the first row's value.
+        auto seven = literal<std::optional<int>>(7);
+        auto shared = insert(inv.parts).rows({{{inv.sku, "s1"}, {inv.qty, seven}}, {{inv.sku, "s2"}, {inv.qty, seven}}});
+        co_await conn.execute(shared);
+        auto own = insert(inv.parts).rows({{{inv.sku, "o1"}, {inv.qty, 8}}, {{inv.sku, "o2"}, {inv.qty, 9}}});
+        co_await conn.execute(own);
+        // And execute_many, whose one-row INSERT may go as multi-row ones.
+        auto ins = insert(inv.parts).values({inv.sku, bindparam<std::string>("sku")}, {inv.qty, seven});
+        co_await conn.execute_many(ins, part_rows(100, 103));
+        auto per_set = insert(inv.parts).values({inv.sku, bindparam<std::string>("sku")}, {inv.qty, bindparam<std::optional<int>>("qty")});
+        co_await conn.execute_many(per_set, part_rows(201, 204));
+        co_await conn.commit();
+        auto qty_of = [&](std::string sku) -> awaitable<std::optional<int>> {
+            co_return co_await conn.scalar<std::optional<int>>(select(inv.qty).where(inv.sku == sku));
+        };
+        CHECK(co_await qty_of("s2") == 7);
+        CHECK(co_await qty_of("o1") == 8);
+        CHECK(co_await qty_of("o2") == 9);
+        CHECK(co_await qty_of("sku-102") == 7);
+        CHECK(co_await qty_of("sku-202") == 202);
+        CHECK(co_await qty_of("sku-203") == 203);
         co_await conn.close();
     });
 }

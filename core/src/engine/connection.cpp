@@ -391,7 +391,12 @@ awaitable<std::vector<Result>> AsyncConnection::execute_all(const std::vector<sq
 awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, const std::vector<Params>& param_sets) {
     auto& s = *s_;
     const auto& node = *stmt.statement_node();
-    if (const std::size_t per = detail::insert_many_values(s.engine->dialect().capabilities(), node, param_sets.size())) {
+    const auto& caps = s.engine->dialect().capabilities();
+    const std::size_t per = caps.insert_many_values && param_sets.size() > 1
+                                ? detail::insert_many_values(caps, node, param_sets,
+                                                             detail::look_up(*s.engine, node).entry->compiled.params.size())
+                                : 0;
+    if (per) {
         // Multi-row INSERTs, a few at a time: as few round trips as execute_all()
         // allows, and the statements built never hold more than a few of them.
         constexpr std::size_t statements_at_once = 16;

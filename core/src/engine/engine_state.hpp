@@ -83,8 +83,11 @@ PreparedExecution bind_execution(EngineState& engine, const sql::StatementNode& 
 
 /// execute_many() of a one-row INSERT ... VALUES as multi-row INSERTs (see
 /// insert_many_values.cpp): the rows per statement, or 0 where the statement
-/// runs once per set as it is.
-std::size_t insert_many_values(const sql::Capabilities& caps, const sql::StatementNode& stmt, std::size_t sets);
+/// runs once per set as it is. `params_per_row`: the compiled one-row
+/// statement's parameters (client-side defaults add to its values). Throws
+/// ArgumentError, before anything is sent, when a set lacks a value.
+std::size_t insert_many_values(const sql::Capabilities& caps, const sql::StatementNode& stmt,
+                               const std::vector<Params>& sets, std::size_t params_per_row);
 /// The multi-row INSERT of `stmt` (one that insert_many_values() accepted) for `sets`.
 sql::Statement insert_rows(const sql::StatementNode& stmt, std::span<const Params> sets);
 

@@ -19,8 +19,9 @@ std::shared_ptr<const CompiledEntry> StatementCache::get(const sql::StatementNod
     auto entry = std::make_shared<CompiledEntry>();
     entry->compiled = dialect.compiler().compile(stmt, key);
     for (const auto& c : entry->compiled.columns) entry->result_converters.push_back(dialect.result_converter(c.type));
-    // DDL keys name objects by address: never keep them.
-    if (entry->compiled.is_ddl || capacity_ == 0) return entry;
+    // DDL keys name objects by address, and a tree sharing a bound value's node
+    // compiles for itself only (Compiled::shares_binds): never keep them.
+    if (entry->compiled.is_ddl || entry->compiled.shares_binds || capacity_ == 0) return entry;
     std::lock_guard lock(mutex_);
     if (!lru_.find(key.text)) lru_.put(key.text, entry);  // (what it pushes out is freed when unused)
     return entry;

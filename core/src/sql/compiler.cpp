@@ -170,6 +170,7 @@ Compiled SqlCompiler::compile(const StatementNode& stmt, const CacheKey& key) co
     index.reserve(key.binds.size());
     for (std::size_t i = 0; i < key.binds.size(); ++i) index.emplace(key.binds[i], i);
     Compiled result;
+    result.shares_binds = index.size() < key.binds.size();
     CompileContext c{*this, result, result.sql, index};
     visit(c, stmt);
     switch (stmt.kind) {

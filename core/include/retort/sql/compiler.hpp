@@ -55,6 +55,11 @@ struct Compiled {
     bool has_expanding = false;
     bool is_ddl = false;
     bool is_dml = false;  ///< INSERT, UPDATE or DELETE
+    /// The tree uses one bound value's node in several places (a literal()
+    /// given to several rows), and its parameters say so: a tree of the same
+    /// shape with a node in each place has the same cache key but other
+    /// values, so this compiled form must not be cached for it.
+    bool shares_binds = false;
 };
 
 class SqlCompiler;

@@ -275,7 +275,11 @@ public:
     KeyMemo& operator=(const KeyMemo&) noexcept { return *this; }
     template <class Build>
     const CacheKey& get(Build build) const {
-        std::call_once(once_, [&] { build(key_); });
+        std::call_once(once_, [&] {
+            CacheKey built;  // (a build that throws leaves nothing half made)
+            build(built);
+            key_ = std::move(built);
+        });
         return key_;
     }
 
