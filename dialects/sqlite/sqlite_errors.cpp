@@ -42,12 +42,12 @@ void raise_error(sqlite3* db, int rc, const std::string& statement) {
     d.native_code = db ? sqlite3_extended_errcode(db) : rc;
     d.message = db ? sqlite3_errmsg(db) : sqlite3_errstr(rc);
     d.statement = statement;
-    // SQLite never makes a transaction that has read wait for another
-    // connection's write (it could deadlock): the busy timeout does not help.
-    if ((rc & 0xff) == SQLITE_BUSY && db && !sqlite3_get_autocommit(db))
-        d.message += " (this transaction read before writing, and SQLite cannot make it wait for another connection's "
-                     "write: roll it back and run it again, or connect with ?begin=immediate so that transactions "
-                     "take the write lock when they begin)";
+    // A transaction whose snapshot another connection's write has replaced
+    // cannot write, and no busy timeout helps: say what does.
+    if (d.native_code == SQLITE_BUSY_SNAPSHOT)
+        d.message += " (this transaction read before writing, and another connection has written since: it cannot "
+                     "write now, nor wait to. Roll it back and run it again, or connect with ?begin=immediate so "
+                     "that transactions take the write lock when they begin)";
     // "UNIQUE constraint failed: t.a, t.b" names columns; "CHECK constraint
     // failed: name" names the constraint.
     constexpr std::string_view failed = " constraint failed: ";
