@@ -397,7 +397,9 @@ private:
         for (std::size_t t = 0; t < w.connections; ++t) clients.push_back(std::make_unique<Client>(conninfo_));
         return run_clients(
             w, watch, clients, [&](Client& c, std::size_t k) { c.operation(w, parents, k); },
-            [](Client& c) { Res(PQexec(c.pg.get(), "ROLLBACK")); });
+            // A failure may leave it in pipeline mode with results unread, where
+            // no ROLLBACK can be sent: a new session ends the old one's transaction.
+            [](Client& c) { PQreset(c.pg.get()); });
     }
 
     std::size_t core_insert(const Workload& w, Stopwatch& watch) override {

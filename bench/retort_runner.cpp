@@ -199,8 +199,8 @@ private:
             with_data += data ? 1 : 0;
             (void)created;
         }
-        co_await conn.close();
         watch.stop();
+        co_await conn.close();
         check(rows == w.core_rows() && with_data == rows, "core select found other rows");
         co_return rows;
     }

@@ -69,10 +69,11 @@ public:
     plugin::awaitable<void> begin() override;
     plugin::awaitable<void> commit() override;
     plugin::awaitable<void> rollback() override;
-    /// Sends ROLLBACK and returns; its reply is read before the next operation.
+    /// Sends ROLLBACK and returns; the next request goes out behind it and
+    /// reads its reply first (read_behind_rollback).
     plugin::awaitable<void> rollback_on_release() override;
-    /// Reads the reply of a ROLLBACK that rollback_on_release() sent: every
-    /// operation starts with it.
+    /// Reads the reply of a ROLLBACK that rollback_on_release() sent: the pool
+    /// calls it before a pre-ping, and stream() before it starts.
     plugin::awaitable<void> settle() override;
     plugin::awaitable<void> savepoint(const std::string& name) override;
     plugin::awaitable<void> release_savepoint(const std::string& name) override;
