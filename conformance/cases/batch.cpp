@@ -138,6 +138,10 @@ TEST_CASE("batch: rows sharing one value's expression do not lend it to rows of 
         co_await conn.execute_many(ins, part_rows(100, 103));
         auto per_set = insert(inv.parts).values({inv.sku, bindparam<std::string>("sku")}, {inv.qty, bindparam<std::optional<int>>("qty")});
         co_await conn.execute_many(per_set, part_rows(201, 204));
+        // A bindparam inside an expression: each set's value, as the statement is.
+        auto doubled = insert(inv.parts).values({inv.sku, bindparam<std::string>("sku")},
+                                                {inv.qty, bindparam<std::optional<int>>("qty") * 2});
+        co_await conn.execute_many(doubled, part_rows(301, 304));
         co_await conn.commit();
         auto qty_of = [&](std::string sku) -> awaitable<std::optional<int>> {
             co_return co_await conn.scalar<std::optional<int>>(select(inv.qty).where(inv.sku == sku));
@@ -148,6 +152,8 @@ TEST_CASE("batch: rows sharing one value's expression do not lend it to rows of 
         CHECK(co_await qty_of("sku-102") == 7);
         CHECK(co_await qty_of("sku-202") == 202);
         CHECK(co_await qty_of("sku-203") == 203);
+        CHECK(co_await qty_of("sku-301") == 602);
+        CHECK(co_await qty_of("sku-303") == 606);
         co_await conn.close();
     });
 }
