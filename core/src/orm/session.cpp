@@ -433,7 +433,6 @@ using detail::InstanceState;
 using detail::Status;
 
 namespace {
-/// SELECT of the row of `m` with primary key `key`.
 /// The parameters of the mapper's select_by_key() for `key`.
 Params key_params(std::span<const Value> key) {
     Params p;
