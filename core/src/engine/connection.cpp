@@ -392,7 +392,8 @@ awaitable<Result> AsyncConnection::execute_many(const sql::Statement& stmt, cons
     auto& s = *s_;
     const auto& node = *stmt.statement_node();
     const auto& caps = s.engine->dialect().capabilities();
-    const std::size_t per = caps.insert_many_values && param_sets.size() > 1
+    // (Only an INSERT is looked up here: an UPDATE or DELETE batch goes on as it is.)
+    const std::size_t per = caps.insert_many_values && param_sets.size() > 1 && node.kind == sql::NodeKind::insert
                                 ? detail::insert_many_values(caps, node, param_sets,
                                                              detail::look_up(*s.engine, node).entry->compiled.params.size())
                                 : 0;
