@@ -122,9 +122,11 @@ plugin::awaitable<std::unique_ptr<plugin::Cursor>> SqliteConnection::stream(cons
     co_return make_cursor(*this, stmt, sql, in_transaction);
 }
 
+void SqliteConnection::run_cached_blocking(const std::string& sql) { execute_blocking(sql, {}); }
+
 void SqliteConnection::start_transaction_blocking() {
     try {
-        exec_blocking(begin_sql_);
+        run_cached_blocking(begin_sql_);
     } catch (...) {
         begin_.request();
         throw;
@@ -137,17 +139,17 @@ plugin::awaitable<void> SqliteConnection::begin() {
 }
 plugin::awaitable<void> SqliteConnection::commit() {
     if (begin_.drop()) co_return;
-    co_await on_worker([this] { exec_blocking("COMMIT"); });
+    co_await on_worker([this] { run_cached_blocking("COMMIT"); });
 }
 plugin::awaitable<void> SqliteConnection::rollback() {
     if (begin_.drop()) co_return;
-    co_await on_worker([this] { exec_blocking("ROLLBACK"); });
+    co_await on_worker([this] { run_cached_blocking("ROLLBACK"); });
 }
 plugin::awaitable<void> SqliteConnection::rollback_on_release() {
     if (begin_.drop()) co_return;
     worker_.post([this] {
         try {
-            exec_blocking("ROLLBACK");
+            run_cached_blocking("ROLLBACK");
         } catch (...) {
             broken_ = true;  // still in its transaction: never handed out again
         }

@@ -78,7 +78,12 @@ public:
 private:
     SqliteConnection() = default;
     void open_blocking(const Url& url);
+    /// Runs `sql` (which may hold several statements) with sqlite3_exec, compiled anew each time.
     void exec_blocking(const std::string& sql);
+    /// Runs one statement without parameters through the statement cache: for
+    /// BEGIN, COMMIT and ROLLBACK, which every transaction runs (sqlite3_exec
+    /// would compile them each time).
+    void run_cached_blocking(const std::string& sql);
     /// The deferred BEGIN; if it fails it stays due, for the next operation.
     void start_transaction_blocking();
     /// The first column of the first row of `sql`, as text ("" when none).
