@@ -15,20 +15,38 @@ std::vector<Value> get_values(const InstanceState& s, const std::vector<std::siz
     return out;
 }
 
-/// Sets a foreign key member; a NULL into a non-optional member is a flush error.
-void set_columns(InstanceState& s, const std::vector<std::size_t>& columns, const std::vector<Value>& values,
-                 const std::string& why) {
-    for (std::size_t k = 0; k < columns.size(); ++k) {
-        const auto& col = s.mapper->columns()[columns[k]];
-        if (col.equals(s.ptr(), values[k])) continue;
-        try {
-            col.set(s.ptr(), values[k]);
-        } catch (const ArgumentError&) {
-            throw FlushError(s.mapper->class_name() + "." + col.name + " cannot be set to " +
-                             to_display_string(values[k]) + " (" + why + ")");
-        }
+namespace {
+
+/// Sets column `column` of `s` to `value` unless it holds it already; a NULL
+/// into a non-optional member is a FlushError saying `why()`, built only then
+/// (a flush sets keys for every child: no message is composed on the way).
+template <class Why>
+void set_column(InstanceState& s, std::size_t column, const Value& value, const Why& why) {
+    const auto& col = s.mapper->columns()[column];
+    if (col.equals(s.ptr(), value)) return;
+    try {
+        col.set(s.ptr(), value);
+    } catch (const ArgumentError&) {
+        throw FlushError(s.mapper->class_name() + "." + col.name + " cannot be set to " + to_display_string(value) +
+                         " (" + why() + ")");
     }
 }
+
+/// Foreign keys from a related object: `to`'s columns take `from`'s, pairwise.
+template <class Why>
+void copy_columns(InstanceState& to, const std::vector<std::size_t>& to_columns, const InstanceState& from,
+                  const std::vector<std::size_t>& from_columns, const Why& why) {
+    for (std::size_t k = 0; k < to_columns.size(); ++k)
+        set_column(to, to_columns[k], from.mapper->columns()[from_columns[k]].get(from.ptr()), why);
+}
+
+template <class Why>
+void null_columns(InstanceState& s, const std::vector<std::size_t>& columns, const Why& why) {
+    const Value none{null};
+    for (auto c : columns) set_column(s, c, none, why);
+}
+
+}  // namespace
 
 awaitable<void> SessionImpl::cascade(FlushWork& work) {
     // Objects reachable through save-update relationships join the session.
@@ -57,32 +75,33 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
                         std::vector<InstanceState*> parents{s};
                         co_await load_related(parents, rel, default_selectin_batch_size, {});
                     }
-                    for (auto& item : rel.items(s->ptr())) {
-                        InstanceState* child = find(item.get());
-                        if (!child || child->marked_deleted) continue;
+                    rel.for_each_item(s->ptr(), [&](const void* item) {
+                        InstanceState* child = find(item);
+                        if (!child || child->marked_deleted) return;
                         if (rel.cascade.delete_) {
-                            if (child->status == Status::pending) continue;  // never written: nothing to delete
+                            if (child->status == Status::pending) return;  // never written: nothing to delete
                             journal_state(*child);
                             child->marked_deleted = true;
                             to_visit.push_back(child);
                         } else if (rel.direction == Direction::one_to_many) {
-                            std::vector<Value> nulls(rel.remote_columns.size(), Value{null});
-                            set_columns(*child, rel.remote_columns, nulls,
-                                        "its parent " + s->mapper->class_name() + " is deleted and " +
-                                            rel.qualified_name() + " does not cascade delete");
+                            null_columns(*child, rel.remote_columns, [&] {
+                                return "its parent " + s->mapper->class_name() + " is deleted and " +
+                                       rel.qualified_name() + " does not cascade delete";
+                            });
                         }
-                    }
+                    });
                 }
             }
         }
     }
     // Parents of each child, through loaded one-to-many collections.
     auto& parents = work.parents;
+    parents.reserve(states.size());
     for (auto& [_, s] : states) {
         if (s->marked_deleted || s->status == Status::deleted) continue;
         for (const auto& rel : s->mapper->relationships()) {
             if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
-            for (const auto& item : rel.items(s->ptr())) parents[item.get()].emplace_back(s, &rel);
+            rel.for_each_item(s->ptr(), [&](const void* item) { parents[item].emplace_back(s, &rel); });
         }
     }
     // Children removed from a collection: deleted (delete-orphan) or detached from it.
@@ -93,10 +112,11 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
             if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
             const auto& before = s->committed_related[rel_index(rel)];
             if (!before) continue;
-            auto now = rel.items(s->ptr());
+            boost::container::small_vector<const void*, 8> now;
+            rel.for_each_item(s->ptr(), [&](const void* item) { now.push_back(item); });
+            if (now.size() == before->size() && std::equal(now.begin(), now.end(), before->begin())) continue;
             for (const void* old : *before) {
-                bool kept = std::any_of(now.begin(), now.end(), [&](const auto& p) { return p.get() == old; });
-                if (kept) continue;
+                if (std::find(now.begin(), now.end(), old) != now.end()) continue;
                 InstanceState* child = find(old);
                 if (!child || child->marked_deleted || child->status != Status::persistent) continue;
                 auto it = parents.find(old);
@@ -108,9 +128,9 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
                     journal_state(*child);
                     child->marked_deleted = true;
                 } else {
-                    std::vector<Value> nulls(rel.remote_columns.size(), Value{null});
-                    set_columns(*child, rel.remote_columns, nulls,
-                                "it was removed from " + rel.qualified_name() + ", which is not delete-orphan");
+                    null_columns(*child, rel.remote_columns, [&] {
+                        return "it was removed from " + rel.qualified_name() + ", which is not delete-orphan";
+                    });
                     // Its reference back to this parent goes too (back_populates).
                     if (rel.reverse && rel.reverse->known(child->ptr())) {
                         auto back = rel.reverse->items(child->ptr());
@@ -133,24 +153,24 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
 void SessionImpl::sync_foreign_keys(InstanceState& s, const ParentMap& parents) {
     if (auto it = parents.find(s.ptr()); it != parents.end())
         for (auto [parent, rel] : it->second)
-            set_columns(s, rel->remote_columns, get_values(*parent, rel->local_columns), rel->qualified_name());
+            copy_columns(s, rel->remote_columns, *parent, rel->local_columns, [&] { return rel->qualified_name(); });
     const auto& rels = s.mapper->relationships();
     for (const auto& rel : rels) {
         if (rel.direction != Direction::many_to_one || !rel.known(s.ptr())) continue;
-        auto items = rel.items(s.ptr());
+        const void* target = nullptr;
+        rel.for_each_item(s.ptr(), [&](const void* item) { target = item; });
         const auto& before = s.committed_related[rel_index(rel)];
-        bool changed = s.status == Status::pending || !before || before->size() != items.size() ||
-                       (!items.empty() && before->front() != items.front().get());
+        bool changed = s.status == Status::pending || !before || before->size() != (target ? 1u : 0u) ||
+                       (target && before->front() != target);
         if (!changed) continue;
-        if (!items.empty()) {
-            InstanceState* t = find(items.front().get());
+        if (target) {
+            InstanceState* t = find(target);
             if (!t)
                 throw FlushError(rel.qualified_name() + " refers to an object that is not in the session "
                                  "(add it, or let the relationship cascade save-update)");
-            set_columns(s, rel.local_columns, get_values(*t, rel.remote_columns), rel.qualified_name());
-        } else if (const auto& before = s.committed_related[rel_index(rel)]; before && !before->empty()) {
-            std::vector<Value> nulls(rel.local_columns.size(), Value{null});
-            set_columns(s, rel.local_columns, nulls, rel.qualified_name() + " was set to nullptr");
+            copy_columns(s, rel.local_columns, *t, rel.remote_columns, [&] { return rel.qualified_name(); });
+        } else if (before && !before->empty()) {
+            null_columns(s, rel.local_columns, [&] { return rel.qualified_name() + " was set to nullptr"; });
         }
     }
 }
@@ -159,10 +179,12 @@ bool SessionImpl::waits_on_same_mapper(const InstanceState& s, const std::unorde
                                        const ParentMap& parents) const {
     for (const auto& rel : s.mapper->relationships()) {
         if (rel.direction != Direction::many_to_one || rel.target != s.mapper || !rel.known(s.ptr())) continue;
-        for (const auto& item : rel.items(s.ptr())) {
-            auto* t = find(item.get());
-            if (t && t != &s && unwritten.count(t)) return true;
-        }
+        bool waits = false;
+        rel.for_each_item(s.ptr(), [&](const void* item) {
+            auto* t = find(item);
+            waits = waits || (t && t != &s && unwritten.count(t));
+        });
+        if (waits) return true;
     }
     if (auto it = parents.find(s.ptr()); it != parents.end())
         for (auto [parent, rel] : it->second)

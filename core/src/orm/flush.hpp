@@ -14,9 +14,6 @@
 
 namespace retort::orm::detail {
 
-// ParentMap (session_impl.hpp): which objects point at which through one-to-many
-// collections, child -> (parent, relationship).
-
 /// The work of one flush, planned before its first statement.
 struct FlushWork {
     ParentMap parents;
@@ -28,11 +25,8 @@ struct FlushWork {
 inline std::size_t rel_index(const RelationshipProperty& rel) { return &rel - rel.parent->relationships().data(); }
 
 std::vector<Value> get_values(const InstanceState& s, const std::vector<std::size_t>& columns);
-/// Sets foreign key members; a NULL into a non-optional member is a FlushError naming `why`.
-void set_columns(InstanceState& s, const std::vector<std::size_t>& columns, const std::vector<Value>& values,
-                 const std::string& why);
 /// The columns whose member differs from what the row holds.
-std::vector<std::size_t> changed_columns(const InstanceState& s);
+ColumnList changed_columns(const InstanceState& s);
 /// Whether a loaded many-to-many collection differs from what its rows hold.
 bool m2m_changed(const InstanceState& s);
 

@@ -60,17 +60,27 @@ std::vector<InstanceState*> children_first(const Mapper& m, const std::vector<In
     return out;
 }
 
+/// The parameter names of where_key(): k<i> for primary key column i.
+std::vector<std::string> key_param_names(const Mapper& m) {
+    std::vector<std::string> names;
+    for (auto i : m.primary_key()) names.push_back("k" + std::to_string(i));
+    return names;
+}
 /// `key = :k<i>` for each primary key column of `m`: the WHERE of an UPDATE or
 /// DELETE by key, run once per object by execute_many (set_key gives the values).
 ExprPtr where_key(const Mapper& m, const sql::FromPtr& owner) {
     const auto& table = m.table_node();
+    const auto names = key_param_names(m);
     std::vector<ExprPtr> where;
-    for (auto i : m.primary_key())
-        where.push_back(equal(column_of(owner, table, i), named_param("k" + std::to_string(i), table.columns[i].type)));
+    for (std::size_t k = 0; k < names.size(); ++k) {
+        auto i = m.primary_key()[k];
+        where.push_back(equal(column_of(owner, table, i), named_param(names[k], table.columns[i].type)));
+    }
     return all_of(std::move(where));
 }
-void set_key(Params& p, const InstanceState& s) {
-    for (auto i : s.mapper->primary_key()) p.set("k" + std::to_string(i), s.committed[i]);
+/// `names`: key_param_names(), made once per statement.
+void set_key(Params& p, const InstanceState& s, const std::vector<std::string>& names) {
+    for (std::size_t k = 0; k < names.size(); ++k) p.set(names[k], s.committed[s.mapper->primary_key()[k]]);
 }
 /// A statement by key that matched fewer rows than objects: someone else got there first.
 void check_matched(const retort::Result& result, std::size_t expected, const std::string& what, const char* how) {
@@ -89,8 +99,9 @@ std::vector<std::pair<std::vector<bool>, std::vector<InstanceState*>>> insert_sh
     // optional's payload is reported by valgrind as a read of uninitialised memory.)
     std::size_t gen = m.generated_key().value_or(cols.size());
     std::vector<std::pair<std::vector<bool>, std::vector<InstanceState*>>> groups;
+    std::vector<bool> shape;  // (reused: copied only for a new group)
     for (auto* s : ready) {
-        std::vector<bool> shape(cols.size(), true);
+        shape.assign(cols.size(), true);
         for (std::size_t i = 0; i < cols.size(); ++i) {
             if (!cols[i].is_unassigned(s->ptr())) continue;
             const auto& spec = table.columns[i];
@@ -160,8 +171,8 @@ void match_returned_rows(const Mapper& m, const std::vector<bool>& shape, bool k
 
 }  // namespace
 
-std::vector<std::size_t> changed_columns(const InstanceState& s) {
-    std::vector<std::size_t> changed;
+ColumnList changed_columns(const InstanceState& s) {
+    ColumnList changed;
     const auto& cols = s.mapper->columns();
     for (std::size_t i = 0; i < cols.size(); ++i) {
         if (cols[i].equals(s.ptr(), s.committed[i])) continue;
@@ -178,11 +189,7 @@ bool m2m_changed(const InstanceState& s) {
     const auto& rels = s.mapper->relationships();
     for (std::size_t r = 0; r < rels.size(); ++r) {
         if (rels[r].direction != Direction::many_to_many || !rels[r].known(s.ptr())) continue;
-        const auto& before = s.committed_related[r];
-        auto now = rels[r].items(s.ptr());
-        if (!before || before->size() != now.size()) return true;
-        for (std::size_t i = 0; i < now.size(); ++i)
-            if ((*before)[i] != now[i].get()) return true;
+        if (!holds_committed(s, r)) return true;
     }
     return false;
 }
@@ -246,6 +253,7 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
         auto insert = std::make_shared<sql::InsertNode>();
         insert->table = owner;
         for (auto i : named) insert->columns.push_back(column_of(owner, table, i));
+        insert->rows.reserve(rows.size());
         for (auto* s : rows) {
             std::vector<ExprPtr> values;
             values.reserve(named.size());
@@ -365,7 +373,7 @@ awaitable<void> SessionImpl::emit_updates(FlushWork& work, const Mapper& mapper)
     const auto owner = table_ptr(*m);
     const auto& cols = m->columns();
     AsyncConnection* conn = work.conn;
-    std::map<std::vector<std::size_t>, std::vector<InstanceState*>> updates;
+    std::map<ColumnList, std::vector<InstanceState*>> updates;
     for (auto* s : work.persistent[m]) {
         sync_foreign_keys(*s, work.parents);
         auto changed = changed_columns(*s);
@@ -374,15 +382,20 @@ awaitable<void> SessionImpl::emit_updates(FlushWork& work, const Mapper& mapper)
     for (auto& [changed, group] : updates) {
         auto update = std::make_shared<sql::UpdateNode>();
         update->table = owner;
-        for (auto i : changed)
-            update->set.emplace_back(column_of(owner, table, i), named_param("v" + std::to_string(i), table.columns[i].type));
+        std::vector<std::string> names;
+        for (auto i : changed) {
+            names.push_back("v" + std::to_string(i));
+            update->set.emplace_back(column_of(owner, table, i), named_param(names.back(), table.columns[i].type));
+        }
         update->where = where_key(*m, owner);
+        const auto key_names = key_param_names(*m);
         std::vector<Params> params;
         params.reserve(group.size());
         for (auto* s : group) {
             Params p;
-            for (auto i : changed) p.set("v" + std::to_string(i), cols[i].get(s->ptr()));
-            set_key(p, *s);
+            p.reserve(changed.size() + key_names.size());
+            for (std::size_t k = 0; k < changed.size(); ++k) p.set(names[k], cols[changed[k]].get(s->ptr()));
+            set_key(p, *s, key_names);
             params.push_back(std::move(p));
             journal_state(*s);
         }
@@ -523,10 +536,13 @@ awaitable<void> SessionImpl::emit_deletes(FlushWork& work, const Mapper& mapper)
     auto del = std::make_shared<sql::DeleteNode>();
     del->table = owner;
     del->where = where_key(*m, owner);
+    const auto key_names = key_param_names(*m);
     std::vector<Params> params;
+    params.reserve(group.size());
     for (auto* s : group) {
         Params p;
-        set_key(p, *s);
+        p.reserve(key_names.size());
+        set_key(p, *s, key_names);
         params.push_back(std::move(p));
         journal_state(*s);
     }

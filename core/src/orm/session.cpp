@@ -68,8 +68,12 @@ std::vector<Value> InstanceState::key_values() const {
 
 void SessionImpl::journal_state(InstanceState& s) {
     if (s.journal_level >= level()) return;
+    bool any_related = std::any_of(s.committed_related.begin(), s.committed_related.end(),
+                                   [](const auto& r) { return r.has_value(); });
+    std::vector<std::optional<std::vector<const void*>>> related;
+    if (any_related) related.assign(s.committed_related.begin(), s.committed_related.end());
     journal.push_back({level(), &s, true, s.status, s.marked_deleted, {s.committed.begin(), s.committed.end()},
-                       {s.committed_related.begin(), s.committed_related.end()}, s.fetched_on_insert, s.journal_level});
+                       std::move(related), s.fetched_on_insert, s.journal_level});
     s.journal_level = level();
 }
 
@@ -113,6 +117,18 @@ InstanceState& SessionImpl::add_pending(const Mapper& m, std::shared_ptr<void> o
     return enter_state(state);
 }
 
+bool holds_committed(const InstanceState& s, std::size_t r) {
+    const auto& before = s.committed_related[r];
+    if (!before) return false;
+    std::size_t count = 0;
+    bool same = true;
+    s.mapper->relationships()[r].for_each_item(s.ptr(), [&](const void* item) {
+        same = same && count < before->size() && (*before)[count] == item;
+        ++count;
+    });
+    return same && count == before->size();
+}
+
 void weaken_two_way_links(const RelationshipProperty& rel, void* object) {
     if (!rel.reverse || !rel.known(object)) return;
     const auto& back = *rel.reverse;
@@ -147,14 +163,10 @@ bool SessionImpl::must_keep(const InstanceState& s) const {
     const auto& rels = s.mapper->relationships();
     for (std::size_t r = 0; r < rels.size(); ++r) {
         if (!rels[r].known(s.ptr())) continue;
-        auto items = rels[r].items(s.ptr());
+        if (!holds_committed(s, r)) return true;  // changed by the program: to be written
         // Objects linked back may hold this one by a link that gives way
         // (weaken_two_way_links): it must outlive them.
-        if (rels[r].reverse && !items.empty()) return true;
-        const auto& before = s.committed_related[r];
-        if (!before || before->size() != items.size()) return true;  // changed by the program: to be written
-        for (std::size_t k = 0; k < items.size(); ++k)
-            if ((*before)[k] != items[k].get()) return true;
+        if (rels[r].reverse && !s.committed_related[r]->empty()) return true;
     }
     return false;
 }
@@ -222,8 +234,11 @@ void SessionImpl::undo_journal(int to_level) {
         s.status = e.status;
         s.marked_deleted = e.marked_deleted;
         s.committed.assign(std::make_move_iterator(e.committed.begin()), std::make_move_iterator(e.committed.end()));
-        s.committed_related.assign(std::make_move_iterator(e.committed_related.begin()),
-                                   std::make_move_iterator(e.committed_related.end()));
+        if (e.committed_related.empty())
+            s.committed_related.assign(s.mapper->relationships().size(), std::nullopt);
+        else
+            s.committed_related.assign(std::make_move_iterator(e.committed_related.begin()),
+                                       std::make_move_iterator(e.committed_related.end()));
         s.journal_level = e.journal_level;
         if (s.status != Status::pending) identity_map[s.identity()] = &s;
     }
@@ -267,11 +282,7 @@ void SessionImpl::restore_objects() {
                 rels[r].unload(s.ptr());  // assigned whole while unloaded: unknown again
                 continue;
             }
-            auto now = rels[r].items(s.ptr());
-            bool same = now.size() == before->size() &&
-                        std::equal(now.begin(), now.end(), before->begin(),
-                                   [](const std::shared_ptr<void>& a, const void* b) { return a.get() == b; });
-            if (same) continue;
+            if (holds_committed(s, r)) continue;
             std::vector<std::shared_ptr<void>> items;
             for (const void* p : *before)
                 if (InstanceState* t = find(p)) items.push_back(t->object);
@@ -413,6 +424,14 @@ void SessionImpl::mark_unloaded(InstanceState& s) {
 }
 
 void SessionImpl::cascade_add(InstanceState& root) {
+    // Nearly always every related object is in the session already: that is
+    // checked without copying the collections.
+    bool reaches_new = false;
+    for (const auto& rel : root.mapper->relationships()) {
+        if (!rel.cascade.save_update || !rel.known(root.ptr())) continue;
+        rel.for_each_item(root.ptr(), [&](const void* item) { reaches_new = reaches_new || (item && !find(item)); });
+    }
+    if (!reaches_new) return;
     std::vector<InstanceState*> work{&root};
     while (!work.empty()) {
         InstanceState* s = work.back();

@@ -18,7 +18,10 @@ namespace retort::orm::detail {
 
 struct FlushWork;
 struct InstanceState;
-using ParentMap = std::unordered_map<const void*, std::vector<std::pair<InstanceState*, const RelationshipProperty*>>>;
+/// Which objects point at each object through one-to-many collections: child ->
+/// (parent, relationship). Nearly every child has one parent: held inline.
+using ParentMap = boost::unordered_flat_map<
+    const void*, boost::container::small_vector<std::pair<InstanceState*, const RelationshipProperty*>, 1>>;
 
 std::size_t hash_value(const Value& v);
 
@@ -39,6 +42,9 @@ struct IdentityKeyHash {
 };
 
 using Snapshot = boost::container::small_vector<Value, 6>;
+/// Column indexes: a flush's changed columns, an insert's fetched ones. Inline
+/// for the usual few: a flush allocates none per object.
+using ColumnList = boost::container::small_vector<std::size_t, 4>;
 using RelatedSnapshot = boost::container::small_vector<std::optional<std::vector<const void*>>, 2>;
 
 enum class Status : std::uint8_t {
@@ -62,7 +68,7 @@ struct InstanceState {
     RelatedSnapshot committed_related;
     /// The Defaulted columns a flush filled in (generated key, server and client
     /// defaults): a rollback makes them unassigned again.
-    std::vector<std::size_t> fetched_on_insert;
+    ColumnList fetched_on_insert;
     /// The savepoint level of this state's newest journal entry (-1: none).
     int journal_level = -1;
 
@@ -70,6 +76,10 @@ struct InstanceState {
     std::vector<Value> key_values() const;  ///< primary key from `committed`
     IdentityKey identity() const;
 };
+
+/// Whether relationship `r` of `s` holds what committed_related[r] says its
+/// rows held (the same objects, in order); false when that is unknown.
+bool holds_committed(const InstanceState& s, std::size_t r);
 
 /// Where `object` (of `rel`'s parent class) and an object it holds through
 /// `rel` hold each other (back_populates), makes the yielding side's link
@@ -89,8 +99,9 @@ struct JournalEntry {
     // Plain vectors (a state's inline ones would make every entry large; a
     // pending object's, the most common, are empty and allocate nothing).
     std::vector<Value> committed;
+    /// Empty when none of the relationships was known (a pending object's).
     std::vector<std::optional<std::vector<const void*>>> committed_related;
-    std::vector<std::size_t> fetched_on_insert;
+    ColumnList fetched_on_insert;
     int journal_level;
 };
 

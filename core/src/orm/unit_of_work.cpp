@@ -95,9 +95,9 @@ awaitable<void> SessionImpl::write_changes() {
         const auto& rels = s->mapper->relationships();
         for (std::size_t r = 0; r < rels.size(); ++r) {
             if (!rels[r].known(s->ptr())) continue;
+            if (holds_committed(*s, r)) continue;
             std::vector<const void*> ptrs;
-            for (const auto& item : rels[r].items(s->ptr())) ptrs.push_back(item.get());
-            if (s->committed_related[r] == ptrs) continue;
+            rels[r].for_each_item(s->ptr(), [&](const void* item) { ptrs.push_back(item); });
             journal_state(*s);  // a rollback must see the collection as it was
             s->committed_related[r] = std::move(ptrs);
         }

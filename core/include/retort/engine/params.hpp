@@ -36,6 +36,8 @@ public:
     /// The value named `name`, or null if absent.
     const Value* find(std::string_view name) const;
     bool empty() const { return entries_.empty(); }
+    /// Room for `n` values: for code that fills many Params of a known width.
+    void reserve(std::size_t n) { entries_.reserve(n); }
 
 private:
     std::vector<std::pair<std::string, Value>> entries_;

@@ -14,6 +14,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <typeindex>
 #include <vector>
 
@@ -99,6 +100,9 @@ class RelationshipProperty;
 struct RelationshipAccess {
     bool (*known)(const void* member);
     std::vector<std::shared_ptr<void>> (*items)(const void* member);
+    /// Calls `fn(context, object)` for each object items() would give, without
+    /// copying or owning them.
+    void (*each)(const void* member, void* context, void (*fn)(void* context, const void* object));
     void (*assign)(void* member, const std::vector<std::shared_ptr<void>>& items);
     void (*unload)(void* member, const RelationshipProperty& rel);
     void (*weaken)(void* member, const void* target, const RelationshipProperty& rel);
@@ -143,6 +147,14 @@ public:
     /// The related objects (a Reference gives zero or one), ignoring the loaded
     /// flag and leaving out released ones (see known).
     std::vector<std::shared_ptr<void>> items(const void* object) const { return access->items(member(object)); }
+    /// Calls `f(const void*)` for each object items() gives, allocating nothing:
+    /// for the flush's walks, which only compare and look up addresses.
+    template <class F>
+    void for_each_item(const void* object, F&& f) const {
+        using Fn = std::remove_reference_t<F>;
+        access->each(member(object), const_cast<void*>(static_cast<const void*>(&f)),
+                     [](void* context, const void* item) { (*static_cast<Fn*>(context))(item); });
+    }
     /// Replaces the related objects and marks the relationship loaded.
     void assign(void* object, const std::vector<std::shared_ptr<void>>& items) const {
         access->assign(member(object), items);

@@ -33,6 +33,22 @@ struct SlotAccess {
             else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
         }
     }
+    /// Calls `fn` for each object append_items() would give.
+    template <class T>
+    static void each(const Collection<T>& c, void* context, void (*fn)(void*, const void*)) {
+        for (std::size_t i = 0; i < c.items_.size(); ++i) {
+            if (c.items_[i] || c.mirrors_.empty()) fn(context, c.items_[i].get());
+            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) fn(context, p.get());
+        }
+    }
+    template <class T>
+    static void each(const Reference<T>& r, void* context, void (*fn)(void*, const void*)) {
+        if (!r.released_by_) {
+            if (r.target_) fn(context, r.target_.get());
+        } else if (auto p = r.back_.lock()) {
+            fn(context, p.get());
+        }
+    }
     /// The target, nullptr when none or released.
     template <class T>
     static std::shared_ptr<T> target(const Reference<T>& r) { return r.released_by_ ? r.back_.lock() : r.target_; }
@@ -127,6 +143,9 @@ struct RelationshipAccessOf {
         }
         return out;
     }
+    static void each(const void* m, void* context, void (*fn)(void*, const void*)) {
+        SlotAccess::each(*static_cast<const S*>(m), context, fn);
+    }
     static void assign(void* m, const std::vector<std::shared_ptr<void>>& items) {
         auto& s = *static_cast<S*>(m);
         if constexpr (slot_traits<S>::is_collection) {
@@ -146,7 +165,7 @@ struct RelationshipAccessOf {
     static void weaken(void* m, const void* target, const RelationshipProperty& rel) {
         SlotAccess::weaken(*static_cast<S*>(m), target, rel);
     }
-    static constexpr RelationshipAccess table{&known, &items, &assign, &unload, &weaken};
+    static constexpr RelationshipAccess table{&known, &items, &each, &assign, &unload, &weaken};
 };
 
 // ---- what a class hands to the registry -----------------------------------------
