@@ -107,6 +107,30 @@ TEST_CASE("statements: multi-row INSERT rows must name the same columns", "[expr
     CHECK_THROWS_WITH(select(a + 1).subquery("s"), Catch::Contains("label"));
 }
 
+TEST_CASE("BindBlock: values made in blocks stay distinct and valid past a block's capacity and the block's owner", "[expressions]") {
+    std::vector<ExprPtr> nodes;
+    {
+        BindBlock binds(2);  // five values: three blocks
+        for (std::int64_t i = 0; i < 5; ++i) nodes.push_back(binds.add(Value{i * 10}, types::BigInteger()));
+    }
+    for (std::size_t i = 0; i < nodes.size(); ++i) {
+        REQUIRE(nodes[i]->kind == NodeKind::bind);
+        const auto& bind = static_cast<const BindNode&>(*nodes[i]);
+        CHECK(bind.value == Value{static_cast<std::int64_t>(i) * 10});
+        CHECK(bind.type == types::BigInteger());
+        for (std::size_t j = 0; j < i; ++j) CHECK(nodes[j].get() != nodes[i].get());
+    }
+    // Each value is a parameter of its own in the statement built from them.
+    MetaData md;
+    Table t(md, "t");
+    auto a = t.column<std::int64_t>("a");
+    auto node = std::make_shared<InsertNode>();
+    node->table = t.table_node();
+    node->columns.push_back(a.column_node());
+    for (const auto& n : nodes) node->rows.push_back({n});
+    CHECK(node->cache_key().binds.size() == 5);
+}
+
 TEST_CASE("a table or column name with a NUL byte, or an empty one, is refused where it is declared", "[identifiers]") {
     retort::MetaData m;
     CHECK_THROWS_WITH(retort::sql::Table(m, std::string("ab\0cd", 5)),

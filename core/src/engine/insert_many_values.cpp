@@ -32,7 +32,7 @@ const sql::InsertNode* rewritable(const sql::StatementNode& stmt) {
 /// Row `values` of `insert` for `params`: each bindparam replaced by its value,
 /// each bound value by a node of its own (a node shared between rows would
 /// make the statement uncacheable: see Compiled::shares_binds).
-std::vector<sql::ExprPtr> row_for(const sql::InsertNode& insert, const Params& params) {
+std::vector<sql::ExprPtr> row_for(const sql::InsertNode& insert, const Params& params, sql::BindBlock& binds) {
     const auto& template_row = insert.rows.front();
     std::vector<sql::ExprPtr> row;
     row.reserve(template_row.size());
@@ -43,7 +43,7 @@ std::vector<sql::ExprPtr> row_for(const sql::InsertNode& insert, const Params& p
         }
         const auto& bind = static_cast<const sql::BindNode&>(*e);
         const Value* v = bind.key.empty() ? &bind.value : params.find(bind.key);
-        row.push_back(std::make_shared<sql::BindNode>(*v, bind.type));
+        row.push_back(binds.add(*v, bind.type));
     }
     return row;
 }
@@ -73,7 +73,8 @@ sql::Statement insert_rows(const sql::StatementNode& stmt, std::span<const Param
     rows->table = insert.table;
     rows->columns = insert.columns;
     rows->rows.reserve(sets.size());
-    for (const auto& params : sets) rows->rows.push_back(row_for(insert, params));
+    sql::BindBlock binds(sets.size() * insert.rows.front().size());
+    for (const auto& params : sets) rows->rows.push_back(row_for(insert, params, binds));
     return sql::Statement(std::move(rows));
 }
 

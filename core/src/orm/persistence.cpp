@@ -254,11 +254,11 @@ awaitable<void> SessionImpl::emit_insert_group(FlushWork& work, const Mapper& ma
         insert->table = owner;
         for (auto i : named) insert->columns.push_back(column_of(owner, table, i));
         insert->rows.reserve(rows.size());
+        sql::BindBlock binds(rows.size() * named.size());
         for (auto* s : rows) {
             std::vector<ExprPtr> values;
             values.reserve(named.size());
-            for (auto i : named)
-                values.push_back(std::make_shared<sql::BindNode>(cols[i].get(s->ptr()), table.columns[i].type));
+            for (auto i : named) values.push_back(binds.add(cols[i].get(s->ptr()), table.columns[i].type));
             insert->rows.push_back(std::move(values));
         }
         for (auto i : returned) insert->returning.push_back(column_of(owner, table, i));

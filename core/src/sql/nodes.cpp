@@ -2,6 +2,8 @@
 // compiled SQL or its result types, and nothing that does not (literal values).
 #include "retort/sql/nodes.hpp"
 
+#include <algorithm>
+
 #include "retort/error.hpp"
 #include "retort/sql/table.hpp"
 
@@ -44,6 +46,16 @@ void BindNode::build_key(CacheKey& k) const {
     k.add(key);
     k.add_type(type);
     if (key.empty()) k.binds.push_back(this);
+}
+
+ExprPtr BindBlock::add(Value v, SqlType t) {
+    // A block never grows past its capacity: the nodes must stay where they are.
+    if (!block_ || block_->size() == block_->capacity()) {
+        block_ = std::make_shared<std::vector<BindNode>>();
+        block_->reserve(std::max<std::size_t>(capacity_, 1));
+    }
+    block_->emplace_back(std::move(v), t);
+    return ExprPtr(block_, &block_->back());  // shares the block's ownership
 }
 
 void LiteralNode::build_key(CacheKey& k) const {

@@ -87,6 +87,22 @@ struct BindNode : ExprNode {
     bool expanding = false;
 };
 
+/// Bound values made many at a time, for statements that carry thousands (the
+/// rows of a flush's multi-row INSERT, an executemany batch rewritten into
+/// one): the nodes live in blocks that the statement's pointers share, one
+/// allocation per block instead of one per value.
+class BindBlock {
+public:
+    /// Room for `capacity` values before a second block is needed.
+    explicit BindBlock(std::size_t capacity) : capacity_(capacity) {}
+    /// A bound value, as a node of the current block.
+    ExprPtr add(Value v, SqlType t);
+
+private:
+    std::size_t capacity_;
+    std::shared_ptr<std::vector<BindNode>> block_;
+};
+
 /// SQL text rendered as is: NULL, *, a literal_column. Never user data.
 struct LiteralNode : ExprNode {
     LiteralNode(std::string t, SqlType ty) : ExprNode(NodeKind::literal, ty), text(std::move(t)) {}
