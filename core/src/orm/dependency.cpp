@@ -49,18 +49,16 @@ void null_columns(InstanceState& s, const std::vector<std::size_t>& columns, con
 }  // namespace
 
 awaitable<void> SessionImpl::cascade(FlushWork& work) {
-    // Objects reachable through save-update relationships join the session.
-    {
-        std::vector<InstanceState*> roots;
-        for (auto& [_, s] : states)
-            if (!s->marked_deleted && s->status != Status::deleted) roots.push_back(s);
-        for (auto* s : roots) cascade_add(*s);
+    // Objects reachable through save-update relationships join the session
+    // (none of them deleted: the deleted ones are gathered in the same pass).
+    std::vector<InstanceState*> roots, to_visit;
+    for (auto& [_, s] : states) {
+        if (s->marked_deleted) to_visit.push_back(s);
+        else if (s->status != Status::deleted) roots.push_back(s);
     }
+    for (auto* s : roots) cascade_add(*s);
     // Deletes: load what a deleted parent's one-to-many children need to know.
     {
-        std::vector<InstanceState*> to_visit;
-        for (auto& [_, s] : states)
-            if (s->marked_deleted) to_visit.push_back(s);
         std::unordered_set<InstanceState*> done;
         while (!to_visit.empty()) {
             std::vector<InstanceState*> round;
@@ -136,7 +134,7 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
                         auto back = rel.reverse->items(child->ptr());
                         if (!back.empty() && back.front().get() == s->ptr()) {
                             rel.reverse->assign(child->ptr(), {});
-                            child->committed_related[rel_index(*rel.reverse)] = std::vector<const void*>{};
+                            child->committed_related[rel_index(*rel.reverse)] = RelatedObjects{};
                         }
                     }
                 }

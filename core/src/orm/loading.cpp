@@ -239,7 +239,7 @@ awaitable<std::vector<InstanceState*>> entity_rows(SessionImpl& impl, const Mapp
     // when first met in this result) and the objects found for each.
     struct Fill {
         std::vector<InstanceState*> parents;
-        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> related;
+        boost::unordered_flat_map<InstanceState*, boost::container::small_vector<InstanceState*, 4>> related;
         boost::unordered_flat_set<InstanceState*> targets_seen;
         std::vector<InstanceState*> targets;
     };
@@ -278,13 +278,13 @@ awaitable<std::vector<InstanceState*>> entity_rows(SessionImpl& impl, const Mapp
         std::size_t r = &rel - rel.parent->relationships().data();
         for (InstanceState* parent : fills[j].parents) {
             const auto& related = fills[j].related[parent];
-            std::vector<std::shared_ptr<void>> items;
-            std::vector<const void*> ptrs;
+            boost::container::small_vector<std::shared_ptr<void>, 8> items;
+            RelatedObjects ptrs;
             for (auto* t : related) {
                 items.push_back(t->object);
                 ptrs.push_back(t->ptr());
             }
-            rel.assign(parent->ptr(), items);
+            rel.assign(parent->ptr(), {items.data(), items.size()});
             parent->committed_related[r] = std::move(ptrs);
             weaken_two_way_links(rel, parent->ptr());
         }
@@ -396,9 +396,9 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
     // had every target), and what was found for each parent.
     struct Batch {
         std::vector<InstanceState*> parents;
-        boost::unordered_flat_map<IdentityKey, std::vector<InstanceState*>, IdentityKeyHash> by_key;  ///< parent key -> parents
+        boost::unordered_flat_map<IdentityKey, boost::container::small_vector<InstanceState*, 1>, IdentityKeyHash> by_key;  ///< parent key -> parents
         std::vector<std::vector<Value>> keys;
-        boost::unordered_flat_map<InstanceState*, std::vector<InstanceState*>> found;
+        boost::unordered_flat_map<InstanceState*, boost::container::small_vector<InstanceState*, 4>> found;
         std::optional<JoinBuilder> query;
         std::vector<std::size_t> key_at;  ///< where each row's parent key is
     };
@@ -487,15 +487,15 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                                  });
         }
         for (auto* p : b.parents) {
-            std::vector<std::shared_ptr<void>> items;
-            std::vector<const void*> ptrs;
+            boost::container::small_vector<std::shared_ptr<void>, 8> items;
+            RelatedObjects ptrs;
             if (auto it = b.found.find(p); it != b.found.end())
                 for (auto* t : it->second) {
                     items.push_back(t->object);
                     ptrs.push_back(t->ptr());
                 }
-            rel.assign(p->ptr(), items);
-            p->committed_related[r] = ptrs;
+            rel.assign(p->ptr(), {items.data(), items.size()});
+            p->committed_related[r] = std::move(ptrs);
             // The many-to-one side of a one-to-many is known now too.
             if (rel.direction == Direction::one_to_many && rel.reverse) {
                 const auto& back = *rel.reverse;
@@ -503,8 +503,8 @@ awaitable<void> SessionImpl::load_related(const std::vector<InstanceState*>& can
                 for (const auto& item : items) {
                     auto* child = find(item.get());
                     if (!child || back.known(child->ptr())) continue;
-                    back.assign(child->ptr(), {p->object});
-                    child->committed_related[br] = std::vector<const void*>{p->ptr()};
+                    back.assign(child->ptr(), {&p->object, 1});
+                    child->committed_related[br] = RelatedObjects{p->ptr()};
                 }
             }
             weaken_two_way_links(rel, p->ptr());

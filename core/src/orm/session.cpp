@@ -70,7 +70,7 @@ void SessionImpl::journal_state(InstanceState& s) {
     if (s.journal_level >= level()) return;
     bool any_related = std::any_of(s.committed_related.begin(), s.committed_related.end(),
                                    [](const auto& r) { return r.has_value(); });
-    std::vector<std::optional<std::vector<const void*>>> related;
+    std::vector<std::optional<RelatedObjects>> related;
     if (any_related) related.assign(s.committed_related.begin(), s.committed_related.end());
     journal.push_back({level(), &s, true, s.status, s.marked_deleted, {s.committed.begin(), s.committed.end()},
                        std::move(related), s.fetched_on_insert, s.journal_level});

@@ -45,7 +45,11 @@ using Snapshot = boost::container::small_vector<Value, 6>;
 /// Column indexes: a flush's changed columns, an insert's fetched ones. Inline
 /// for the usual few: a flush allocates none per object.
 using ColumnList = boost::container::small_vector<std::size_t, 4>;
-using RelatedSnapshot = boost::container::small_vector<std::optional<std::vector<const void*>>, 2>;
+/// The objects a relationship held at the last load or flush. Inline for a
+/// reference and a small collection: loading a parent with a child or two
+/// allocates no snapshot for them.
+using RelatedObjects = boost::container::small_vector<const void*, 2>;
+using RelatedSnapshot = boost::container::small_vector<std::optional<RelatedObjects>, 2>;
 
 enum class Status : std::uint8_t {
     pending,     ///< added, not INSERTed yet
@@ -100,7 +104,7 @@ struct JournalEntry {
     // pending object's, the most common, are empty and allocate nothing).
     std::vector<Value> committed;
     /// Empty when none of the relationships was known (a pending object's).
-    std::vector<std::optional<std::vector<const void*>>> committed_related;
+    std::vector<std::optional<RelatedObjects>> committed_related;
     ColumnList fetched_on_insert;
     int journal_level;
 };

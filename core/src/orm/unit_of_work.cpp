@@ -12,7 +12,6 @@
 // A failure anywhere rolls back: to the innermost savepoint when there is one,
 // else the session's whole transaction.
 #include <algorithm>
-#include <map>
 
 #include "flush.hpp"
 
@@ -57,14 +56,16 @@ awaitable<void> SessionImpl::write_changes() {
     co_await cascade(work);
 
     // What to write, in which order.
-    std::map<std::pair<const Registry*, std::size_t>, const Mapper*> by_position;
-    for (auto& [_, s] : states) by_position.emplace(std::make_pair(&s->mapper->registry(), s->mapper->flush_order()), s->mapper);
-    for (auto& [_, m] : by_position) work.order.push_back(m);
     for (auto& [_, s] : states) {
+        // (A session holds objects of a few classes: a linear search finds each one's.)
+        if (std::find(work.order.begin(), work.order.end(), s->mapper) == work.order.end()) work.order.push_back(s->mapper);
         if (s->status == Status::pending) work.pending[s->mapper].push_back(s);
         else if (s->status == Status::persistent && s->marked_deleted) work.deleting[s->mapper].push_back(s);
         else if (s->status == Status::persistent) work.persistent[s->mapper].push_back(s);
     }
+    std::sort(work.order.begin(), work.order.end(), [](const Mapper* a, const Mapper* b) {
+        return std::make_pair(&a->registry(), a->flush_order()) < std::make_pair(&b->registry(), b->flush_order());
+    });
     for (auto& [_, list] : work.pending)
         std::sort(list.begin(), list.end(), [](auto* a, auto* b) { return a->order < b->order; });
 
@@ -96,7 +97,7 @@ awaitable<void> SessionImpl::write_changes() {
         for (std::size_t r = 0; r < rels.size(); ++r) {
             if (!rels[r].known(s->ptr())) continue;
             if (holds_committed(*s, r)) continue;
-            std::vector<const void*> ptrs;
+            RelatedObjects ptrs;
             rels[r].for_each_item(s->ptr(), [&](const void* item) { ptrs.push_back(item); });
             journal_state(*s);  // a rollback must see the collection as it was
             s->committed_related[r] = std::move(ptrs);

@@ -12,6 +12,7 @@
 #include <cstddef>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <type_traits>
@@ -103,7 +104,7 @@ struct RelationshipAccess {
     /// Calls `fn(context, object)` for each object items() would give, without
     /// copying or owning them.
     void (*each)(const void* member, void* context, void (*fn)(void* context, const void* object));
-    void (*assign)(void* member, const std::vector<std::shared_ptr<void>>& items);
+    void (*assign)(void* member, std::span<const std::shared_ptr<void>> items);
     void (*unload)(void* member, const RelationshipProperty& rel);
     void (*weaken)(void* member, const void* target, const RelationshipProperty& rel);
 };
@@ -156,7 +157,7 @@ public:
                      [](void* context, const void* item) { (*static_cast<Fn*>(context))(item); });
     }
     /// Replaces the related objects and marks the relationship loaded.
-    void assign(void* object, const std::vector<std::shared_ptr<void>>& items) const {
+    void assign(void* object, std::span<const std::shared_ptr<void>> items) const {
         access->assign(member(object), items);
     }
     /// Marks the relationship not loaded (its content is cleared).

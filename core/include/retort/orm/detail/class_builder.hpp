@@ -146,7 +146,7 @@ struct RelationshipAccessOf {
     static void each(const void* m, void* context, void (*fn)(void*, const void*)) {
         SlotAccess::each(*static_cast<const S*>(m), context, fn);
     }
-    static void assign(void* m, const std::vector<std::shared_ptr<void>>& items) {
+    static void assign(void* m, std::span<const std::shared_ptr<void>> items) {
         auto& s = *static_cast<S*>(m);
         if constexpr (slot_traits<S>::is_collection) {
             std::vector<std::shared_ptr<T>> typed;
