@@ -147,6 +147,10 @@ plugin::awaitable<void> SqliteConnection::rollback() {
 }
 plugin::awaitable<void> SqliteConnection::rollback_on_release() {
     if (begin_.drop()) co_return;
+    // As on_worker() does for each operation: a cancellation of the one before
+    // must not interrupt this ROLLBACK (the progress handler would, once the
+    // cached statement's step count crosses its period).
+    interrupted_ = false;
     worker_.post([this] {
         try {
             run_cached_blocking("ROLLBACK");
