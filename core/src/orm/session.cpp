@@ -78,7 +78,9 @@ void SessionImpl::journal_state(InstanceState& s) {
 }
 
 StatePool::~StatePool() {
-    // Every state was destroyed by its session (release_all) before the pool goes.
+    // Every state was destroyed by its session (release_all) before the pool
+    // goes. The blocks go one at a time, not by a recursion as deep as their chain.
+    while (newest_) newest_ = std::move(newest_->previous);
 }
 
 InstanceState* StatePool::create() {
@@ -87,10 +89,12 @@ InstanceState* StatePool::create() {
         free_ = slot->next_free;
     } else {
         if (used_in_last_ == block_slots) {
-            blocks_.push_back(std::make_unique<Slot[]>(block_slots));
+            auto block = std::make_unique<Block>();
+            block->previous = std::move(newest_);
+            newest_ = std::move(block);
             used_in_last_ = 0;
         }
-        slot = &blocks_.back()[used_in_last_++];
+        slot = &newest_->slots[used_in_last_++];
     }
     return new (&slot->state) InstanceState();
 }
@@ -743,7 +747,7 @@ awaitable<void> AsyncSession::run_in(awaitable<SessionTransaction> begin, Body b
 
 SessionTransaction::SessionTransaction(detail::SessionImpl& session, std::size_t level, std::string savepoint)
     : session_(&session),
-      alive_(session.alive),
+      alive_(session.liveness()),
       level_(level),
       serial_(session.transaction_serial),
       savepoint_(std::move(savepoint)) {}

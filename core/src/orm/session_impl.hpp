@@ -128,7 +128,13 @@ private:
         Slot* next_free;
     };
     static constexpr std::size_t block_slots = 64;
-    std::vector<std::unique_ptr<Slot[]>> blocks_;
+    /// Linked newest first: a session that loads one object makes one allocation here.
+    struct Block {
+        Block() {}  // (user-provided: the slots are not zeroed first)
+        std::unique_ptr<Block> previous;
+        Slot slots[block_slots];
+    };
+    std::unique_ptr<Block> newest_;
     Slot* free_ = nullptr;
     std::size_t used_in_last_ = block_slots;
 };
@@ -238,8 +244,14 @@ struct SessionImpl {
     awaitable<void> rollback_all();
     /// Flushes and commits the whole transaction (savepoints included).
     awaitable<void> commit();
-    /// Expires with the session: a SessionTransaction that outlives it does nothing.
-    std::shared_ptr<int> alive = std::make_shared<int>(0);
+    /// Expires with the session: a SessionTransaction that outlives it does
+    /// nothing. Made by the first SessionTransaction (see liveness()): most
+    /// sessions never make one.
+    std::shared_ptr<int> alive;
+    const std::shared_ptr<int>& liveness() {
+        if (!alive) alive = std::make_shared<int>(0);
+        return alive;
+    }
 
     // ---- loading (loading.cpp) ----
     /// The object for one row (columns [offset, offset + columns) of `row`),
