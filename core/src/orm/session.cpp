@@ -546,7 +546,7 @@ awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::
         if (s->marked_deleted || s->status == Status::deleted) co_return nullptr;
         if (!s->expired) co_return s->object;
     }
-    if (impl_->options.autoflush) co_await flush();
+    if (impl_->autoflush_due()) co_await flush();
     const Params params = key_params(key);
     auto found = co_await impl_->run_query(m, detail::MapperBuild::select_by_key(m), {}, false, &params);
     co_return found.empty() ? nullptr : found.front()->object;
@@ -555,7 +555,7 @@ awaitable<std::shared_ptr<void>> AsyncSession::get_object(const Mapper& m, std::
 awaitable<std::vector<std::shared_ptr<void>>> AsyncSession::query_objects(const Mapper& m, const sql::Select& stmt,
                                                                           const std::vector<LoaderOption>& loaders,
                                                                           bool overwrite) {
-    if (impl_->options.autoflush) co_await flush();
+    if (impl_->autoflush_due()) co_await flush();
     auto states = co_await impl_->run_query(m, stmt, loaders, overwrite);
     std::vector<std::shared_ptr<void>> out;
     out.reserve(states.size());
@@ -566,7 +566,7 @@ awaitable<std::vector<std::shared_ptr<void>>> AsyncSession::query_objects(const 
 awaitable<AsyncSession::Rows> AsyncSession::query_rows(std::vector<const Mapper*> entities, std::size_t values_per_row,
                                                        const sql::Select& stmt, const std::vector<LoaderOption>& loaders,
                                                        bool overwrite) {
-    if (impl_->options.autoflush) co_await flush();
+    if (impl_->autoflush_due()) co_await flush();
     Rows rows;
     rows.entities = entities.size();
     rows.values_per_row = values_per_row;
@@ -617,7 +617,7 @@ awaitable<std::shared_ptr<void>> AsyncSession::merge_object(
 }
 
 awaitable<retort::Result> AsyncSession::execute(const sql::Statement& stmt, const Params& params) {
-    if (impl_->options.autoflush) co_await flush();
+    if (impl_->autoflush_due()) co_await flush();
     auto* conn = co_await impl_->connection();
     co_return co_await conn->execute(stmt, params);
 }
@@ -628,7 +628,7 @@ awaitable<void> AsyncSession::load_relationship(const void* object, const Relati
     if (rel.known(s->ptr())) co_return;
     if (s->status != Status::persistent)
         throw InvalidRequestError("load(): " + rel.qualified_name() + " of an object that has no row");
-    if (impl_->options.autoflush) co_await flush();
+    if (impl_->autoflush_due()) co_await flush();
     std::vector<InstanceState*> parents{s};
     co_await impl_->load_related(parents, rel, default_selectin_batch_size, {});
 }

@@ -279,6 +279,10 @@ struct SessionImpl {
     /// Writes pending changes; on a failure rolls back (to the innermost
     /// savepoint if there is one, else everything) and rethrows.
     awaitable<void> flush();
+    /// Whether a query's autoflush has anything to do: a session that holds no
+    /// object writes nothing (and then no flush coroutine is started). Inside a
+    /// savepoint it always runs, to report a savepoint a failed flush rolled back.
+    bool autoflush_due() const { return options.autoflush && (!states.empty() || !savepoints.empty()); }
     awaitable<void> write_changes();
     /// Cascades along relationships and finds each child's parents (work.parents).
     awaitable<void> cascade(FlushWork& work);

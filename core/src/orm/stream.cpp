@@ -152,7 +152,7 @@ awaitable<void> StreamedObjects::close() {
 awaitable<StreamedObjects> AsyncSession::stream_objects(const Mapper& m, const sql::Select& stmt,
                                                          const std::vector<LoaderOption>& loaders, std::size_t chunk_rows) {
     auto& impl = *impl_;
-    if (impl.options.autoflush) co_await flush();
+    if (impl.autoflush_due()) co_await flush();
     AsyncConnection* conn = co_await impl.connection();
     auto rows = co_await conn->stream(stmt);
     auto s = std::make_unique<detail::StreamImpl>(impl);
