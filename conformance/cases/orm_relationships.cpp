@@ -105,6 +105,39 @@ struct Team {
 };
 RETORT_MAPPED(Team, id, name, players)
 
+struct Shelf;
+/// A child whose foreign key cannot be NULL (a plain int64), under a parent
+/// whose collection neither cascades delete nor deletes orphans.
+struct Book {
+    orm::Defaulted<std::int64_t> id;
+    std::int64_t shelf_id = 0;
+    std::string title;
+    orm::Reference<Shelf> shelf;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_book",
+                          orm::column(&Book::id, orm::primary_key()),
+                          orm::column(&Book::shelf_id, orm::foreign_key("or_shelf.id")),
+                          orm::column(&Book::title, types::String(40)),
+                          orm::relationship(&Book::shelf, {.back_populates = "books"}));
+    }
+};
+RETORT_MAPPED(Book, id, shelf_id, title, shelf)
+
+struct Shelf {
+    orm::Defaulted<std::int64_t> id;
+    std::string name;
+    orm::Collection<Book> books;
+
+    static auto mapping() {
+        return orm::table(registry(), "or_shelf",
+                          orm::column(&Shelf::id, orm::primary_key()),
+                          orm::column(&Shelf::name, types::String(40)),
+                          orm::relationship(&Shelf::books, {.back_populates = "shelf"}));
+    }
+};
+RETORT_MAPPED(Shelf, id, name, books)
+
 template <class T>
 std::shared_ptr<T> make(T value) {
     return std::make_shared<T>(std::move(value));
@@ -260,6 +293,66 @@ TEST_CASE("orm relationships: many-to-one assignment and a one-to-many without d
         CHECK(players_left == 1);
         co_await other.close();
         co_await session.close();
+    });
+}
+
+TEST_CASE("orm relationships: a flush that would null a foreign key that cannot be NULL fails, saying which relationship and why", "[orm]") {
+    auto engine = test::make_engine();
+    test::run([&]() -> awaitable<void> {
+        co_await test::recreate_tables(engine, registry().metadata());
+        {
+            orm::AsyncSession s(engine);
+            auto shelf = make(Shelf{.name = "fiction"});
+            s.add(make(Book{.title = "emma", .shelf = shelf}));
+            s.add(make(Book{.title = "persuasion", .shelf = shelf}));
+            co_await s.commit();
+            co_await s.close();
+        }
+        auto expect_refused = [&](const std::function<awaitable<void>(orm::AsyncSession&)>& change,
+                                  const std::string& why) -> awaitable<void> {
+            orm::AsyncSession s(engine);
+            co_await change(s);
+            auto error = co_await test::capture<FlushError>(s.flush());
+            REQUIRE(error.has_value());
+            CHECK_THAT(error->what(), Catch::Contains("Book.shelf_id cannot be set to") && Catch::Contains(why));
+            co_await s.close();
+            // Nothing was written: both books are still on their shelf.
+            orm::AsyncSession other(engine);
+            auto books = co_await other.scalars(orm::select<Book>());
+            REQUIRE(books.size() == 2);
+            for (const auto& b : books) CHECK(b->shelf_id != 0);
+            co_await other.close();
+        };
+        // (Each change named first: GCC 12 mishandles temporaries that own
+        // resources inside a co_await expression.)
+        std::function<awaitable<void>(orm::AsyncSession&)> delete_parent =
+            [](orm::AsyncSession& s) -> awaitable<void> {
+            auto shelf = co_await s.scalar(orm::select<Shelf>());
+            s.delete_(shelf);
+        };
+        const std::string parent_deleted =
+            "its parent orm_relationships_test::Shelf is deleted and orm_relationships_test::Shelf.books does not "
+            "cascade delete";
+        co_await expect_refused(delete_parent, parent_deleted);
+
+        std::function<awaitable<void>(orm::AsyncSession&)> remove_children =
+            [](orm::AsyncSession& s) -> awaitable<void> {
+            auto shelf = co_await s.scalar(orm::select<Shelf>());
+            co_await s.load(shelf, &Shelf::books);
+            shelf->books.clear();
+        };
+        const std::string removed =
+            "it was removed from orm_relationships_test::Shelf.books, which is not delete-orphan";
+        co_await expect_refused(remove_children, removed);
+
+        std::function<awaitable<void>(orm::AsyncSession&)> unset_reference =
+            [](orm::AsyncSession& s) -> awaitable<void> {
+            auto book = co_await s.scalar(orm::select<Book>());
+            co_await s.load(book, &Book::shelf);
+            book->shelf = nullptr;
+        };
+        const std::string unset = "orm_relationships_test::Book.shelf was set to nullptr";
+        co_await expect_refused(unset_reference, unset);
     });
 }
 
