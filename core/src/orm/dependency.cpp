@@ -109,10 +109,9 @@ awaitable<void> SessionImpl::cascade(FlushWork& work) {
         for (const auto& rel : s->mapper->relationships()) {
             if (rel.direction != Direction::one_to_many || !rel.known(s->ptr())) continue;
             const auto& before = s->committed_related[rel_index(rel)];
-            if (!before) continue;
+            if (!before || holds_committed(*s, rel_index(rel))) continue;
             boost::container::small_vector<const void*, 8> now;
             rel.for_each_item(s->ptr(), [&](const void* item) { now.push_back(item); });
-            if (now.size() == before->size() && std::equal(now.begin(), now.end(), before->begin())) continue;
             for (const void* old : *before) {
                 if (std::find(now.begin(), now.end(), old) != now.end()) continue;
                 InstanceState* child = find(old);
@@ -155,12 +154,10 @@ void SessionImpl::sync_foreign_keys(InstanceState& s, const ParentMap& parents) 
     const auto& rels = s.mapper->relationships();
     for (const auto& rel : rels) {
         if (rel.direction != Direction::many_to_one || !rel.known(s.ptr())) continue;
+        if (s.status != Status::pending && holds_committed(s, rel_index(rel))) continue;  // not re-pointed
         const void* target = nullptr;
         rel.for_each_item(s.ptr(), [&](const void* item) { target = item; });
         const auto& before = s.committed_related[rel_index(rel)];
-        bool changed = s.status == Status::pending || !before || before->size() != (target ? 1u : 0u) ||
-                       (target && before->front() != target);
-        if (!changed) continue;
         if (target) {
             InstanceState* t = find(target);
             if (!t)

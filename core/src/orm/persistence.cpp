@@ -68,9 +68,9 @@ std::vector<std::string> key_param_names(const Mapper& m) {
 }
 /// `key = :k<i>` for each primary key column of `m`: the WHERE of an UPDATE or
 /// DELETE by key, run once per object by execute_many (set_key gives the values).
-ExprPtr where_key(const Mapper& m, const sql::FromPtr& owner) {
+/// `names`: key_param_names(), made once per statement.
+ExprPtr where_key(const Mapper& m, const sql::FromPtr& owner, const std::vector<std::string>& names) {
     const auto& table = m.table_node();
-    const auto names = key_param_names(m);
     std::vector<ExprPtr> where;
     for (std::size_t k = 0; k < names.size(); ++k) {
         auto i = m.primary_key()[k];
@@ -78,7 +78,6 @@ ExprPtr where_key(const Mapper& m, const sql::FromPtr& owner) {
     }
     return all_of(std::move(where));
 }
-/// `names`: key_param_names(), made once per statement.
 void set_key(Params& p, const InstanceState& s, const std::vector<std::string>& names) {
     for (std::size_t k = 0; k < names.size(); ++k) p.set(names[k], s.committed[s.mapper->primary_key()[k]]);
 }
@@ -387,8 +386,8 @@ awaitable<void> SessionImpl::emit_updates(FlushWork& work, const Mapper& mapper)
             names.push_back("v" + std::to_string(i));
             update->set.emplace_back(column_of(owner, table, i), named_param(names.back(), table.columns[i].type));
         }
-        update->where = where_key(*m, owner);
         const auto key_names = key_param_names(*m);
+        update->where = where_key(*m, owner, key_names);
         std::vector<Params> params;
         params.reserve(group.size());
         for (auto* s : group) {
@@ -535,8 +534,8 @@ awaitable<void> SessionImpl::emit_deletes(FlushWork& work, const Mapper& mapper)
     const auto owner = table_ptr(*m);
     auto del = std::make_shared<sql::DeleteNode>();
     del->table = owner;
-    del->where = where_key(*m, owner);
     const auto key_names = key_param_names(*m);
+    del->where = where_key(*m, owner, key_names);
     std::vector<Params> params;
     params.reserve(group.size());
     for (auto* s : group) {

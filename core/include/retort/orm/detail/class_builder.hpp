@@ -24,34 +24,25 @@ namespace retort::orm::detail {
 
 /// Reaches the private state of Collection and Reference for the mapper.
 struct SlotAccess {
-    /// Appends the objects it holds to `out`, leaving out released ones (see known()).
-    template <class T>
-    static void append_items(const Collection<T>& c, std::vector<std::shared_ptr<void>>& out) {
-        out.reserve(out.size() + c.items_.size());
+    /// Calls `f(const std::shared_ptr<T>&)` for each object it holds, leaving
+    /// out released ones (see known()). A collection's link that gave way is
+    /// locked for the call; one whose object is gone without being released
+    /// gives nullptr.
+    template <class T, class F>
+    static void visit(const Collection<T>& c, F&& f) {
         for (std::size_t i = 0; i < c.items_.size(); ++i) {
-            if (c.items_[i] || c.mirrors_.empty()) out.push_back(c.items_[i]);
-            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) out.push_back(std::move(p));
+            if (c.items_[i] || c.mirrors_.empty()) f(c.items_[i]);
+            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) f(p);
         }
     }
-    /// Calls `fn` for each object append_items() would give.
-    template <class T>
-    static void each(const Collection<T>& c, void* context, void (*fn)(void*, const void*)) {
-        for (std::size_t i = 0; i < c.items_.size(); ++i) {
-            if (c.items_[i] || c.mirrors_.empty()) fn(context, c.items_[i].get());
-            else if (auto p = c.mirrors_[i].lock(); p || !c.released(i)) fn(context, p.get());
-        }
-    }
-    template <class T>
-    static void each(const Reference<T>& r, void* context, void (*fn)(void*, const void*)) {
+    template <class T, class F>
+    static void visit(const Reference<T>& r, F&& f) {
         if (!r.released_by_) {
-            if (r.target_) fn(context, r.target_.get());
+            if (r.target_) f(r.target_);
         } else if (auto p = r.back_.lock()) {
-            fn(context, p.get());
+            f(p);
         }
     }
-    /// The target, nullptr when none or released.
-    template <class T>
-    static std::shared_ptr<T> target(const Reference<T>& r) { return r.released_by_ ? r.back_.lock() : r.target_; }
     /// Loaded, and no non-owning link lost its object: only then does what it
     /// holds say anything about the rows.
     template <class T>
@@ -136,15 +127,11 @@ struct RelationshipAccessOf {
     static bool known(const void* m) { return SlotAccess::known(*static_cast<const S*>(m)); }
     static std::vector<std::shared_ptr<void>> items(const void* m) {
         std::vector<std::shared_ptr<void>> out;
-        if constexpr (slot_traits<S>::is_collection) {
-            SlotAccess::append_items(*static_cast<const S*>(m), out);
-        } else {
-            if (auto t = SlotAccess::target(*static_cast<const S*>(m))) out.push_back(std::move(t));
-        }
+        SlotAccess::visit(*static_cast<const S*>(m), [&](const auto& p) { out.push_back(p); });
         return out;
     }
     static void each(const void* m, void* context, void (*fn)(void*, const void*)) {
-        SlotAccess::each(*static_cast<const S*>(m), context, fn);
+        SlotAccess::visit(*static_cast<const S*>(m), [&](const auto& p) { fn(context, p.get()); });
     }
     static void assign(void* m, std::span<const std::shared_ptr<void>> items) {
         auto& s = *static_cast<S*>(m);
